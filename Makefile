@@ -1,0 +1,42 @@
+# The two commands: `make run` and `make test`. Everything else is what they stand on.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK := requirements/dev.lock
+
+.PHONY: run test install lint format lock clean
+
+$(BIN)/python:
+	@py=$$(scripts/find-python.sh) && echo "Using $$py ($$($$py --version))" && $$py -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python $(LOCK) pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@mkdir -p var
+	@scripts/run.sh
+
+test: install
+	@mkdir -p var
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the locks from pyproject.toml's pins (needs the dev environment for uv).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.12 -o requirements/base.lock --quiet
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.12 -o $(LOCK) --quiet
+
+clean:
+	rm -rf $(VENV) var

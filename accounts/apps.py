@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts and roles")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from accounts import roles, signals  # noqa: F401  (connects the auth signal handlers)
+
+        # Keep the role groups equal to roles.ROLE_PERMISSIONS after every migrate, so a
+        # permission added by a later migration reaches its roles without another data step.
+        post_migrate.connect(roles.sync_after_migrate, sender=self)

@@ -1,0 +1,46 @@
+"""The role-aware navigation shown in base.html."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: Any
+    permission: str | None = None  # None: every signed-in user
+    staff_only: bool = False
+
+    def allowed(self, user: Any) -> bool:
+        if self.staff_only and not user.is_staff:
+            return False
+        return self.permission is None or user.has_perm(self.permission)
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("dashboard", _("Dashboard")),
+    NavItem("moderation:home", _("Moderation"), "moderation.triage_cases"),
+    NavItem("disclosures:home", _("Legal requests"), "disclosures.view_requests"),
+    NavItem("audit:events", _("Audit trail"), "audit.view_audit_trail"),
+    NavItem("admin:index", _("Administration"), staff_only=True),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.path
+    items = []
+    for item in NAVIGATION:
+        if item.allowed(user):
+            url = reverse(item.url_name)
+            active = current == url if url == "/" else current.startswith(url)
+            items.append({"url": url, "label": item.label, "active": active, "name": item.url_name})
+    return {"nav_items": items}

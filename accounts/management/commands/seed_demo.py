@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import demo as account_demo
+
+
+class Command(BaseCommand):
+    help = "Fill the database with deterministic demo data. Idempotent; demo mode only."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "Demo data is only created in demo mode (DEMO_MODE=1); "
+                "it would add accounts with a shared, published password."
+            )
+        users = account_demo.seed_users()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {users} user(s) created."))

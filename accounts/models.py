@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """
+    A member of staff: moderator, legal, auditor or administrator.
+
+    Roles are Django groups (see accounts.roles); a user may hold several. Users are
+    deactivated rather than deleted, because audit events point at them.
+    """
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        permissions = [("manage_roles", _("Can grant and revoke roles"))]
+
+    @property
+    def role_names(self) -> list[str]:
+        """Names of the user's roles, sorted (one query unless groups were prefetched)."""
+        return sorted(group.name for group in self.groups.all())
+
+    def display(self) -> str:
+        return self.get_full_name() or self.username

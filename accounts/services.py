@@ -1,0 +1,67 @@
+"""Writes about staff accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+import audit
+from accounts.models import User
+from accounts.roles import Role
+
+
+class UnknownRole(ValueError):
+    pass
+
+
+def _groups_for(roles: Iterable[Role | str]) -> list[Group]:
+    names = sorted({Role(r).value for r in roles})
+    groups = list(Group.objects.filter(name__in=names))
+    if len(groups) != len(names):
+        missing = set(names) - {g.name for g in groups}
+        raise UnknownRole(f"role groups missing (run migrate): {sorted(missing)}")
+    return groups
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    roles: Iterable[Role | str] = (),
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    actor: User | None = None,
+) -> User:
+    """Create a staff account with its roles; the role grant is audited by the m2m handler."""
+    groups = _groups_for(roles)
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit.record(action="user.created", actor=actor, target=user, data={"username": username})
+    user.groups.set(groups)
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: Iterable[Role | str]) -> User:
+    """Give the user exactly these roles (changes are audited by the m2m handler)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.groups.set(_groups_for(roles))
+    user.refresh_from_db(fields=["is_staff"])
+    return user
+
+
+def sessions_purge_expired() -> int:
+    """Delete expired sessions; returns how many went."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+import audit
+from accounts.context_processors import NAVIGATION
+from audit import selectors as audit_selectors
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.record(action="auth.password_changed", target=self.request.user)
+        messages.success(self.request, _("Your password was changed."))
+        return response
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sections = [item for item in NAVIGATION[1:] if item.allowed(user)]
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "roles": user.role_names,  # type: ignore[union-attr]
+            "sections": sections,
+            "recent_activity": audit_selectors.recent_events_by_actor(actor=user, limit=8),
+        },
+    )

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ACTION_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+action_validator = RegexValidator(ACTION_PATTERN, _("Use a dotted lower-case name."))
+
+
+class AuditEvent(models.Model):
+    """
+    One sensitive act: who did what, to what, when, from where.
+
+    Append-only: database triggers (see migration 0002) reject UPDATE and DELETE, so a row
+    is never rewritten. Tamper evidence (leaf indexes, Merkle tree, signed checkpoints)
+    lives in separate append-only tables that reference these rows, so it can be added
+    without touching history. PII never appears in clear: refer to it by id or
+    `audit.pii_digest()`.
+    """
+
+    occurred_at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        # PROTECT: deleting a user must not rewrite (SET_NULL) or erase (CASCADE) history.
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("actor username (snapshot)"), max_length=150, blank=True)
+    actor_roles = models.JSONField(_("actor roles (snapshot)"), default=list, blank=True)
+    ip_address = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    action = models.CharField(_("action"), max_length=64, validators=[action_validator])
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    data = models.JSONField(_("payload"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        default_permissions = ("view",)
+        permissions = [
+            ("view_audit_trail", _("Can browse the audit trail")),
+            ("verify_audit_trail", _("Can verify the audit trail's integrity")),
+        ]
+        indexes = [
+            models.Index(fields=["action", "-id"], name="audit_action_id"),
+            models.Index(fields=["actor", "-id"], name="audit_actor_id"),
+            models.Index(fields=["target_type", "target_id", "-id"], name="audit_target_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(action=""), name="audit_action_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor_username or str(_("system"))

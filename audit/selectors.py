@@ -1,0 +1,74 @@
+"""Reading the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    actor: str = ""
+    action: str = ""  # exact, or a prefix when it ends with "*" (e.g. "auth.*")
+    target_type: str = ""
+    target_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+        if self.actor:
+            events = events.filter(actor_username=self.actor)
+        if self.action.endswith("*"):
+            events = events.filter(action__startswith=self.action[:-1])
+        elif self.action:
+            events = events.filter(action=self.action)
+        if self.target_type:
+            events = events.filter(target_type=self.target_type)
+        if self.target_id:
+            events = events.filter(target_id=self.target_id)
+        if self.since:
+            events = events.filter(occurred_at__gte=self.since)
+        if self.until:
+            events = events.filter(occurred_at__lt=self.until)
+        return events
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[AuditEvent]
+    next_after: int | None  # keyset cursor for the next (older) page, None on the last page
+
+
+def event_page(*, filters: EventFilters, after: int | None, size: int | None = None) -> EventPage:
+    """
+    One page of events, newest first, keyset-paginated on the id.
+
+    `after` is the last id of the previous page, so a deep page costs what the first one
+    costs (an index range scan), where OFFSET would read and discard every earlier row.
+    """
+    size = size or settings.AUDIT_PAGE_SIZE
+    events = filters.apply(AuditEvent.objects.all())
+    if after is not None:
+        events = events.filter(id__lt=after)
+    rows = list(events.select_related(None).order_by("-id")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return EventPage(events=rows, next_after=rows[-1].pk if has_more and rows else None)
+
+
+def event_detail(*, event_id: int) -> AuditEvent:
+    return AuditEvent.objects.get(pk=event_id)
+
+
+def recent_events_by_actor(*, actor: Any, limit: int = 10) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(actor=actor).order_by("-id")[:limit])
+
+
+def known_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())

@@ -1,0 +1,102 @@
+"""Writing the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+
+from audit import context
+from audit.models import ACTION_PATTERN, AuditEvent
+
+_ACTION = re.compile(ACTION_PATTERN)
+_MAX_DEPTH = 8
+
+
+class InvalidAuditEvent(ValueError):
+    """The event cannot be recorded as given (bad action name or payload)."""
+
+
+def pii_digest(value: str) -> str:
+    """
+    A keyed hash that stands in for a piece of PII in the trail (HMAC-SHA256, hex).
+
+    The same value always gives the same digest, so events about one phone number or
+    username can be correlated without the trail ever holding the value itself.
+    """
+    key = settings.AUDIT_HMAC_KEY.encode()
+    return hmac.new(key, value.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def _check_payload(value: Any, path: str = "data", depth: int = 0) -> None:
+    # Floats are refused so that every event has one exact canonical encoding (RFC 8785
+    # style JSON without floats): store amounts and scores as integers or strings.
+    if depth > _MAX_DEPTH:
+        raise InvalidAuditEvent(f"{path}: nested deeper than {_MAX_DEPTH} levels")
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        raise InvalidAuditEvent(f"{path}: floats are not allowed, use an int or a string")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_payload(item, f"{path}[{i}]", depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidAuditEvent(f"{path}: keys must be strings, got {key!r}")
+            _check_payload(item, f"{path}.{key}", depth + 1)
+        return
+    raise InvalidAuditEvent(f"{path}: {type(value).__name__} is not JSON")
+
+
+def _actor_from_context() -> Any:
+    user = context.current().user
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    return None
+
+
+def record(
+    *,
+    action: str,
+    actor: Any = None,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    data: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """
+    Append one event to the trail, inside the caller's transaction.
+
+    A rolled-back change therefore leaves no event, and a committed one always has its
+    event. The actor defaults to the request's user and is None for the system; IP and
+    request id come from the bound audit context.
+    """
+    if not _ACTION.match(action or ""):
+        raise InvalidAuditEvent(f"action {action!r} is not a dotted lower-case name")
+    payload = dict(data or {})
+    _check_payload(payload)
+    if target is not None:
+        target_type = target._meta.label_lower
+        target_id = target.pk
+    if actor is None:
+        actor = _actor_from_context()
+    ctx = context.current()
+    with transaction.atomic(savepoint=False):
+        return AuditEvent.objects.create(
+            action=action,
+            actor=actor,
+            actor_username=actor.get_username() if actor else "",
+            actor_roles=sorted(actor.groups.values_list("name", flat=True)) if actor else [],
+            ip_address=ctx.ip_address,
+            request_id=ctx.request_id,
+            target_type=target_type,
+            target_id=str(target_id),
+            data=payload,
+        )

@@ -1,0 +1,7 @@
+"""Local development and `make run`: DEBUG and demo mode on unless the environment says no."""
+
+from config.env import env_bool
+from config.settings.base import *  # noqa: F403
+
+DEBUG = env_bool("DEBUG", True)
+DEMO_MODE = env_bool("DEMO_MODE", True)

@@ -1,0 +1,31 @@
+"""
+Production: DEBUG off, secrets required from the environment, HTTPS everywhere.
+
+`DJANGO_SETTINGS_MODULE=config.settings.production manage.py check --deploy` passes with no
+warnings when SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are given.
+"""
+
+from config.env import env_bool, env_int, env_list, env_required
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+DEMO_MODE = False
+SECRET_KEY = env_required("SECRET_KEY")
+AUDIT_HMAC_KEY = env_required("AUDIT_HMAC_KEY")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

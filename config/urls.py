@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from accounts import views as account_views
+from config import views
+
+admin.site.site_header = _("Trust & Safety administration")
+admin.site.site_title = _("T&S admin")
+
+urlpatterns = [
+    path("", account_views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("legal/", include("disclosures.urls")),
+    path("audit/", include("audit.urls")),
+    path("admin/", admin.site.urls),
+]

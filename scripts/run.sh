@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make run`: migrate, seed the demo, then serve the dashboard with a Celery worker and beat.
+# Everything runs in one process group, so Ctrl-C stops all of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+
+$PY manage.py migrate --no-input
+$PY manage.py seed_demo
+
+cleanup() {
+  trap - INT TERM EXIT
+  kill $(jobs -p) 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+# -B embeds beat in the worker: one process to start, fine for a single machine.
+.venv/bin/celery -A config worker -B --pool solo --loglevel INFO \
+  --schedule var/celerybeat-schedule &
+
+$PY manage.py print_demo_banner --url "http://$HOST:$PORT/"
+$PY manage.py runserver "$HOST:$PORT" &
+wait -n

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts import services
+from accounts.roles import ROLE_PERMISSIONS, Role
+from audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_role_group_holds_exactly_its_permissions():
+    for role, expected in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role.value)
+        actual = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        assert actual == set(expected), role
+
+
+def test_the_six_roles_exist():
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {r.value for r in Role} <= names
+    assert len(Role) == 6
+
+
+# The navigation each role must see, and must not see (by data-nav name).
+EXPECTED_NAV = {
+    Role.MODERATOR: {"dashboard", "moderation:home"},
+    Role.SENIOR_MODERATOR: {"dashboard", "moderation:home"},
+    Role.LEGAL_OFFICER: {"dashboard", "disclosures:home"},
+    Role.LEGAL_APPROVER: {"dashboard", "disclosures:home"},
+    Role.AUDITOR: {"dashboard", "audit:events"},
+    Role.ADMINISTRATOR: {"dashboard", "audit:events", "admin:index"},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_navigation_shows_only_what_the_role_allows(role, make_user, client_for):
+    client = client_for(make_user(role))
+
+    response = client.get(reverse("dashboard"))
+
+    shown = {item["name"] for item in response.context["nav_items"]}
+    assert shown == EXPECTED_NAV[role]
+    for item in shown:
+        assert f'data-nav="{item}"'.encode() in response.content
+
+
+def test_several_roles_see_the_union_of_their_navigation(make_user, client_for):
+    client = client_for(make_user(Role.MODERATOR, Role.AUDITOR))
+
+    shown = {i["name"] for i in client.get(reverse("dashboard")).context["nav_items"]}
+
+    assert shown == {"dashboard", "moderation:home", "audit:events"}
+
+
+@pytest.mark.parametrize(
+    ("url_name", "allowed", "refused"),
+    [
+        ("moderation:home", Role.MODERATOR, Role.LEGAL_OFFICER),
+        ("disclosures:home", Role.LEGAL_APPROVER, Role.MODERATOR),
+        ("audit:events", Role.AUDITOR, Role.SENIOR_MODERATOR),
+        ("admin:index", Role.ADMINISTRATOR, Role.AUDITOR),
+    ],
+)
+def test_section_pages_check_the_role(url_name, allowed, refused, make_user, client_for):
+    assert client_for(make_user(allowed)).get(reverse(url_name)).status_code == 200
+    response = client_for(make_user(refused)).get(reverse(url_name))
+    assert response.status_code in {302, 403}
+    if response.status_code == 302:  # the admin sends non-staff to its own login
+        assert "/login/" in response["Location"]
+
+
+def test_administrator_role_makes_staff_and_losing_it_unmakes(make_user):
+    user = make_user(Role.ADMINISTRATOR)
+    assert user.is_staff
+
+    user = services.user_set_roles(user=user, roles=[Role.AUDITOR])
+
+    assert not user.is_staff
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(user.pk), target_type="accounts.user")
+        .order_by("id")
+        .values_list("action", "data")
+    )
+    assert ("user.roles_changed", {"removed": ["Administrator"]}) in actions
+    assert ("user.roles_changed", {"added": ["Auditor"]}) in actions
+    assert ("user.staff_changed", {"is_staff": False}) in actions
+
+
+def test_role_change_through_the_group_side_is_audited(make_user):
+    user = make_user()
+    group = Group.objects.get(name=Role.LEGAL_APPROVER.value)
+
+    group.user_set.add(user)
+
+    assert AuditEvent.objects.filter(
+        action="user.roles_changed", target_id=str(user.pk), data={"added": ["Legal approver"]}
+    ).exists()
+
+
+def test_unknown_role_creates_nothing():
+    with pytest.raises(ValueError, match="Pope"):
+        services.user_create(username="x", password="long-password-1", roles=["Pope"])
+    assert not AuditEvent.objects.filter(action="user.created").exists()

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.demo import DEMO_USERS
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> dict[str, list]:
+    """Every row of every table the demo writes, so 'changes nothing' is checked exactly."""
+    snapshot = {}
+    for model in apps.get_models():
+        if model._meta.managed and model._meta.app_label in {"accounts", "audit", "auth"}:
+            snapshot[model._meta.label] = list(model.objects.order_by("pk").values())
+    return snapshot
+
+
+def test_seed_demo_creates_one_user_per_role_with_the_documented_names(settings):
+    call_command("seed_demo", verbosity=0)
+
+    for username, *_ in DEMO_USERS:
+        user = User.objects.get(username=username)
+        assert user.check_password(settings.DEMO_PASSWORD)
+        assert user.role_names
+    assert {"moderator", "senior", "legal", "approver", "approver2", "auditor", "admin"} <= set(
+        User.objects.values_list("username", flat=True)
+    )
+    assert User.objects.get(username="admin").is_staff
+
+
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo", verbosity=0)
+    first = _snapshot()
+
+    call_command("seed_demo", verbosity=0)
+
+    assert _snapshot() == first
+
+
+def test_seed_demo_refuses_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("seed_demo", verbosity=0)
+    assert not User.objects.filter(username="moderator").exists()

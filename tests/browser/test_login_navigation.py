@@ -1,0 +1,64 @@
+"""Each demo user signs in through the real login page and sees the navigation of its role."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+EXPECTED = {
+    "moderator": ["Dashboard", "Moderation"],
+    "senior": ["Dashboard", "Moderation"],
+    "legal": ["Dashboard", "Legal requests"],
+    "approver": ["Dashboard", "Legal requests"],
+    "approver2": ["Dashboard", "Legal requests"],
+    "auditor": ["Dashboard", "Audit trail"],
+    "admin": ["Dashboard", "Audit trail", "Administration"],
+}
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.mark.parametrize("username", list(EXPECTED))
+def test_demo_user_logs_in_and_sees_role_navigation(demo, live_server, page: Page, username):
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + "/accounts/login/?next=/")
+
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    nav = page.get_by_role("navigation", name="Main").get_by_role("link")
+    expect(nav).to_have_text(EXPECTED[username])
+
+
+def test_wrong_password_stays_on_login_with_a_message(demo, live_server, page: Page):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("legal")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("correct username and password")
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+
+
+def test_auditor_filters_the_trail_with_htmx(demo, live_server, page: Page):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("auditor")
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Audit trail").first.click()
+
+    expect(page.locator("#event-table tbody tr").first).to_be_visible()
+    page.get_by_label("Action").fill("user.staff_changed")
+    page.get_by_role("button", name="Filter").click()
+
+    rows = page.locator("#event-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("user.staff_changed")
+    assert "action=user.staff_changed" in page.url

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable
+
+import pytest
+from django.db import connections
+from django.test import Client, testcases
+
+from accounts import services as account_services
+from accounts.models import User
+from accounts.roles import Role
+from audit.db import guards_suspended
+
+# Transactional tests (live server, concurrency, Celery worker) empty every table after
+# each test. The audit table refuses DELETE and TRUNCATE by design, so the test harness,
+# as table owner, lifts the guard for the flush and puts it back right after.
+_original_fixture_teardown = testcases.TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown_with_guards_suspended(self: testcases.TransactionTestCase) -> None:
+    with contextlib.ExitStack() as stack:
+        for alias in self._databases_names(include_mirrors=False):
+            stack.enter_context(guards_suspended(connections[alias]))
+        _original_fixture_teardown(self)
+
+
+testcases.TransactionTestCase._fixture_teardown = _fixture_teardown_with_guards_suspended
+
+_usernames = itertools.count(1)
+
+ROLE_FIXTURES = {
+    "moderator": Role.MODERATOR,
+    "senior": Role.SENIOR_MODERATOR,
+    "legal": Role.LEGAL_OFFICER,
+    "approver": Role.LEGAL_APPROVER,
+    "auditor": Role.AUDITOR,
+    "administrator": Role.ADMINISTRATOR,
+}
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    def make(*roles: Role, username: str | None = None, password: str = "correct-horse-42") -> User:
+        name = username or f"user{next(_usernames)}"
+        return account_services.user_create(username=name, password=password, roles=roles)
+
+    return make
+
+
+@pytest.fixture
+def moderator(make_user) -> User:
+    return make_user(Role.MODERATOR, username="mod")
+
+
+@pytest.fixture
+def auditor(make_user) -> User:
+    return make_user(Role.AUDITOR, username="aud")
+
+
+@pytest.fixture
+def administrator(make_user) -> User:
+    return make_user(Role.ADMINISTRATOR, username="adm")
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def auditor_client(auditor, client_for) -> Client:
+    return client_for(auditor)
+
+
+@pytest.fixture
+def moderator_client(moderator, client_for) -> Client:
+    return client_for(moderator)

@@ -1,0 +1,72 @@
+"""Every URL needs a login unless it is explicitly public."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+# Reachable without a login, and why.
+PUBLIC = {
+    "healthz": "load balancers probe it",
+    "accounts:login": "the way in",
+    "admin:login": "the admin's own sign-in form",
+    "admin:logout": "POST-only; logging out is harmless",
+    "admin:password_reset": "not routed (no such pattern) – listed for clarity",
+}
+
+_CONVERTER_SAMPLES = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "path": "x",
+}
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry, prefix + str(entry.pattern), full_ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield prefix + str(entry.pattern), name
+
+
+def _concrete(route: str) -> str:
+    """Turn a route pattern (path() or regex) into one URL that it matches."""
+    route = re.sub(
+        r"<(?:(\w+):)?\w+>", lambda m: _CONVERTER_SAMPLES.get(m.group(1) or "str", "x"), route
+    )
+    # Regex patterns from the admin: fill groups with a sample, drop anchors.
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
+    route = route.replace("^", "").replace("$", "").replace("\\", "")
+    return "/" + route.lstrip("/")
+
+
+def all_routes():
+    return sorted(set(_walk(get_resolver())))
+
+
+def test_walk_finds_the_application_urls():
+    names = {name for _, name in all_routes()}
+    assert {"dashboard", "audit:events", "moderation:home", "disclosures:home"} <= names
+    assert len(names) > 20  # the admin's too
+
+
+@pytest.mark.parametrize(("route", "name"), all_routes())
+def test_anonymous_visitors_are_sent_to_log_in(client, route, name):
+    url = _concrete(route)
+    response = client.get(url)
+
+    if name in PUBLIC:
+        assert response.status_code in {200, 302, 405, 503}, url
+        return
+    assert response.status_code == 302, f"{name} ({url}) answered {response.status_code}"
+    location = response["Location"]
+    assert location.startswith((reverse("accounts:login"), reverse("admin:login"))), location
