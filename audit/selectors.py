@@ -68,7 +68,3 @@ def event_detail(*, event_id: int) -> AuditEvent:
 
 def recent_events_by_actor(*, actor: Any, limit: int = 10) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(actor=actor).order_by("-id")[:limit])
-
-
-def known_actions() -> list[str]:
-    return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
