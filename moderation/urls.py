@@ -1,9 +1,10 @@
-from django.urls import path
-
-from moderation import views
+from moderation.views import appeals, bulk, cases, queue
 
 app_name = "moderation"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    *queue.urlpatterns,
+    *cases.urlpatterns,
+    *appeals.urlpatterns,
+    *bulk.urlpatterns,
 ]

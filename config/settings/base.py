@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60,
     },
+    "moderation-expire-claims": {"task": "moderation.tasks.expire_claims", "schedule": 60},
+    "moderation-refresh-deadline-priorities": {
+        "task": "moderation.tasks.refresh_deadline_priorities",
+        "schedule": 5 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------
@@ -201,3 +206,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Moderation -----------------------------------------------------------------------------
+# The platform's public terms of service, cited in statements of reasons.
+PLATFORM_TERMS_URL = env_str("PLATFORM_TERMS_URL") or "https://platform.example/terms"
+# Where enforcement actions and notices are POSTed; empty: deliveries are recorded only.
+PLATFORM_WEBHOOK_URL = env_str("PLATFORM_WEBHOOK_URL") or ""
+PLATFORM_WEBHOOK_SECRET = env_str("PLATFORM_WEBHOOK_SECRET") or ""
+# A claim is a lease: idle for this long, the case goes back to the queue.
+CASE_CLAIM_LEASE_MINUTES = env_int("CASE_CLAIM_LEASE_MINUTES", 15)
+APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)  # DSA Art. 20: at least six months
+BULK_MAX_CASES = env_int("BULK_MAX_CASES", 500)
+INTAKE_MAX_BATCH = 500
+QUEUE_PAGE_SIZE = 25

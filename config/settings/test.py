@@ -9,4 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so a Celery worker process started by a test sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
-CELERY_TASK_ALWAYS_EAGER = False
+
+# Tasks queued by services run in-process during tests; the worker test sends its own
+# task to a real worker with send_task, which eager mode does not intercept.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+PLATFORM_WEBHOOK_URL = ""

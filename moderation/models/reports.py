@@ -1,0 +1,134 @@
+"""What is reported: categories, subjects and the reports themselves (with their evidence)."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from moderation.models.platform import PlatformAccount, Reporter
+
+
+class Category(models.Model):
+    """
+    A kind of harm, with its urgency and its mapping to the DSA Transparency Database.
+
+    Editable by administrators: severity and deadline drive the queue's priority; the DSA
+    fields pre-fill every decision's statement of reasons.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    severity = models.PositiveSmallIntegerField(
+        _("severity (1-5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    deadline_hours = models.PositiveIntegerField(_("handling deadline (hours)"))
+    dsa_category = models.CharField(_("DSA category"), max_length=80)
+    dsa_keywords = models.JSONField(_("DSA keywords"), default=list, blank=True)
+    illegal_by_default = models.BooleanField(
+        _("usually illegal content (not only a terms violation)"), default=False
+    )
+    legal_ground = models.CharField(_("default legal ground"), max_length=500, blank=True)
+    terms_clause = models.CharField(_("terms of service clause"), max_length=500)
+    facts_template = models.TextField(_("facts and circumstances template"))
+    sort_order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=5), name="category_severity_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subject(models.Model):
+    """One reported thing on the platform; all reports about it gather in one open case."""
+
+    class Type(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        CHANNEL = "channel", _("Channel")
+        GROUP = "group", _("Group")
+        ACCOUNT = "account", _("Account")
+        BOT = "bot", _("Bot")
+        MEDIA = "media", _("Media item")
+        SEARCH_RESULT = "search_result", _("Search result")
+
+    class ChatKind(models.TextChoices):
+        PRIVATE = "private", _("Private chat")
+        GROUP = "group", _("Group")
+        CHANNEL = "channel", _("Channel")
+
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    platform_id = models.CharField(_("platform id"), max_length=128)
+    author = models.ForeignKey(
+        PlatformAccount, on_delete=models.PROTECT, related_name="subjects", verbose_name=_("author")
+    )
+    chat_id = models.CharField(_("chat id"), max_length=64, blank=True, db_index=True)
+    chat_kind = models.CharField(
+        _("chat kind"), max_length=16, choices=ChatKind.choices, blank=True
+    )
+    first_reported_at = models.DateTimeField(_("first reported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        constraints = [
+            models.UniqueConstraint(fields=["type", "platform_id"], name="subject_unique_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.platform_id}"
+
+
+class Report(models.Model):
+    """
+    One notice about a subject, with the evidence as it stood when reported.
+
+    The snapshot (text, media hash, link, posted time) is kept so a message deleted on the
+    platform can still be judged. external_id is the platform's id and the idempotency key.
+    """
+
+    class Source(models.TextChoices):
+        USER = "user", _("User notice (DSA Art. 16)")
+        TRUSTED_FLAGGER = "trusted_flagger", _("Trusted flagger (DSA Art. 22)")
+        AUTHORITY = "authority", _("Authority notice")
+        AUTOMATED = "automated", _("Automated detection")
+
+    external_id = models.CharField(_("external id"), max_length=128, unique=True)
+    case = models.ForeignKey("moderation.Case", on_delete=models.PROTECT, related_name="reports")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reports")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    reporter = models.ForeignKey(
+        Reporter, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    flagger_name = models.CharField(_("trusted flagger / authority"), max_length=200, blank=True)
+    description = models.TextField(_("reporter's reasons"), blank=True)
+    reported_at = models.DateTimeField(_("reported"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    language = models.CharField(_("content language"), max_length=8, blank=True)
+    # Evidence snapshot.
+    content_text = models.TextField(_("content text"), blank=True)
+    content_type = models.CharField(_("content type"), max_length=16, default="text")
+    media_sha256 = models.CharField(_("media SHA-256"), max_length=64, blank=True)
+    media_url = models.URLField(_("media reference"), max_length=500, blank=True)
+    deep_link = models.CharField(_("deep link"), max_length=500, blank=True)
+    chat_id = models.CharField(_("chat id"), max_length=64, blank=True)
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+    outcome_notified_at = models.DateTimeField(
+        _("reporter told the outcome"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [models.Index(fields=["case", "id"], name="report_case")]
+
+    def __str__(self) -> str:
+        return f"report {self.external_id}"

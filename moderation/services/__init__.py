@@ -1,0 +1,1 @@
+"""Write use-cases of the moderation app, by concern (see each module)."""

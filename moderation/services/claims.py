@@ -1,0 +1,174 @@
+"""Claiming cases without collisions, releasing them, and escalating them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from moderation.exceptions import (
+    CaseAlreadyClaimed,
+    InvalidTransition,
+    ModerationError,
+    NotAllowed,
+    NotClaimedByActor,
+)
+from moderation.models import Case
+from moderation.selectors.queue import QueueFilters, apply_filters
+
+
+def _lease_end() -> Any:
+    return timezone.now() + timedelta(minutes=settings.CASE_CLAIM_LEASE_MINUTES)
+
+
+def _may_take(case: Case, actor: Any) -> bool:
+    if case.escalation:  # escalated cases are for senior moderators only
+        return actor.has_perm("moderation.handle_escalations")
+    return actor.has_perm("moderation.triage_cases")
+
+
+def _take(case: Case, actor: Any, *, how: str) -> Case:
+    previous = case.status
+    case.status = Case.Status.CLAIMED
+    case.claimed_by = actor
+    case.claim_expires_at = _lease_end()
+    case.save(update_fields=["status", "claimed_by", "claim_expires_at", "updated_at"])
+    audit.record(
+        action="case.claimed",
+        actor=actor,
+        target=case,
+        data={"from": previous, "how": how, "lease_until": case.claim_expires_at.isoformat()},
+    )
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_claim(*, case_id: int, actor: Any) -> Case:
+    """Claim one chosen case; refused if someone else holds a live claim on it."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    now = timezone.now()
+    if case.status == Case.Status.CLAIMED:
+        if case.claimed_by_id == actor.pk:
+            case.claim_expires_at = _lease_end()
+            case.save(update_fields=["claim_expires_at", "updated_at"])
+            return case
+        if case.claim_expires_at and case.claim_expires_at > now:
+            raise CaseAlreadyClaimed(holder=case.claimed_by.get_username())
+    elif not case.can_transition_to(Case.Status.CLAIMED):
+        raise InvalidTransition(current=case.status, requested=Case.Status.CLAIMED)
+    if not _may_take(case, actor):
+        raise NotAllowed("Escalated cases are handled by senior moderators.")
+    return _take(case, actor, how="chosen")
+
+
+@transaction.atomic(durable=True)
+def case_claim_next(*, actor: Any, filters: QueueFilters) -> Case | None:
+    """
+    Give the actor the most urgent unclaimed case matching the filters.
+
+    SKIP LOCKED lets concurrent callers pass over a row another transaction is claiming,
+    so two moderators never get the same case and neither waits for the other.
+    """
+    status = (
+        filters.status
+        if filters.status in (Case.Status.OPEN, Case.Status.ESCALATED, Case.Status.LEGAL)
+        else Case.Status.OPEN
+    )
+    candidates = apply_filters(Case.objects.all(), filters.with_status(status))
+    case = (
+        candidates.order_by("-priority", "id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .first()
+    )
+    if case is None:
+        return None
+    if not _may_take(case, actor):
+        raise NotAllowed("Escalated cases are handled by senior moderators.")
+    return _take(case, actor, how="next")
+
+
+@transaction.atomic(durable=True)
+def case_release(*, case_id: int, actor: Any) -> Case:
+    """The holder hands the case back to its queue."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
+        raise NotClaimedByActor
+    case.status = case.unclaimed_status
+    case.claimed_by = None
+    case.claim_expires_at = None
+    case.save(update_fields=["status", "claimed_by", "claim_expires_at", "updated_at"])
+    audit.record(action="case.released", actor=actor, target=case, data={"to": case.status})
+    return case
+
+
+@transaction.atomic(durable=True)
+def case_renew_claim(*, case_id: int, actor: Any) -> Case:
+    """Extend the holder's lease while they work on the case (not audited: no state change)."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
+        raise NotClaimedByActor
+    case.claim_expires_at = _lease_end()
+    case.save(update_fields=["claim_expires_at", "updated_at"])
+    return case
+
+
+@transaction.atomic(durable=True)
+def claims_expire(*, now: Any = None) -> int:
+    """Return cases whose lease ran out to their queue; one audit event per case."""
+    now = now or timezone.now()
+    expired = list(
+        Case.objects.select_for_update(skip_locked=True)
+        .filter(status=Case.Status.CLAIMED, claim_expires_at__lt=now)
+        .order_by("pk")
+    )
+    for case in expired:
+        holder = case.claimed_by_id
+        case.status = case.unclaimed_status
+        case.claimed_by = None
+        case.claim_expires_at = None
+        case.save(update_fields=["status", "claimed_by", "claim_expires_at", "updated_at"])
+        audit.record(
+            action="case.claim_expired", target=case, data={"holder": holder, "to": case.status}
+        )
+    return len(expired)
+
+
+@transaction.atomic(durable=True)
+def case_escalate(*, case_id: int, actor: Any, to: str, note: str) -> Case:
+    """Hand a claimed case to senior moderators or to legal, with the reason why."""
+    note = note.strip()
+    if not note:
+        raise ModerationError("Say why the case is escalated.")
+    if len(note) > 2000:
+        raise ModerationError("The escalation note is limited to 2000 characters.")
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
+        raise NotClaimedByActor
+    target = {"senior": Case.Status.ESCALATED, "legal": Case.Status.LEGAL}.get(to)
+    if target is None:
+        raise ModerationError("Escalate to 'senior' or 'legal'.")
+    if case.escalation == to:
+        raise InvalidTransition(current=f"escalated to {to}", requested=target)
+    case.status = target
+    case.escalation = to
+    case.escalated_by = actor
+    case.escalation_note = note
+    case.claimed_by = None
+    case.claim_expires_at = None
+    case.save(
+        update_fields=[
+            "status",
+            "escalation",
+            "escalated_by",
+            "escalation_note",
+            "claimed_by",
+            "claim_expires_at",
+            "updated_at",
+        ]
+    )
+    audit.record(action="case.escalated", actor=actor, target=case, data={"to": to})
+    return case

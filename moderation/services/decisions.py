@@ -1,0 +1,289 @@
+"""Deciding a case: the decision, its statement of reasons, restrictions, strikes, outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+import audit
+from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES, validate_statement
+from moderation.exceptions import InvalidDecision, InvalidTransition, NotClaimedByActor
+from moderation.models import (
+    AccountRestriction,
+    BulkJob,
+    Case,
+    Decision,
+    Report,
+    Reporter,
+    Statement,
+    Strike,
+)
+from moderation.models.decisions import Action, Ground
+from moderation.services import outbox
+from moderation.statements import build_statement
+
+ACCOUNT_ACTIONS = {Action.RESTRICT_ACCOUNT, Action.SUSPEND_ACCOUNT, Action.TERMINATE_ACCOUNT}
+MAX_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    """What a moderator decided; `validate()` lists every problem at once."""
+
+    actions: tuple[str, ...]
+    ground: str = ""
+    legal_ground: str = ""
+    terms_clause: str = ""
+    explanation: str = ""
+    facts: str = ""
+    dsa_category: str = ""
+    dsa_keywords: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    restrict_days: int | None = None
+    suspend_days: int | None = None
+    note: str = field(default="", compare=False)
+
+    @property
+    def is_violation(self) -> bool:
+        return Action.NO_VIOLATION not in self.actions
+
+    def validate(self) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+
+        def add(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        known = set(Action.values)
+        actions = set(self.actions)
+        if not actions:
+            add("actions", "Choose at least one action.")
+        if actions - known:
+            add("actions", f"Unknown actions: {', '.join(sorted(actions - known))}.")
+        if Action.NO_VIOLATION in actions and len(actions) > 1:
+            add("actions", "“No violation” cannot be combined with an action.")
+        if len(actions & ACCOUNT_ACTIONS) > 1:
+            add("actions", "Choose one account action: restrict, suspend or terminate.")
+        if Action.GEO_RESTRICT in actions:
+            if not self.countries:
+                add("countries", "Name the countries where the content is restricted.")
+            bad = sorted(set(self.countries) - set(EU_EEA_COUNTRIES))
+            if bad:
+                add("countries", f"Not EU/EEA country codes: {', '.join(bad)}.")
+        for action, days, name in (
+            (Action.RESTRICT_ACCOUNT, self.restrict_days, "restrict_days"),
+            (Action.SUSPEND_ACCOUNT, self.suspend_days, "suspend_days"),
+        ):
+            if action in actions and not (days and 1 <= days <= MAX_DAYS):
+                add(name, f"Give a duration between 1 and {MAX_DAYS} days.")
+        if not self.is_violation:
+            return errors
+        if self.ground == Ground.ILLEGAL:
+            if not self.legal_ground.strip():
+                add("legal_ground", "Name the law the content breaks.")
+            if len(self.legal_ground) > 500:
+                add("legal_ground", "At most 500 characters.")
+        elif self.ground == Ground.TERMS:
+            if not self.terms_clause.strip():
+                add("terms_clause", "Name the terms of service clause.")
+            if len(self.terms_clause) > 500:
+                add("terms_clause", "At most 500 characters.")
+        else:
+            add("ground", "Choose the ground: illegal content or a terms violation.")
+        if not self.facts.strip():
+            add("facts", "State the facts and circumstances relied on.")
+        if len(self.facts) > 5000:
+            add("facts", "At most 5000 characters.")
+        if len(self.explanation) > 2000:
+            add("explanation", "At most 2000 characters.")
+        if self.dsa_category not in STATEMENT_CATEGORIES:
+            add("dsa_category", "Choose a DSA category.")
+        bad_keywords = sorted(set(self.dsa_keywords) - KEYWORDS)
+        if bad_keywords:
+            add("dsa_keywords", f"Unknown DSA keywords: {', '.join(bad_keywords)}.")
+        return errors
+
+    def as_template(self) -> dict[str, Any]:
+        """JSON form, for bulk jobs that replay the same decision on many cases."""
+        return {
+            "actions": list(self.actions),
+            "ground": self.ground,
+            "legal_ground": self.legal_ground,
+            "terms_clause": self.terms_clause,
+            "explanation": self.explanation,
+            "facts": self.facts,
+            "dsa_category": self.dsa_category,
+            "dsa_keywords": list(self.dsa_keywords),
+            "countries": list(self.countries),
+            "restrict_days": self.restrict_days,
+            "suspend_days": self.suspend_days,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_template(cls, data: dict[str, Any]) -> DecisionInput:
+        return cls(
+            actions=tuple(data.get("actions") or ()),
+            ground=data.get("ground", ""),
+            legal_ground=data.get("legal_ground", ""),
+            terms_clause=data.get("terms_clause", ""),
+            explanation=data.get("explanation", ""),
+            facts=data.get("facts", ""),
+            dsa_category=data.get("dsa_category", ""),
+            dsa_keywords=tuple(data.get("dsa_keywords") or ()),
+            countries=tuple(data.get("countries") or ()),
+            restrict_days=data.get("restrict_days"),
+            suspend_days=data.get("suspend_days"),
+            note=data.get("note", ""),
+        )
+
+
+def decision_defaults(*, case: Case) -> dict[str, Any]:
+    """Pre-filled form values from the case's category (DSA mapping, facts template)."""
+    category = case.category
+    return {
+        "ground": Ground.ILLEGAL if category.illegal_by_default else Ground.TERMS,
+        "legal_ground": category.legal_ground,
+        "terms_clause": category.terms_clause,
+        "facts": category.facts_template,
+        "dsa_category": category.dsa_category,
+        "dsa_keywords": list(category.dsa_keywords),
+    }
+
+
+def _apply_account_measures(*, decision: Decision, case: Case, now: Any) -> None:
+    account = case.subject.author
+    actions = set(decision.actions)
+    kind, days = None, None
+    if Action.TERMINATE_ACCOUNT in actions:
+        kind = AccountRestriction.Kind.TERMINATED
+    elif Action.SUSPEND_ACCOUNT in actions:
+        kind, days = AccountRestriction.Kind.SUSPENDED, decision.suspend_days
+    elif Action.RESTRICT_ACCOUNT in actions:
+        kind, days = AccountRestriction.Kind.RESTRICTED, decision.restrict_days
+    if kind:
+        AccountRestriction.objects.create(
+            account=account,
+            decision=decision,
+            kind=kind,
+            starts_at=now,
+            ends_at=now + timedelta(days=days) if days else None,
+        )
+    if decision.is_violation:
+        Strike.objects.create(account=account, decision=decision, category=case.category)
+
+
+def _record_reporter_outcome(*, case: Case, actioned: bool) -> None:
+    reporter_ids = list(
+        Report.objects.filter(case=case, reporter__isnull=False)
+        .values_list("reporter_id", flat=True)
+        .distinct()
+    )
+    updates: dict[str, Any] = {"reports_resolved": F("reports_resolved") + 1}
+    if actioned:
+        updates["reports_actioned"] = F("reports_actioned") + 1
+    Reporter.objects.filter(pk__in=reporter_ids).update(**updates)
+
+
+def decision_create(
+    *,
+    case: Case,
+    actor: Any,
+    decision: DecisionInput,
+    origin: str = Decision.Origin.MODERATOR,
+    bulk_job: BulkJob | None = None,
+    supersedes: Decision | None = None,
+) -> Decision:
+    """
+    Write the decision and everything that follows from it, on an already locked case.
+
+    Callers (case_decide, the bulk task, appeal decisions) hold the row lock and have
+    checked who may decide; this function owns what a decision *is*.
+    """
+    errors = decision.validate()
+    if errors:
+        raise InvalidDecision(errors)
+    now = timezone.now()
+    evidence = case.reports.order_by("-id").first()
+    made = Decision.objects.create(
+        case=case,
+        moderator=actor,
+        origin=origin,
+        actions=list(decision.actions),
+        countries=sorted(decision.countries),
+        restrict_days=decision.restrict_days,
+        suspend_days=decision.suspend_days,
+        ground=decision.ground if decision.is_violation else "",
+        legal_ground=decision.legal_ground if decision.ground == Ground.ILLEGAL else "",
+        terms_clause=decision.terms_clause if decision.ground == Ground.TERMS else "",
+        explanation=decision.explanation,
+        dsa_category=decision.dsa_category if decision.is_violation else "",
+        dsa_keywords=list(decision.dsa_keywords) if decision.is_violation else [],
+        facts=decision.facts,
+        automated_detection=case.has_automated or case.max_signal_score > 0,
+        bulk_job=bulk_job,
+        supersedes=supersedes,
+    )
+    statement = None
+    if made.is_violation and evidence is not None:
+        flagger = (
+            case.reports.filter(source=Report.Source.TRUSTED_FLAGGER)
+            .values_list("flagger_name", flat=True)
+            .first()
+            or ""
+        )
+        payload = build_statement(decision=made, case=case, evidence=evidence, flagger_name=flagger)
+        problems = validate_statement(payload)
+        if problems:
+            raise InvalidDecision({"statement": problems})
+        statement = Statement.objects.create(decision=made, puid=payload["puid"], payload=payload)
+    _apply_account_measures(decision=made, case=case, now=now)
+    _record_reporter_outcome(case=case, actioned=made.is_violation)
+    outbox.deliveries_for_decision(decision=made, case=case, statement=statement)
+    return made
+
+
+@transaction.atomic(durable=True)
+def case_decide(*, case_id: int, actor: Any, decision: DecisionInput) -> Decision:
+    """
+    Record the claim holder's decision and close the case.
+
+    The case is re-read under a row lock, so two moderators acting at once cannot both
+    decide it: the second gets an error and nothing is written for them.
+    """
+    case = (
+        Case.objects.select_for_update()
+        .select_related("category", "subject__author")
+        .get(pk=case_id)
+    )
+    if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
+        raise NotClaimedByActor
+    if not case.can_transition_to(Case.Status.RESOLVED):
+        raise InvalidTransition(current=case.status, requested=Case.Status.RESOLVED)
+    made = decision_create(case=case, actor=actor, decision=decision)
+    case_close(case=case)
+    audit.record(
+        action="case.decided",
+        actor=actor,
+        target=case,
+        data={
+            "decision": made.pk,
+            "actions": made.actions,
+            "statement": getattr(getattr(made, "statement", None), "puid", None),
+        },
+    )
+    return made
+
+
+def case_close(*, case: Case) -> None:
+    case.status = Case.Status.RESOLVED
+    case.resolved_at = timezone.now()
+    case.claimed_by = None
+    case.claim_expires_at = None
+    case.save(
+        update_fields=["status", "resolved_at", "claimed_by", "claim_expires_at", "updated_at"]
+    )

@@ -1,0 +1,277 @@
+"""
+Report intake: one report or a batch of up to 500, stored with a bounded number of queries.
+
+Idempotent on external_id; reports about one subject join its open case; two batches
+racing on a new subject still make one case (partial unique constraint + ON CONFLICT DO
+NOTHING, then a re-read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+import audit
+from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
+from moderation.services.priority import cases_refresh
+
+
+@dataclass(frozen=True)
+class SignalInput:
+    kind: str  # classifier | hash_match
+    name: str
+    score: int  # 0-100
+    label: str = ""
+    matched_hash: str = ""
+
+
+@dataclass(frozen=True)
+class SubjectInput:
+    type: str
+    platform_id: str
+    author_id: str
+    author_username: str = ""
+    author_display_name: str = ""
+    author_kind: str = PlatformAccount.Kind.USER
+    chat_id: str = ""
+    chat_kind: str = ""
+    text: str = ""
+    content_type: str = "text"
+    media_sha256: str = ""
+    media_url: str = ""
+    deep_link: str = ""
+    posted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    external_id: str
+    category: str
+    source: str
+    reporter_id: str
+    description: str
+    reported_at: datetime
+    subject: SubjectInput
+    language: str = ""
+    flagger_name: str = ""
+    signals: tuple[SignalInput, ...] = ()
+
+
+@dataclass
+class IngestResult:
+    report_ids: dict[str, int] = field(default_factory=dict)  # external_id -> report id
+    created: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # external_id -> reason
+    case_ids: dict[str, int] = field(default_factory=dict)  # external_id -> case id
+
+
+def _unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
+    seen: set[str] = set()
+    unique = []
+    for item in items:
+        if item.external_id not in seen:
+            seen.add(item.external_id)
+            unique.append(item)
+    return unique
+
+
+def _ensure_accounts(items: list[ReportInput]) -> dict[str, PlatformAccount]:
+    wanted = {}
+    for item in items:
+        s = item.subject
+        wanted.setdefault(
+            s.author_id,
+            PlatformAccount(
+                platform_id=s.author_id,
+                username=s.author_username,
+                display_name=s.author_display_name,
+                kind=s.author_kind or PlatformAccount.Kind.USER,
+            ),
+        )
+    PlatformAccount.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    return {a.platform_id: a for a in PlatformAccount.objects.filter(platform_id__in=list(wanted))}
+
+
+def _ensure_reporters(items: list[ReportInput]) -> dict[str, Reporter]:
+    ids = sorted({i.reporter_id for i in items if i.reporter_id})
+    Reporter.objects.bulk_create([Reporter(platform_id=r) for r in ids], ignore_conflicts=True)
+    return {r.platform_id: r for r in Reporter.objects.filter(platform_id__in=ids)}
+
+
+def _ensure_subjects(
+    items: list[ReportInput], accounts: dict[str, PlatformAccount]
+) -> dict[tuple[str, str], Subject]:
+    wanted = {}
+    for item in items:
+        s = item.subject
+        wanted.setdefault(
+            (s.type, s.platform_id),
+            Subject(
+                type=s.type,
+                platform_id=s.platform_id,
+                author=accounts[s.author_id],
+                chat_id=s.chat_id,
+                chat_kind=s.chat_kind,
+            ),
+        )
+    Subject.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    found = Subject.objects.filter(platform_id__in=sorted({k[1] for k in wanted}))
+    return {(s.type, s.platform_id): s for s in found if (s.type, s.platform_id) in wanted}
+
+
+def _ensure_active_cases(
+    items: list[ReportInput],
+    subjects: dict[tuple[str, str], Subject],
+    categories: dict[str, Category],
+) -> dict[int, Case]:
+    """The active case of every subject, creating those that are missing (race-safe)."""
+    subject_ids = sorted({s.pk for s in subjects.values()})
+    active = {
+        c.subject_id: c
+        for c in Case.objects.filter(subject_id__in=subject_ids, status__in=Case.ACTIVE)
+    }
+    now = timezone.now()
+    missing = {}
+    for item in items:
+        subject = subjects[(item.subject.type, item.subject.platform_id)]
+        if subject.pk in active or subject.pk in missing:
+            continue
+        category = categories[item.category]
+        missing[subject.pk] = Case(
+            subject=subject,
+            subject_type=subject.type,
+            category=category,
+            language=item.language,
+            deadline_at=now + timedelta(hours=category.deadline_hours),
+        )
+    if missing:
+        # A concurrent batch may have opened the same subject's case a moment ago: the
+        # partial unique constraint makes this insert a no-op, and the re-read finds theirs.
+        Case.objects.bulk_create(missing.values(), ignore_conflicts=True)
+        active = {
+            c.subject_id: c
+            for c in Case.objects.filter(subject_id__in=subject_ids, status__in=Case.ACTIVE)
+        }
+    return active
+
+
+@transaction.atomic
+def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> IngestResult:
+    """Store new reports, attach them to cases and re-prioritise those cases."""
+    result = IngestResult()
+    unique = _unique_by_external_id(items)
+    existing = dict(
+        Report.objects.filter(external_id__in=[i.external_id for i in unique]).values_list(
+            "external_id", "id"
+        )
+    )
+    categories = {c.code: c for c in Category.objects.all()}
+    fresh = []
+    for item in unique:
+        if item.external_id in existing:
+            result.duplicates.append(item.external_id)
+            result.report_ids[item.external_id] = existing[item.external_id]
+        elif item.category not in categories:
+            result.rejected[item.external_id] = f"unknown category {item.category!r}"
+        else:
+            fresh.append(item)
+    if not fresh:
+        return result
+
+    accounts = _ensure_accounts(fresh)
+    reporters = _ensure_reporters(fresh)
+    subjects = _ensure_subjects(fresh, accounts)
+    cases = _ensure_active_cases(fresh, subjects, categories)
+    # Lock the cases (in id order, so concurrent batches cannot deadlock) before counting.
+    locked_ids = list(
+        Case.objects.select_for_update()
+        .filter(pk__in=sorted(c.pk for c in cases.values()))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    reports = []
+    for item in fresh:
+        s = item.subject
+        subject = subjects[(s.type, s.platform_id)]
+        reports.append(
+            Report(
+                external_id=item.external_id,
+                case=cases[subject.pk],
+                subject=subject,
+                category=categories[item.category],
+                source=item.source,
+                reporter=reporters.get(item.reporter_id),
+                flagger_name=item.flagger_name,
+                description=item.description,
+                reported_at=item.reported_at,
+                language=item.language,
+                content_text=s.text,
+                content_type=s.content_type,
+                media_sha256=s.media_sha256,
+                media_url=s.media_url,
+                deep_link=s.deep_link,
+                chat_id=s.chat_id,
+                posted_at=s.posted_at,
+            )
+        )
+    # ignore_conflicts: the same external_id sent twice at once is stored once.
+    Report.objects.bulk_create(reports, ignore_conflicts=True)
+    stored = {
+        r.external_id: r
+        for r in Report.objects.filter(external_id__in=[i.external_id for i in fresh]).only(
+            "id", "external_id", "case_id"
+        )
+    }
+    signals = [
+        CaseSignal(
+            case_id=stored[item.external_id].case_id,
+            report_id=stored[item.external_id].pk,
+            kind=sig.kind,
+            name=sig.name,
+            label=sig.label,
+            score=sig.score,
+            matched_hash=sig.matched_hash,
+        )
+        for item in fresh
+        for sig in item.signals
+    ]
+    if signals:
+        CaseSignal.objects.bulk_create(signals)
+    # Cases without a language take the first report's that has one.
+    no_language = [c for c in cases.values() if not c.language]
+    for case in no_language:
+        case.language = next(
+            (
+                i.language
+                for i in fresh
+                if i.language
+                and subjects[(i.subject.type, i.subject.platform_id)].pk == case.subject_id
+            ),
+            "",
+        )
+    if any(c.language for c in no_language):
+        Case.objects.bulk_update([c for c in no_language if c.language], ["language"])
+    cases_refresh(case_ids=locked_ids)
+
+    for item in fresh:
+        report = stored[item.external_id]
+        result.report_ids[item.external_id] = report.pk
+        result.case_ids[item.external_id] = report.case_id
+        result.created.append(item.external_id)
+    audit.record(
+        action="reports.received",
+        target_type="moderation.case",
+        data={
+            "channel": channel,
+            "created": len(result.created),
+            "duplicates": len(result.duplicates),
+            "cases": sorted(set(result.case_ids.values()))[:100],
+        },
+    )
+    return result

@@ -1,0 +1,131 @@
+"""Build the DSA statement of reasons owed for a decision (see moderation.dsa for the rules)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from moderation.dsa import EU_EEA_COUNTRIES
+
+if TYPE_CHECKING:
+    from moderation.models import Case, Decision, Report
+
+_VISIBILITY = {
+    "remove_content": "DECISION_VISIBILITY_CONTENT_REMOVED",
+    "remove_from_search": "DECISION_VISIBILITY_CONTENT_DEMOTED",
+    "geo_restrict": "DECISION_VISIBILITY_CONTENT_DISABLED",
+    "label": "DECISION_VISIBILITY_CONTENT_LABELLED",
+    "age_restrict": "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
+}
+_CONTENT_TYPES = {
+    "text": "CONTENT_TYPE_TEXT",
+    "image": "CONTENT_TYPE_IMAGE",
+    "video": "CONTENT_TYPE_VIDEO",
+    "audio": "CONTENT_TYPE_AUDIO",
+    "synthetic": "CONTENT_TYPE_SYNTHETIC_MEDIA",
+}
+
+# Personal data must not reach the Transparency Database: scrub what free text may carry.
+_SCRUBBERS = [
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
+    (re.compile(r"https?://\S+|t\.me/\S+"), "[link]"),
+    (re.compile(r"(?<!\w)@\w{3,}"), "[account]"),
+    (re.compile(r"\+?\d[\d\s().-]{7,}\d"), "[number]"),
+]
+
+
+def scrub_personal_data(text: str) -> str:
+    for pattern, replacement in _SCRUBBERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _clamp(day: date, low: date) -> date:
+    return min(max(day, low), date(2038, 1, 1))
+
+
+def _source_type(case: Case) -> str:
+    if case.has_trusted_flagger:
+        return "SOURCE_TRUSTED_FLAGGER"
+    if case.has_user_notice:
+        return "SOURCE_ARTICLE_16"
+    if case.has_authority:
+        return "SOURCE_TYPE_OTHER_NOTIFICATION"
+    return "SOURCE_VOLUNTARY"
+
+
+def puid_for(decision: Decision) -> str:
+    return f"tsd-{decision.uuid}"
+
+
+def build_statement(
+    *, decision: Decision, case: Case, evidence: Report, flagger_name: str = ""
+) -> dict[str, Any]:
+    """The statement in the database's JSON shape; None-valued fields are left out."""
+    applied: datetime = decision.created_at
+    application_date = _clamp(applied.date(), date(2020, 1, 1))
+    actions = set(decision.actions)
+    sor: dict[str, Any] = {"puid": puid_for(decision)}
+
+    visibility = [_VISIBILITY[a] for a in decision.actions if a in _VISIBILITY]
+    if visibility:
+        sor["decision_visibility"] = visibility
+    if "terminate_account" in actions:
+        sor["decision_account"] = "DECISION_ACCOUNT_TERMINATED"
+    elif "suspend_account" in actions:
+        sor["decision_account"] = "DECISION_ACCOUNT_SUSPENDED"
+        if decision.suspend_days:
+            end = applied + timedelta(days=decision.suspend_days)
+            sor["end_date_account_restriction"] = _clamp(end.date(), application_date).isoformat()
+    if "restrict_account" in actions:
+        sor["decision_provision"] = "DECISION_PROVISION_PARTIAL_SUSPENSION"
+        if decision.restrict_days:
+            end = applied + timedelta(days=decision.restrict_days)
+            sor["end_date_service_restriction"] = _clamp(end.date(), application_date).isoformat()
+
+    explanation = scrub_personal_data(decision.explanation or decision.facts)[:2000]
+    if decision.ground == "illegal":
+        sor["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
+        sor["illegal_content_legal_ground"] = decision.legal_ground[:500]
+        sor["illegal_content_explanation"] = explanation
+    else:
+        sor["decision_ground"] = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+        sor["incompatible_content_ground"] = decision.terms_clause[:500]
+        sor["incompatible_content_explanation"] = explanation
+        sor["incompatible_content_illegal"] = "No"
+        if settings.PLATFORM_TERMS_URL:
+            sor["decision_ground_reference_url"] = settings.PLATFORM_TERMS_URL
+
+    content_type = _CONTENT_TYPES.get(evidence.content_type)
+    if content_type:
+        sor["content_type"] = [content_type]
+    else:
+        sor["content_type"] = ["CONTENT_TYPE_OTHER"]
+        sor["content_type_other"] = case.get_subject_type_display()[:500]
+
+    sor["category"] = decision.dsa_category
+    if decision.dsa_keywords:
+        sor["category_specification"] = list(dict.fromkeys(decision.dsa_keywords))
+    if "geo_restrict" in actions and decision.countries:
+        sor["territorial_scope"] = [c for c in decision.countries if c in EU_EEA_COUNTRIES]
+    else:
+        sor["territorial_scope"] = list(EU_EEA_COUNTRIES)
+    if evidence.language and len(evidence.language) == 2:
+        sor["content_language"] = evidence.language.upper()
+    posted = evidence.posted_at or evidence.reported_at
+    sor["content_date"] = _clamp(posted.date(), date(2000, 1, 1)).isoformat()
+    sor["application_date"] = application_date.isoformat()
+    sor["decision_facts"] = scrub_personal_data(decision.facts)[:5000]
+    sor["source_type"] = _source_type(case)
+    if sor["source_type"] == "SOURCE_TRUSTED_FLAGGER" and flagger_name:
+        sor["source_identity"] = flagger_name[:500]
+    automated = decision.automated_detection
+    sor["automated_detection"] = "Yes" if automated else "No"
+    # A human always decides here; with an automated detection the decision is partly automated.
+    sor["automated_decision"] = (
+        "AUTOMATED_DECISION_PARTIALLY" if automated else "AUTOMATED_DECISION_NOT_AUTOMATED"
+    )
+    return sor

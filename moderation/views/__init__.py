@@ -1,0 +1,1 @@
+"""Browser interfaces of the moderation app, one module per screen family."""
