@@ -1,0 +1,159 @@
+"""Forms of the moderation screens: queue filters and the decision form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES
+from moderation.models import Case, Category, Subject
+from moderation.models.decisions import Action, Ground
+from moderation.selectors.queue import QueueFilters
+from moderation.services.decisions import DecisionInput
+
+SOURCE_CHOICES = [
+    ("user", _("User notice")),
+    ("trusted_flagger", _("Trusted flagger")),
+    ("authority", _("Authority")),
+    ("automated", _("Automated")),
+]
+DEADLINE_CHOICES = [
+    ("", _("Any deadline")),
+    ("overdue", _("Overdue")),
+    ("due_soon", _("Due within 4 hours")),
+    ("on_time", _("On time")),
+]
+ORDER_CHOICES = [("priority", _("Priority")), ("age", _("Oldest first"))]
+QUEUE_STATUSES = [
+    (Case.Status.OPEN, _("Open")),
+    (Case.Status.CLAIMED, _("Claimed")),
+    (Case.Status.ESCALATED, _("Escalated to senior")),
+    (Case.Status.LEGAL, _("Escalated to legal")),
+    (Case.Status.RESOLVED, _("Resolved")),
+]
+
+
+def _pretty(code: str, prefix: str) -> str:
+    return code.removeprefix(prefix).replace("_", " ").capitalize()
+
+
+class QueueFilterForm(forms.Form):
+    """Reads the queue's query string; unknown values are errors, never a crash."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=QUEUE_STATUSES, required=False)
+    category = forms.ModelMultipleChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), required=False
+    )
+    source = forms.MultipleChoiceField(label=_("Source"), choices=SOURCE_CHOICES, required=False)
+    subject_type = forms.MultipleChoiceField(
+        label=_("Subject"), choices=Subject.Type.choices, required=False
+    )
+    language = forms.RegexField(
+        label=_("Languages"),
+        regex=r"^\s*([a-z]{2,3}(\s*,\s*[a-z]{2,3})*)?\s*$",
+        required=False,
+        help_text=_("Comma-separated ISO codes, e.g. fa, ar"),
+        error_messages={"invalid": _("Use comma-separated language codes such as fa, en.")},
+    )
+    deadline = forms.ChoiceField(label=_("Deadline"), choices=DEADLINE_CHOICES, required=False)
+    order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
+    cursor = forms.RegexField(regex=r"^-?\d+(_\d+)?$", required=False, widget=forms.HiddenInput)
+
+    def filters(self, default: QueueFilters | None = None) -> QueueFilters:
+        """The filters asked for; the moderator's defaults when nothing was asked."""
+        default = default or QueueFilters()
+        if not self.is_valid():
+            return default
+        data = self.cleaned_data
+        asked = any(data.get(k) for k in ("category", "source", "subject_type", "language"))
+        languages = tuple(
+            code.strip() for code in (data.get("language") or "").split(",") if code.strip()
+        )
+        return QueueFilters(
+            status=data.get("status") or Case.Status.OPEN,
+            categories=tuple(c.pk for c in data["category"]) if asked else default.categories,
+            sources=tuple(data.get("source") or ()),
+            subject_types=tuple(data.get("subject_type") or ()),
+            languages=languages if asked else default.languages,
+            deadline=data.get("deadline") or "",
+            order=data.get("order") or "priority",
+        )
+
+    def cursor_value(self) -> str | None:
+        return (self.cleaned_data.get("cursor") or None) if self.is_valid() else None
+
+
+class DecisionForm(forms.Form):
+    """The decision on a case: actions, ground, DSA fields, facts. Validated by DecisionInput."""
+
+    actions = forms.MultipleChoiceField(
+        label=_("Actions"), choices=Action.choices, widget=forms.CheckboxSelectMultiple
+    )
+    countries = forms.MultipleChoiceField(
+        label=_("Countries (for “Restrict in named countries”)"),
+        choices=[(c, c) for c in EU_EEA_COUNTRIES],
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    restrict_days = forms.IntegerField(
+        label=_("Restriction (days)"), min_value=1, max_value=3650, required=False
+    )
+    suspend_days = forms.IntegerField(
+        label=_("Suspension (days)"), min_value=1, max_value=3650, required=False
+    )
+    ground = forms.ChoiceField(
+        label=_("Ground"), choices=[("", "—"), *Ground.choices], required=False
+    )
+    legal_ground = forms.CharField(label=_("Legal ground"), max_length=500, required=False)
+    terms_clause = forms.CharField(label=_("Terms clause"), max_length=500, required=False)
+    dsa_category = forms.ChoiceField(
+        label=_("DSA category"),
+        choices=[("", "—")]
+        + sorted((c, _pretty(c, "STATEMENT_CATEGORY_")) for c in STATEMENT_CATEGORIES),
+        required=False,
+    )
+    dsa_keywords = forms.MultipleChoiceField(
+        label=_("DSA keywords"),
+        choices=sorted((k, _pretty(k, "KEYWORD_")) for k in KEYWORDS),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    facts = forms.CharField(
+        label=_("Facts and circumstances"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+    )
+    explanation = forms.CharField(
+        label=_("Explanation for the user"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        for name, messages in self.to_input().validate().items():
+            for message in messages:
+                self.add_error(None if name not in self.fields else name, message)
+        return data
+
+    def to_input(self) -> DecisionInput:
+        data = self.cleaned_data
+        return DecisionInput(
+            actions=tuple(data.get("actions") or ()),
+            ground=data.get("ground") or "",
+            legal_ground=data.get("legal_ground") or "",
+            terms_clause=data.get("terms_clause") or "",
+            explanation=data.get("explanation") or "",
+            facts=data.get("facts") or "",
+            dsa_category=data.get("dsa_category") or "",
+            dsa_keywords=tuple(data.get("dsa_keywords") or ()),
+            countries=tuple(data.get("countries") or ()),
+            restrict_days=data.get("restrict_days"),
+            suspend_days=data.get("suspend_days"),
+        )
