@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.token_services import api_token_revoke
 
 
 @admin.register(User)
@@ -21,4 +23,59 @@ class UserAdmin(BaseUserAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Audit events reference users: deactivate instead of deleting.
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """
+    Read-only list of the API's service tokens, with revocation.
+
+    Tokens are issued with `manage.py issue_api_token NAME --scope ...`, which prints the
+    secret once: the admin never sees it, so it cannot add tokens, and nothing is deleted
+    because audit events refer to tokens.
+    """
+
+    list_display = ("name", "prefix", "scope_list", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "prefix")
+    ordering = ("name",)
+    readonly_fields = ("name", "prefix", "scope_list", "created_at", "last_used_at", "revoked_at")
+    fields = readonly_fields
+    actions = ("revoke_selected",)
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        extra_context = {
+            **(extra_context or {}),
+            "title": _("API tokens (issue new ones with: manage.py issue_api_token NAME)"),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.display(description=_("Scopes"))
+    def scope_list(self, obj: ApiToken) -> str:
+        return ", ".join(obj.scopes)
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])
+    def revoke_selected(self, request, queryset):  # type: ignore[no-untyped-def]
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True).order_by("pk"):
+            api_token_revoke(token=token, actor=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
+
+    def has_revoke_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return request.user.has_perm("accounts.revoke_apitoken")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

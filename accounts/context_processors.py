@@ -26,7 +26,11 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("dashboard", _("Dashboard")),
     NavItem("moderation:home", _("Moderation"), "moderation.triage_cases"),
+    NavItem("moderation:appeals", _("Appeals"), "moderation.decide_appeals"),
     NavItem("disclosures:home", _("Legal requests"), "disclosures.view_requests"),
+    NavItem(
+        "moderation:legal_escalations", _("Escalated cases"), "moderation.view_legal_escalations"
+    ),
     NavItem("audit:events", _("Audit trail"), "audit.view_audit_trail"),
     NavItem("admin:index", _("Administration"), staff_only=True),
 )
@@ -37,10 +41,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     current = request.path
-    items = []
-    for item in NAVIGATION:
-        if item.allowed(user):
-            url = reverse(item.url_name)
-            active = current == url if url == "/" else current.startswith(url)
-            items.append({"url": url, "label": item.label, "active": active, "name": item.url_name})
+    items = [
+        {"url": reverse(item.url_name), "label": item.label, "name": item.url_name, "active": False}
+        for item in NAVIGATION
+        if item.allowed(user)
+    ]
+    # The longest matching prefix wins, so /moderation/appeals/ lights "Appeals" only.
+    matches = [
+        i
+        for i in items
+        if current == i["url"] or (i["url"] != "/" and current.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items}

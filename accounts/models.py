@@ -3,6 +3,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.utils.translation import gettext_lazy as _
 
+from accounts.tokens import ApiToken
+
+__all__ = ["ApiToken", "User"]
+
 
 class User(AbstractUser):
     """

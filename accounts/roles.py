@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "accounts.view_user",
             "accounts.add_user",
             "accounts.change_user",
+            "accounts.view_apitoken",
+            "accounts.revoke_apitoken",
             "auth.view_group",
             "auth.view_permission",
             "audit.view_auditevent",

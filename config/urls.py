@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from config import views
+from config.api import api
 
 admin.site.site_header = _("Trust & Safety administration")
 admin.site.site_title = _("T&S admin")
@@ -16,4 +17,5 @@ urlpatterns = [
     path("legal/", include("disclosures.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
 ]

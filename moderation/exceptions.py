@@ -42,3 +42,16 @@ class InvalidDecision(ModerationError):
 
 class AppealRefused(ModerationError):
     pass
+
+
+class AppealAlreadyDecided(AppealRefused):
+    message = "This appeal has already been decided."
+
+
+class OwnDecisionAppealed(AppealRefused):
+    """Separation of duties: nobody reviews their own decision, however it was later changed."""
+
+    message = (
+        "You took this decision, or one it replaced: another senior moderator must decide "
+        "the appeal."
+    )

@@ -62,23 +62,29 @@ class QueueFilterForm(forms.Form):
     cursor = forms.RegexField(regex=r"^-?\d+(_\d+)?$", required=False, widget=forms.HiddenInput)
 
     def filters(self, default: QueueFilters | None = None) -> QueueFilters:
-        """The filters asked for; the moderator's defaults when nothing was asked."""
+        """The filters asked for; `default` (the moderator's routing) when none or invalid."""
         default = default or QueueFilters()
-        if not self.is_valid():
+        if not self.is_bound or not self.is_valid():
             return default
         data = self.cleaned_data
-        asked = any(data.get(k) for k in ("category", "source", "subject_type", "language"))
         languages = tuple(
             code.strip() for code in (data.get("language") or "").split(",") if code.strip()
         )
         return QueueFilters(
             status=data.get("status") or Case.Status.OPEN,
-            categories=tuple(c.pk for c in data["category"]) if asked else default.categories,
+            categories=tuple(c.pk for c in data["category"]),
             sources=tuple(data.get("source") or ()),
             subject_types=tuple(data.get("subject_type") or ()),
-            languages=languages if asked else default.languages,
+            languages=languages,
             deadline=data.get("deadline") or "",
             order=data.get("order") or "priority",
+        )
+
+    @classmethod
+    def for_routing(cls, default: QueueFilters) -> QueueFilterForm:
+        """An unbound form showing the moderator's routing as its starting values."""
+        return cls(
+            initial={"language": ", ".join(default.languages), "category": list(default.categories)}
         )
 
     def cursor_value(self) -> str | None:
@@ -110,8 +116,10 @@ class DecisionForm(forms.Form):
     terms_clause = forms.CharField(label=_("Terms clause"), max_length=500, required=False)
     dsa_category = forms.ChoiceField(
         label=_("DSA category"),
-        choices=[("", "—")]
-        + sorted((c, _pretty(c, "STATEMENT_CATEGORY_")) for c in STATEMENT_CATEGORIES),
+        choices=[
+            ("", "—"),
+            *sorted((c, _pretty(c, "STATEMENT_CATEGORY_")) for c in STATEMENT_CATEGORIES),
+        ],
         required=False,
     )
     dsa_keywords = forms.MultipleChoiceField(

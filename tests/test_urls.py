@@ -16,6 +16,20 @@ PUBLIC = {
     "admin:login": "the admin's own sign-in form",
     "admin:logout": "POST-only; logging out is harmless",
     "admin:password_reset": "not routed (no such pattern) – listed for clarity",
+    "api:openapi-json": "the API's OpenAPI schema: documentation, no data",
+    "api:api-root": "API root: answers 404 (there is no index page)",
+    "api:reports_submit": "bearer-token API: 401 without a token",
+    "api:statements_list": "bearer-token API: 401 without a token",
+    "api:appeals_submit": "bearer-token API: 401 without a token",
+}
+
+# The API is exempt from the login redirect: each URL's method and its anonymous answer.
+API = {
+    "api:openapi-json": ("get", 200),
+    "api:api-root": ("get", 404),
+    "api:reports_submit": ("post", 401),
+    "api:statements_list": ("get", 401),
+    "api:appeals_submit": ("post", 401),
 }
 
 _CONVERTER_SAMPLES = {
@@ -56,12 +70,25 @@ def all_routes():
 def test_walk_finds_the_application_urls():
     names = {name for _, name in all_routes()}
     assert {"dashboard", "audit:events", "moderation:home", "disclosures:home"} <= names
+    assert set(API) <= names
     assert len(names) > 20  # the admin's too
+
+
+def test_every_api_url_is_listed_with_its_anonymous_answer():
+    api_names = {name for route, name in all_routes() if route.startswith("api/")}
+    assert api_names == set(API)
+    assert set(API) <= set(PUBLIC)
 
 
 @pytest.mark.parametrize(("route", "name"), all_routes())
 def test_anonymous_visitors_are_sent_to_log_in(client, route, name):
     url = _concrete(route)
+    if name in API:
+        method, status = API[name]
+        response = getattr(client, method)(url)
+        assert response.status_code == status, f"{name} ({url}) answered {response.status_code}"
+        assert "Location" not in response
+        return
     response = client.get(url)
 
     if name in PUBLIC:

@@ -188,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     "moderation-expire-claims": {"task": "moderation.tasks.expire_claims", "schedule": 60},
+    "moderation-resume-stalled-bulk-jobs": {
+        "task": "moderation.tasks.resume_stalled_bulk_jobs",
+        "schedule": 10 * 60,
+    },
     "moderation-refresh-deadline-priorities": {
         "task": "moderation.tasks.refresh_deadline_priorities",
         "schedule": 5 * 60,

@@ -113,6 +113,9 @@ class Report(models.Model):
     reported_at = models.DateTimeField(_("reported"))
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     language = models.CharField(_("content language"), max_length=8, blank=True)
+    language_detected = models.BooleanField(
+        _("language detected (not given by the platform)"), default=False
+    )
     # Evidence snapshot.
     content_text = models.TextField(_("content text"), blank=True)
     content_type = models.CharField(_("content type"), max_length=16, default="text")

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import audit
-from moderation.exceptions import AppealRefused
-from moderation.models import Appeal, Decision, Report
+from moderation.exceptions import (
+    AppealAlreadyDecided,
+    AppealRefused,
+    InvalidDecision,
+    NotAllowed,
+    OwnDecisionAppealed,
+)
+from moderation.models import AccountRestriction, Appeal, Case, Decision, Delivery, Report, Strike
+from moderation.models.decisions import Action
+from moderation.services import outbox
+from moderation.services.decisions import DecisionInput, decision_create
 
 
 @dataclass(frozen=True)
@@ -80,3 +91,168 @@ def appeal_submit(*, item: AppealInput) -> tuple[Appeal, bool]:
         data={"decision": decision.pk, "by": "affected" if affected else "reporter"},
     )
     return appeal, True
+
+
+APPEAL_OUTCOMES = (Appeal.Status.UPHELD, Appeal.Status.REVERSED, Appeal.Status.MODIFIED)
+# What the appellant is told they may still do (DSA Art. 20(5), Art. 21).
+FURTHER_REDRESS = ("out_of_court_dispute_settlement", "judicial_redress")
+
+
+def _deciders_of(decision: Decision) -> set[int]:
+    """The moderator of the decision and of every earlier decision it superseded."""
+    deciders = {decision.moderator_id}
+    earlier_id = decision.supersedes_id
+    seen: set[int] = set()
+    while earlier_id and earlier_id not in seen:
+        seen.add(earlier_id)
+        moderator_id, earlier_id = Decision.objects.values_list(
+            "moderator_id", "supersedes_id"
+        ).get(pk=earlier_id)
+        deciders.add(moderator_id)
+    return deciders
+
+
+def _check_outcome(*, outcome: str, note: str, new_decision: DecisionInput | None) -> None:
+    if outcome not in APPEAL_OUTCOMES:
+        raise AppealRefused("Choose the outcome: upheld, reversed or modified.")
+    if not note.strip():
+        raise AppealRefused("Explain the outcome: the appellant is owed the reasons.")
+    if outcome == Appeal.Status.MODIFIED:
+        if new_decision is None:
+            raise AppealRefused("A modified decision needs the new decision.")
+        errors = new_decision.validate()
+        if errors:
+            raise InvalidDecision(errors)
+    elif new_decision is not None:
+        raise AppealRefused("Only a modified decision comes with a new decision.")
+
+
+def _decision_withdraw(
+    *, decision: Decision, case: Case, status: str, appeal: Appeal, now: Any
+) -> Delivery | None:
+    """
+    Take a decision out of force: void its strike, lift its live restrictions, and tell the
+    platform what to undo. A "no violation" decision imposed nothing, so nothing is sent.
+    """
+    decision.status = status
+    decision.save(update_fields=["status"])
+    voided = Strike.objects.filter(decision=decision, voided_at__isnull=True).update(voided_at=now)
+    live = AccountRestriction.objects.filter(decision=decision, lifted_at__isnull=True).filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+    )
+    lifted = sorted(set(live.values_list("kind", flat=True)))
+    live.update(lifted_at=now)
+    if not decision.is_violation:
+        return None
+    subject = case.subject
+    return outbox.delivery_create(
+        kind=Delivery.Kind.REVERSAL,
+        key=f"reverse-{decision.uuid}",
+        case=case,
+        decision=decision,
+        payload={
+            "case": case.pk,
+            "decision": str(decision.uuid),
+            "subject": {"type": subject.type, "platform_id": subject.platform_id},
+            "account": subject.author.platform_id,
+            "undo": [a for a in decision.actions if a != Action.NO_VIOLATION],
+            "lift_restrictions": lifted,
+            "strike_voided": bool(voided),
+            "appeal": appeal.external_id,
+            "outcome": appeal.status,
+        },
+    )
+
+
+@transaction.atomic(durable=True)
+def appeal_decide(
+    *,
+    appeal_id: int,
+    actor: Any,
+    outcome: str,
+    note: str,
+    new_decision: DecisionInput | None = None,
+) -> Appeal:
+    """
+    A senior moderator's answer to an appeal: uphold, reverse, or replace the decision.
+
+    The appeal, its decision and its case are re-read under a row lock, so two seniors
+    answering at once cannot both decide: the second gets AppealAlreadyDecided. Nobody
+    answers an appeal against their own decision, nor against one that superseded theirs.
+    Every refusal raises before anything is written.
+    """
+    if not actor.has_perm("moderation.decide_appeals"):
+        raise NotAllowed
+    appeal = (
+        Appeal.objects.select_for_update(of=("self", "decision", "decision__case"))
+        .select_related("decision__case__category", "decision__case__subject__author")
+        .get(pk=appeal_id)
+    )
+    if appeal.status != Appeal.Status.PENDING:
+        raise AppealAlreadyDecided
+    decision, case = appeal.decision, appeal.decision.case
+    if actor.pk in _deciders_of(decision):
+        raise OwnDecisionAppealed
+    _check_outcome(outcome=outcome, note=note, new_decision=new_decision)
+    assert appeal.can_transition_to(outcome)
+    if decision.status != Decision.Status.IN_FORCE:
+        raise AppealRefused("This decision is no longer in force.")
+    if outcome == Appeal.Status.REVERSED and not decision.is_violation:
+        raise AppealRefused(
+            "A “no violation” decision imposed nothing to undo: to act on the content, "
+            "choose “modified” and give the new decision."
+        )
+
+    now = timezone.now()
+    appeal.status = outcome
+    appeal.decided_by = actor
+    appeal.decided_at = now
+    appeal.outcome_note = note.strip()
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "outcome_note"])
+
+    made: Decision | None = None
+    if outcome == Appeal.Status.REVERSED:
+        _decision_withdraw(
+            decision=decision, case=case, status=Decision.Status.REVERSED, appeal=appeal, now=now
+        )
+    elif outcome == Appeal.Status.MODIFIED:
+        assert new_decision is not None  # _check_outcome demands one
+        _decision_withdraw(
+            decision=decision, case=case, status=Decision.Status.SUPERSEDED, appeal=appeal, now=now
+        )
+        made = decision_create(
+            case=case,
+            actor=actor,
+            decision=new_decision,
+            origin=Decision.Origin.APPEAL,
+            supersedes=decision,
+        )
+
+    outbox.delivery_create(
+        kind=Delivery.Kind.APPEAL_OUTCOME,
+        key=f"appeal-{appeal.pk}",
+        case=case,
+        decision=decision,
+        payload={
+            "appeal": appeal.external_id,
+            "recipient": appeal.appellant_id,
+            "decision": str(decision.uuid),
+            "outcome": outcome,
+            "reasons": appeal.outcome_note,
+            "decided_at": now.isoformat(),
+            "new_decision": str(made.uuid) if made else None,
+            "further_redress": list(FURTHER_REDRESS),
+        },
+    )
+    audit.record(
+        action="appeal.decided",
+        actor=actor,
+        target=appeal,
+        data={
+            "outcome": outcome,
+            "case": case.pk,
+            "decision": decision.pk,
+            "new_decision": made.pk if made else None,
+        },
+    )
+    return appeal

@@ -255,11 +255,9 @@ def case_decide(*, case_id: int, actor: Any, decision: DecisionInput) -> Decisio
     The case is re-read under a row lock, so two moderators acting at once cannot both
     decide it: the second gets an error and nothing is written for them.
     """
-    case = (
-        Case.objects.select_for_update()
-        .select_related("category", "subject__author")
-        .get(pk=case_id)
-    )
+    # Lock the row alone: after waiting for a lock, PostgreSQL re-reads only the locked
+    # row, so columns joined in the same query could be stale. Related rows load after.
+    case = Case.objects.select_for_update().get(pk=case_id)
     if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
         raise NotClaimedByActor
     if not case.can_transition_to(Case.Status.RESOLVED):

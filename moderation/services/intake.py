@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import audit
+from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
 from moderation.services.priority import cases_refresh
 
@@ -165,17 +166,20 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     """Store new reports, attach them to cases and re-prioritise those cases."""
     result = IngestResult()
     unique = _unique_by_external_id(items)
-    existing = dict(
-        Report.objects.filter(external_id__in=[i.external_id for i in unique]).values_list(
-            "external_id", "id"
-        )
-    )
+    existing = {
+        ext: (report_id, case_id)
+        for ext, report_id, case_id in Report.objects.filter(
+            external_id__in=[i.external_id for i in unique]
+        ).values_list("external_id", "id", "case_id")
+    }
     categories = {c.code: c for c in Category.objects.all()}
     fresh = []
     for item in unique:
         if item.external_id in existing:
             result.duplicates.append(item.external_id)
-            result.report_ids[item.external_id] = existing[item.external_id]
+            result.report_ids[item.external_id], result.case_ids[item.external_id] = existing[
+                item.external_id
+            ]
         elif item.category not in categories:
             result.rejected[item.external_id] = f"unknown category {item.category!r}"
         else:
@@ -196,6 +200,10 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     )
 
     reports = []
+    detected: dict[str, str] = {}
+    for item in fresh:
+        if not item.language and item.subject.text:
+            detected[item.external_id] = detect_language(item.subject.text)
     for item in fresh:
         s = item.subject
         subject = subjects[(s.type, s.platform_id)]
@@ -210,7 +218,8 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
                 flagger_name=item.flagger_name,
                 description=item.description,
                 reported_at=item.reported_at,
-                language=item.language,
+                language=item.language or detected.get(item.external_id, ""),
+                language_detected=bool(detected.get(item.external_id)),
                 content_text=s.text,
                 content_type=s.content_type,
                 media_sha256=s.media_sha256,
@@ -248,9 +257,9 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     for case in no_language:
         case.language = next(
             (
-                i.language
+                i.language or detected.get(i.external_id, "")
                 for i in fresh
-                if i.language
+                if (i.language or detected.get(i.external_id))
                 and subjects[(i.subject.type, i.subject.platform_id)].pk == case.subject_id
             ),
             "",

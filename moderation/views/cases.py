@@ -1,5 +1,220 @@
+"""The case page and the acts on it: claim, release, escalate, reveal media, decide."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.permissions import require
+from moderation import permissions
+from moderation.exceptions import InvalidDecision, ModerationError
+from moderation.forms import DecisionForm, QueueFilterForm
+from moderation.models import Case, Report
+from moderation.selectors import cases as case_selectors
+from moderation.selectors import queue as queue_selectors
+from moderation.services import claims, decisions, evidence
+from moderation.services.priority import COMPONENT_LABELS
+
+REVEALED = "revealed_media"
+
+
+def _case_or_404(case_id: int) -> Case:
+    try:
+        return case_selectors.case_for_page(case_id=case_id)
+    except Case.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _page_context(
+    request: HttpRequest, case_id: int, form: DecisionForm | None = None
+) -> dict[str, Any]:
+    try:
+        ctx = case_selectors.case_context(case_id=case_id)
+    except Case.DoesNotExist as exc:
+        raise Http404 from exc
+    case = ctx.case
+    mine = case.status == Case.Status.CLAIMED and case.claimed_by_id == request.user.pk
+    if form is None and mine:
+        form = DecisionForm(initial=decisions.decision_defaults(case=case))
+    components = case.priority_explanation.get("components", {})
+    return {
+        "ctx": ctx,
+        "case": case,
+        "mine": mine,
+        "form": form,
+        "can_decide": mine and permissions.can_decide(request.user),
+        "can_claim": permissions.can_triage(request.user)
+        and case.status in (Case.Status.OPEN, Case.Status.ESCALATED, Case.Status.LEGAL)
+        and (not case.escalation or permissions.can_handle_escalations(request.user)),
+        "priority_rows": [(str(COMPONENT_LABELS.get(k, k)), v) for k, v in components.items()],
+        "revealed": set(request.session.get(REVEALED, [])),
+    }
+
+
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    require(permissions.can_view_case(request.user))
+    context = _page_context(request, case_id)
+    case = context["case"]
+    if not permissions.can_triage(request.user) and case.escalation != Case.Escalation.LEGAL:
+        raise Http404  # legal staff see only what was escalated to them
+    if context["mine"]:
+        claims.case_renew_claim(case_id=case.pk, actor=request.user)
+    return render(request, "moderation/case.html", context)
+
+
+def _back_to_case(request: HttpRequest, case_id: int) -> HttpResponse:
+    url = f"/moderation/cases/{case_id}/"
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect("moderation:case", case_id=case_id)
+
+
+@require_POST
+def case_claim(request: HttpRequest, case_id: int) -> HttpResponse:
+    require(permissions.can_triage(request.user))
+    _case_or_404(case_id)
+    try:
+        claims.case_claim(case_id=case_id, actor=request.user)
+    except ModerationError as exc:
+        messages.error(request, exc.message)
+    return _back_to_case(request, case_id)
+
+
+@require_POST
+def case_release(request: HttpRequest, case_id: int) -> HttpResponse:
+    require(permissions.can_triage(request.user))
+    _case_or_404(case_id)
+    try:
+        claims.case_release(case_id=case_id, actor=request.user)
+        messages.success(request, _("Case returned to the queue."))
+    except ModerationError as exc:
+        messages.error(request, exc.message)
+        return _back_to_case(request, case_id)
+    return redirect("moderation:home")
+
+
+@require_POST
+def case_heartbeat(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Keeps the claim alive while the page stays open (htmx, every two minutes)."""
+    require(permissions.can_triage(request.user))
+    try:
+        case = claims.case_renew_claim(case_id=case_id, actor=request.user)
+    except (ModerationError, Case.DoesNotExist):
+        return HttpResponse(_("Your claim on this case has ended."), status=200)
+    return HttpResponse(
+        _("Claimed until %(time)s UTC") % {"time": f"{case.claim_expires_at:%H:%M}"}
+    )
+
+
+@require_POST
+def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
+    require(permissions.can_triage(request.user))
+    _case_or_404(case_id)
+    try:
+        claims.case_escalate(
+            case_id=case_id,
+            actor=request.user,
+            to=request.POST.get("to", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ModerationError as exc:
+        messages.error(request, exc.message)
+        return _back_to_case(request, case_id)
+    messages.success(request, _("Case escalated."))
+    return redirect("moderation:home")
+
+
+@require_POST
+def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResponse:
+    require(permissions.can_view_case(request.user))
+    report = get_object_or_404(Report.objects.select_related("case"), pk=report_id, case_id=case_id)
+    if not permissions.can_triage(request.user) and report.case.escalation != Case.Escalation.LEGAL:
+        raise Http404
+    evidence.media_reveal(report=report, actor=request.user)
+    revealed = set(request.session.get(REVEALED, []))
+    revealed.add(report.pk)
+    request.session[REVEALED] = sorted(revealed)[-200:]
+    if getattr(request, "htmx", False):
+        return render(
+            request,
+            "moderation/case.html#media",
+            {"evidence": report, "revealed": revealed, "case": report.case},
+        )
+    return redirect("moderation:case", case_id=case_id)
+
+
+@require_POST
+def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
+    require(permissions.can_decide(request.user))
+    _case_or_404(case_id)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            decisions.case_decide(case_id=case_id, actor=request.user, decision=form.to_input())
+        except InvalidDecision as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except ModerationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Decision recorded; the statement of reasons is ready."))
+            if request.POST.get("next") == "1":
+                return _claim_next_after(request)
+            return redirect("moderation:home")
+    context = _page_context(request, case_id, form=form)
+    if getattr(request, "htmx", False):
+        return render(request, "moderation/case.html#decision", context)
+    return render(request, "moderation/case.html", context)
+
+
+def _claim_next_after(request: HttpRequest) -> HttpResponse:
+    default = queue_selectors.filters_for_moderator(user=request.user)
+    filters = QueueFilterForm({}).filters(default=default)
+    try:
+        case = claims.case_claim_next(actor=request.user, filters=filters)
+    except ModerationError:
+        case = None
+    if case is None:
+        messages.info(request, _("The queue is empty. Well done."))
+        target = "/moderation/"
+    else:
+        target = f"/moderation/cases/{case.pk}/"
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(target)
+    return redirect(target)
+
+
+@require_GET
+def legal_escalations(request: HttpRequest) -> HttpResponse:
+    require(
+        permissions.can_view_legal_escalations(request.user)
+        or permissions.can_handle_escalations(request.user)
+    )
+    after = request.GET.get("after", "")
+    cases = case_selectors.legal_escalations(after=int(after) if after.isdigit() else None)
+    return render(
+        request,
+        "moderation/legal_escalations.html",
+        {"cases": cases, "next_after": cases[-1].pk if len(cases) == 50 else None},
+    )
+
+
+urlpatterns = [
+    path("cases/<int:case_id>/", case_detail, name="case"),
+    path("cases/<int:case_id>/claim/", case_claim, name="case_claim"),
+    path("cases/<int:case_id>/release/", case_release, name="case_release"),
+    path("cases/<int:case_id>/heartbeat/", case_heartbeat, name="case_heartbeat"),
+    path("cases/<int:case_id>/escalate/", case_escalate, name="case_escalate"),
+    path("cases/<int:case_id>/decide/", case_decide, name="case_decide"),
+    path("cases/<int:case_id>/media/<int:report_id>/reveal/", media_reveal, name="media_reveal"),
+    path("legal/", legal_escalations, name="legal_escalations"),
+]

@@ -1,18 +1,128 @@
+"""The triage queue: filters, keyset pages, claiming the next case, routing preferences."""
+
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
 from moderation import permissions
+from moderation.exceptions import ModerationError
+from moderation.forms import QueueFilterForm
+from moderation.models import Category, ModeratorProfile
+from moderation.selectors import queue as queue_selectors
+from moderation.services import claims
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    default = queue_selectors.filters_for_moderator(user=request.user)
+    form = QueueFilterForm(request.GET) if request.GET else QueueFilterForm.for_routing(default)
+    filters = form.filters(default=default)
+    cursor = form.cursor_value() if form.is_bound else None
+    page = queue_selectors.queue_page(filters=filters, cursor=cursor)
+    if request.GET:
+        query = request.GET.copy()
+        query.pop("cursor", None)
+        query_string = query.urlencode()
+    else:  # carry the routing defaults into the next page's link
+        from urllib.parse import urlencode
+
+        query_string = urlencode(
+            {
+                "status": "open",
+                "language": ", ".join(default.languages),
+                "category": default.categories,
+            },
+            doseq=True,
+        )
+    return {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "counts": queue_selectors.queue_counts(filters=filters),
+        "query": query_string,
+        "routed": not form.is_bound and (default.languages or default.categories),
+        "can_bulk": permissions.can_bulk_decide(request.user),
+    }
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
     require(permissions.can_triage(request.user))
-    return render(request, "moderation/home.html")
+    template = "moderation/queue.html"
+    if getattr(request, "htmx", False):
+        template += "#queue-table"
+    return render(request, template, _queue_context(request))
 
 
-urlpatterns = [path("", home, name="home")]
+@require_POST
+def claim_next(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_triage(request.user))
+    form = QueueFilterForm(request.POST)
+    default = queue_selectors.filters_for_moderator(user=request.user)
+    filters = form.filters(default=default)
+    try:
+        case = claims.case_claim_next(actor=request.user, filters=filters)
+    except ModerationError as exc:
+        messages.error(request, exc.message)
+        return redirect("moderation:home")
+    if case is None:
+        messages.info(request, _("Nothing left to claim with these filters."))
+        return redirect(
+            reverse("moderation:home") + (f"?{form.data.urlencode()}" if form.data else "")
+        )
+    return redirect("moderation:case", case_id=case.pk)
+
+
+class ProfileForm(forms.Form):
+    languages = forms.RegexField(
+        label=_("Languages I handle"),
+        regex=r"^\s*([a-z]{2,3}(\s*,\s*[a-z]{2,3})*)?\s*$",
+        required=False,
+        help_text=_("Comma-separated ISO codes, e.g. fa, ar, en. Empty: all languages."),
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories I handle"),
+        queryset=Category.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: all categories."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def routing_profile(request: HttpRequest) -> HttpResponse:
+    """A moderator's languages and categories: their queue defaults to these."""
+    require(permissions.can_triage(request.user))
+    profile, _created = ModeratorProfile.objects.get_or_create(user=request.user)
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            codes = [c.strip() for c in form.cleaned_data["languages"].split(",") if c.strip()]
+            profile.languages = sorted(set(codes))
+            profile.save(update_fields=["languages"])
+            profile.categories.set(form.cleaned_data["categories"])
+            messages.success(request, _("Your queue now starts from these preferences."))
+            return redirect("moderation:home")
+    else:
+        form = ProfileForm(
+            initial={
+                "languages": ", ".join(profile.languages),
+                "categories": profile.categories.all(),
+            }
+        )
+    return render(request, "moderation/profile.html", {"form": form})
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("claim-next/", claim_next, name="claim_next"),
+    path("my-queue/", routing_profile, name="profile"),
+]

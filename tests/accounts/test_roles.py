@@ -27,9 +27,9 @@ def test_the_six_roles_exist():
 # The navigation each role must see, and must not see (by data-nav name).
 EXPECTED_NAV = {
     Role.MODERATOR: {"dashboard", "moderation:home"},
-    Role.SENIOR_MODERATOR: {"dashboard", "moderation:home"},
-    Role.LEGAL_OFFICER: {"dashboard", "disclosures:home"},
-    Role.LEGAL_APPROVER: {"dashboard", "disclosures:home"},
+    Role.SENIOR_MODERATOR: {"dashboard", "moderation:home", "moderation:appeals"},
+    Role.LEGAL_OFFICER: {"dashboard", "disclosures:home", "moderation:legal_escalations"},
+    Role.LEGAL_APPROVER: {"dashboard", "disclosures:home", "moderation:legal_escalations"},
     Role.AUDITOR: {"dashboard", "audit:events"},
     Role.ADMINISTRATOR: {"dashboard", "audit:events", "admin:index"},
 }
@@ -104,3 +104,11 @@ def test_unknown_role_creates_nothing():
     with pytest.raises(ValueError, match="Pope"):
         services.user_create(username="x", password="long-password-1", roles=["Pope"])
     assert not AuditEvent.objects.filter(action="user.created").exists()
+
+
+def test_only_the_most_specific_navigation_item_is_highlighted(make_user, client_for):
+    client = client_for(make_user(Role.SENIOR_MODERATOR))
+
+    items = client.get(reverse("moderation:appeals")).context["nav_items"]
+
+    assert [i["name"] for i in items if i["active"]] == ["moderation:appeals"]

@@ -15,7 +15,12 @@ def _snapshot() -> dict[str, list]:
     """Every row of every table the demo writes, so 'changes nothing' is checked exactly."""
     snapshot = {}
     for model in apps.get_models():
-        if model._meta.managed and model._meta.app_label in {"accounts", "audit", "auth"}:
+        if model._meta.managed and model._meta.app_label in {
+            "accounts",
+            "audit",
+            "auth",
+            "moderation",
+        }:
             snapshot[model._meta.label] = list(model.objects.order_by("pk").values())
     return snapshot
 
@@ -48,3 +53,20 @@ def test_seed_demo_refuses_outside_demo_mode(settings):
     with pytest.raises(CommandError, match="demo mode"):
         call_command("seed_demo", verbosity=0)
     assert not User.objects.filter(username="moderator").exists()
+
+
+def test_seed_demo_fills_a_busy_moderation_queue():
+    from moderation.models import Appeal, Case, Decision, Statement
+
+    call_command("seed_demo", verbosity=0)
+
+    assert Case.objects.filter(status="open").count() >= 150
+    assert Case.objects.values("category").distinct().count() >= 12
+    assert Case.objects.filter(has_trusted_flagger=True).exists()
+    assert Case.objects.filter(has_automated=True).exists()
+    assert Case.objects.filter(status="escalated").exists()
+    assert Case.objects.filter(status="legal").exists()
+    assert Decision.objects.count() >= 50
+    assert Statement.objects.count() >= 30
+    assert Appeal.objects.filter(status="pending").exists()
+    assert Appeal.objects.exclude(status="pending").exists()

@@ -9,10 +9,10 @@ from playwright.sync_api import Page, expect
 
 EXPECTED = {
     "moderator": ["Dashboard", "Moderation"],
-    "senior": ["Dashboard", "Moderation"],
-    "legal": ["Dashboard", "Legal requests"],
-    "approver": ["Dashboard", "Legal requests"],
-    "approver2": ["Dashboard", "Legal requests"],
+    "senior": ["Dashboard", "Moderation", "Appeals"],
+    "legal": ["Dashboard", "Legal requests", "Escalated cases"],
+    "approver": ["Dashboard", "Legal requests", "Escalated cases"],
+    "approver2": ["Dashboard", "Legal requests", "Escalated cases"],
     "auditor": ["Dashboard", "Audit trail"],
     "admin": ["Dashboard", "Audit trail", "Administration"],
 }

@@ -15,7 +15,9 @@ def test_reports_about_one_subject_join_one_case():
     from moderation.services.intake import reports_ingest
 
     a = report_input(subject__platform_id="m-1", reporter_id="r1")
-    b = report_input(subject__platform_id="m-1", subject__author_id=a.subject.author_id, reporter_id="r2")
+    b = report_input(
+        subject__platform_id="m-1", subject__author_id=a.subject.author_id, reporter_id="r2"
+    )
     result = reports_ingest(items=[a, b])
 
     assert result.case_ids[a.external_id] == result.case_ids[b.external_id]

@@ -17,5 +17,10 @@ class Command(BaseCommand):
                 "Demo data is only created in demo mode (DEMO_MODE=1); "
                 "it would add accounts with a shared, published password."
             )
+        from moderation import demo as moderation_demo
+
         users = account_demo.seed_users()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {users} user(s) created."))
+        reports = moderation_demo.seed_moderation()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {users} user(s) and {reports} report(s) created.")
+        )

@@ -1,0 +1,165 @@
+"""
+Admin for moderation data. Categories and moderator profiles are configuration and editable;
+everything else is the record of work done through the services (which lock, check and
+audit) and is read-only here, so the admin cannot bypass them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from moderation.models import (
+    AccountRestriction,
+    Appeal,
+    BulkJob,
+    Case,
+    CaseSignal,
+    Category,
+    Decision,
+    Delivery,
+    ModeratorProfile,
+    PlatformAccount,
+    Report,
+    Reporter,
+    Statement,
+    Strike,
+    Subject,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    actions = None
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "code",
+        "severity",
+        "deadline_hours",
+        "dsa_category",
+        "illegal_by_default",
+    )
+    list_editable = ("severity", "deadline_hours")
+    search_fields = ("name", "code")
+    readonly_fields = ("code",)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # reports and cases point at categories
+
+
+@admin.register(ModeratorProfile)
+class ModeratorProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "languages")
+    filter_horizontal = ("categories",)
+    autocomplete_fields = ("user",)
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(ReadOnlyAdmin):
+    list_display = ("platform_id", "username", "display_name", "kind", "first_seen_at")
+    search_fields = ("platform_id", "username")
+    list_filter = ("kind",)
+
+
+@admin.register(Reporter)
+class ReporterAdmin(ReadOnlyAdmin):
+    list_display = ("pseudonym", "reports_resolved", "reports_actioned", "accuracy_percent")
+    search_fields = ("platform_id",)
+
+
+@admin.register(Subject)
+class SubjectAdmin(ReadOnlyAdmin):
+    list_display = ("type", "platform_id", "author", "chat_id", "first_reported_at")
+    list_filter = ("type",)
+    search_fields = ("platform_id", "chat_id")
+    list_select_related = ("author",)
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ("external_id", "case", "category", "source", "language", "reported_at")
+    list_filter = ("source", "category")
+    search_fields = ("external_id",)
+    list_select_related = ("case", "category")
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "status",
+        "category",
+        "priority",
+        "deadline_at",
+        "claimed_by",
+        "report_count",
+    )
+    list_filter = ("status", "category", "subject_type", "escalation")
+    list_select_related = ("category", "claimed_by")
+    ordering = ("-id",)
+
+
+@admin.register(CaseSignal)
+class CaseSignalAdmin(ReadOnlyAdmin):
+    list_display = ("case", "kind", "name", "label", "score")
+    list_filter = ("kind",)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "case", "moderator", "origin", "status", "actions", "created_at")
+    list_filter = ("origin", "status")
+    list_select_related = ("case", "moderator")
+
+
+@admin.register(Statement)
+class StatementAdmin(ReadOnlyAdmin):
+    list_display = ("puid", "decision", "created_at")
+    search_fields = ("puid",)
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ("external_id", "decision", "status", "decided_by", "submitted_at")
+    list_filter = ("status",)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("idempotency_key", "kind", "status", "attempts", "last_error", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("idempotency_key",)
+
+
+@admin.register(BulkJob)
+class BulkJobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "created_by", "status", "total", "done", "skipped", "created_at")
+    list_filter = ("status",)
+
+
+@admin.register(AccountRestriction)
+class AccountRestrictionAdmin(ReadOnlyAdmin):
+    list_display = ("account", "kind", "starts_at", "ends_at", "lifted_at")
+    list_filter = ("kind",)
+
+
+@admin.register(Strike)
+class StrikeAdmin(ReadOnlyAdmin):
+    list_display = ("account", "category", "created_at", "voided_at")

@@ -1,0 +1,337 @@
+"""
+What the API accepts and answers. Request models are strict: exact JSON types, no unknown
+fields, lengths that fit the columns, and text the database can store (no NUL, no lone
+surrogates), so a request that passes validation cannot fail at INSERT time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.json_schema import models_json_schema
+from pydantic_core import PydanticCustomError
+
+from moderation.api.http import pattern_message
+from moderation.services.appeals import AppealInput
+from moderation.services.intake import ReportInput, SignalInput, SubjectInput
+
+MAX_BATCH = 500
+MAX_SIGNALS = 20
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+_ID = pattern_message(r"^[!-~]+$", "Use printable ASCII characters without spaces (an identifier).")
+_ID_OR_EMPTY = pattern_message(
+    r"^[!-~]*$", "Use printable ASCII characters without spaces (an identifier)."
+)
+_SLUG = pattern_message(r"^[-a-zA-Z0-9_]+$", "Use a category code (letters, digits, - and _).")
+_LANGUAGE = pattern_message(r"^[a-z]{2}$", "Use a lower-case ISO 639-1 code such as 'en'.")
+_SHA256 = pattern_message(r"^[0-9a-fA-F]{64}$", "Use 64 hexadecimal characters (a SHA-256).")
+_HTTP_URL = pattern_message(r"^https?://\S+$", "Use an http:// or https:// URL.")
+_LINK = pattern_message(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", "Use a URL such as tg://... .")
+_PUID = pattern_message(r"^[a-zA-Z0-9_-]+$", "Use the statement's PUID (letters, digits, - _).")
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("invalid_unicode", "Must be valid Unicode text.") from None
+    return value
+
+
+def _chars(max_length: int, *, min_length: int = 0, pattern: str | None = None) -> Any:
+    return StringConstraints(
+        strict=True, min_length=min_length, max_length=max_length, pattern=pattern
+    )
+
+
+_STORABLE = AfterValidator(_storable)
+
+
+def _aware_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "datetime_format", "Use an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."
+            ) from None
+    else:
+        raise PydanticCustomError(
+            "datetime_type", "Use an ISO 8601 date and time string, e.g. 2026-01-31T12:00:00Z."
+        )
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise PydanticCustomError(
+            "datetime_naive", "Include the time zone, e.g. 2026-01-31T12:00:00Z or +01:00."
+        )
+    if not EARLIEST <= parsed < LATEST:
+        raise PydanticCustomError("datetime_range", "Use a date between 1970 and 2099.")
+    return parsed
+
+
+AwareDatetime = Annotated[datetime, BeforeValidator(_aware_datetime)]
+Identifier64 = Annotated[str, _chars(64, min_length=1, pattern=_ID), _STORABLE]
+Identifier128 = Annotated[str, _chars(128, min_length=1, pattern=_ID), _STORABLE]
+OptionalIdentifier64 = Annotated[str, _chars(64, pattern=_ID_OR_EMPTY), _STORABLE]
+Name80 = Annotated[str, _chars(80, min_length=1), _STORABLE]
+Text64 = Annotated[str, _chars(64), _STORABLE]
+Text80 = Annotated[str, _chars(80), _STORABLE]
+Text128 = Annotated[str, _chars(128), _STORABLE]
+Text200 = Annotated[str, _chars(200), _STORABLE]
+LongText = Annotated[str, _chars(10_000), _STORABLE]
+ContentText = Annotated[str, _chars(20_000), _STORABLE]
+Reason = Annotated[str, _chars(10_000, min_length=1), _STORABLE]
+PlatformId = Annotated[str, _chars(128, min_length=1, pattern=_ID), _STORABLE]
+CategoryCode = Annotated[str, _chars(40, min_length=1, pattern=_SLUG), _STORABLE]
+LanguageCode = Annotated[str, _chars(2, pattern=_LANGUAGE), _STORABLE]
+Sha256 = Annotated[str, _chars(64, pattern=_SHA256), _STORABLE]
+HttpUrl = Annotated[str, _chars(500, pattern=_HTTP_URL), _STORABLE]
+Link = Annotated[str, _chars(500, pattern=_LINK), _STORABLE]
+Puid = Annotated[str, _chars(500, min_length=1, pattern=_PUID), _STORABLE]
+Score = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SignalIn(_Strict):
+    """An automated signal behind the report: a classifier's score or a hash-list match."""
+
+    kind: Literal["classifier", "hash_match"]
+    name: Name80
+    label: Text80 | None = None
+    score: Score = Field(description="0 to 1; stored as a whole percentage.")
+    matched_hash: Text128 | None = None
+
+    def to_input(self) -> SignalInput:
+        return SignalInput(
+            kind=self.kind,
+            name=self.name,
+            label=self.label or "",
+            score=round(self.score * 100),
+            matched_hash=self.matched_hash or "",
+        )
+
+
+class SubjectIn(_Strict):
+    """The reported thing, with the evidence as it stood when reported."""
+
+    type: Literal["message", "channel", "group", "account", "bot", "media", "search_result"]
+    platform_id: PlatformId
+    author_id: Identifier64
+    author_username: Text64 | None = None
+    author_display_name: Text128 | None = None
+    author_kind: Literal["user", "bot", "business"] | None = None
+    chat_id: OptionalIdentifier64 | None = Field(
+        default=None, validate_default=True, description="Required when type is 'message'."
+    )
+    chat_kind: Literal["private", "group", "channel"] | None = None
+    text: ContentText | None = None
+    content_type: Literal["text", "image", "video", "audio", "synthetic", "other"] | None = None
+    media_sha256: Sha256 | None = None
+    media_url: HttpUrl | None = None
+    deep_link: Link | None = None
+    posted_at: AwareDatetime | None = None
+
+    @field_validator("chat_id")
+    @classmethod
+    def _messages_have_a_chat(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("type") == "message" and not value:
+            raise PydanticCustomError("chat_required", "Required when the subject is a message.")
+        return value
+
+    def to_input(self) -> SubjectInput:
+        return SubjectInput(
+            type=self.type,
+            platform_id=self.platform_id,
+            author_id=self.author_id,
+            author_username=self.author_username or "",
+            author_display_name=self.author_display_name or "",
+            author_kind=self.author_kind or "user",
+            chat_id=self.chat_id or "",
+            chat_kind=self.chat_kind or "",
+            text=self.text or "",
+            content_type=self.content_type or "text",
+            media_sha256=(self.media_sha256 or "").lower(),
+            media_url=self.media_url or "",
+            deep_link=self.deep_link or "",
+            posted_at=self.posted_at,
+        )
+
+
+class ReportIn(_Strict):
+    """One notice. external_id is the idempotency key: sending it again changes nothing."""
+
+    external_id: Identifier128
+    category: CategoryCode = Field(
+        description="A category code configured in the dashboard, e.g. 'spam'."
+    )
+    source: Literal["user", "trusted_flagger", "authority", "automated"]
+    reporter_id: OptionalIdentifier64 = Field(
+        description="The reporting account's platform id; may be empty for automated reports."
+    )
+    description: LongText
+    reported_at: AwareDatetime
+    language: LanguageCode | None = None
+    flagger_name: Text200 | None = None
+    signals: list[SignalIn] | None = Field(default=None, max_length=MAX_SIGNALS)
+    subject: SubjectIn
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("categories")
+        if known is not None and value not in known:
+            raise PydanticCustomError(
+                "unknown_category",
+                "Unknown category; use one of: {known}.",
+                {"known": ", ".join(sorted(known))},
+            )
+        return value
+
+    @field_validator("reporter_id")
+    @classmethod
+    def _reporter_unless_automated(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.data.get("source") != "automated":
+            raise PydanticCustomError(
+                "reporter_required", "Required unless the source is 'automated'."
+            )
+        return value
+
+    def to_input(self) -> ReportInput:
+        return ReportInput(
+            external_id=self.external_id,
+            category=self.category,
+            source=self.source,
+            reporter_id=self.reporter_id,
+            description=self.description,
+            reported_at=self.reported_at,
+            subject=self.subject.to_input(),
+            language=self.language or "",
+            flagger_name=self.flagger_name or "",
+            signals=tuple(s.to_input() for s in self.signals or ()),
+        )
+
+
+class ReportBatchIn(_Strict):
+    """Up to 500 reports in one request; each is accepted or rejected on its own."""
+
+    reports: list[ReportIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class AppealIn(_Strict):
+    """An appeal (DSA Art. 20) against a decision, named by its statement's PUID."""
+
+    external_id: Identifier128
+    decision_puid: Puid
+    appellant_id: Identifier64
+    reason: Reason
+    submitted_at: AwareDatetime
+
+    def to_input(self) -> AppealInput:
+        return AppealInput(
+            external_id=self.external_id,
+            decision_puid=self.decision_puid,
+            appellant_id=self.appellant_id,
+            reason=self.reason,
+            submitted_at=self.submitted_at,
+        )
+
+
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (ReportIn, ReportBatchIn, AppealIn)
+
+
+def request_components() -> dict[str, Any]:
+    """JSON schemas of the request bodies, for the OpenAPI document's components."""
+    _, top = models_json_schema(
+        [(model, "validation") for model in REQUEST_MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    return top["$defs"]
+
+
+def body_of(*names: str) -> dict[str, Any]:
+    """An OpenAPI requestBody naming one or several of the component schemas above."""
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
+    schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+# --- Answers --------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(description="Dotted path of the offending field; empty for the body.")
+    message: str
+
+
+class ValidationErrorOut(Schema):
+    detail: str
+    errors: list[FieldErrorOut]
+
+
+class ReportAcceptedOut(Schema):
+    id: int
+    case_id: int
+    status: Literal["created", "duplicate"]
+
+
+class BatchResultOut(Schema):
+    external_id: str
+    status: Literal["created", "duplicate"]
+    id: int
+    case_id: int
+
+
+class BatchRejectedOut(Schema):
+    index: int
+    external_id: str | None
+    errors: list[FieldErrorOut]
+
+
+class BatchOut(Schema):
+    results: list[BatchResultOut]
+    rejected: list[BatchRejectedOut]
+
+
+class StatementsPageOut(Schema):
+    statements: list[dict[str, Any]] = Field(
+        description="Statements of reasons in the DSA Transparency Database's JSON shape."
+    )
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+
+
+class AppealAcceptedOut(Schema):
+    id: int
+    status: Literal["created", "duplicate"]
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    413: ErrorOut,
+    422: ValidationErrorOut,
+}

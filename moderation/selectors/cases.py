@@ -1,0 +1,133 @@
+"""Everything the case page shows, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from moderation.models import (
+    AccountRestriction,
+    Case,
+    CaseSignal,
+    Decision,
+    Delivery,
+    Report,
+    Strike,
+)
+
+HISTORY_LIMIT = 20
+
+
+@dataclass
+class AuthorHistory:
+    previous_cases: list[Case]
+    active_restrictions: list[AccountRestriction]
+    strikes: int
+    decisions_against: int
+
+
+@dataclass
+class CaseContext:
+    case: Case
+    reports: list[Report]
+    evidence: Report | None
+    signals: list[CaseSignal]
+    history: AuthorHistory
+    related_open: list[Case]
+    decisions: list[Decision]
+    deliveries: list[Delivery]
+    timeline: list[AuditEvent]
+
+
+def case_for_page(*, case_id: int) -> Case:
+    return Case.objects.select_related(
+        "category", "subject__author", "claimed_by", "escalated_by"
+    ).get(pk=case_id)
+
+
+def author_history(*, case: Case) -> AuthorHistory:
+    author = case.subject.author
+    previous = list(
+        Case.objects.filter(subject__author=author)
+        .exclude(pk=case.pk)
+        .select_related("category", "subject")
+        .prefetch_related(
+            Prefetch(
+                "decisions", queryset=Decision.objects.order_by("-id"), to_attr="all_decisions"
+            )
+        )
+        .order_by("-id")[:HISTORY_LIMIT]
+    )
+    now = timezone.now()
+    restrictions = list(
+        AccountRestriction.objects.filter(
+            account=author, lifted_at__isnull=True, starts_at__lte=now
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("-starts_at")
+    )
+    counts = Strike.objects.filter(account=author).aggregate(
+        strikes=Count("id", filter=Q(voided_at__isnull=True)), total=Count("id")
+    )
+    return AuthorHistory(previous, restrictions, counts["strikes"], counts["total"])
+
+
+def related_open_cases(*, case: Case) -> list[Case]:
+    """Other active cases about the same account or the same chat."""
+    same = Q(subject__author_id=case.subject.author_id)
+    if case.subject.chat_id:
+        same |= Q(subject__chat_id=case.subject.chat_id)
+    return list(
+        Case.objects.filter(same, status__in=Case.ACTIVE)
+        .exclude(pk=case.pk)
+        .select_related("category", "subject")
+        .order_by("-priority", "id")[:HISTORY_LIMIT]
+    )
+
+
+def case_timeline(*, case: Case) -> list[AuditEvent]:
+    """The case's history is read from the audit trail, not kept twice."""
+    return list(
+        AuditEvent.objects.filter(target_type="moderation.case", target_id=str(case.pk)).order_by(
+            "id"
+        )[:200]
+    )
+
+
+def case_context(*, case_id: int) -> CaseContext:
+    case = case_for_page(case_id=case_id)
+    reports = list(
+        Report.objects.filter(case=case).select_related("reporter", "category").order_by("id")
+    )
+    decisions = list(
+        Decision.objects.filter(case=case).select_related("moderator", "statement").order_by("id")
+    )
+    return CaseContext(
+        case=case,
+        reports=reports,
+        evidence=reports[-1] if reports else None,
+        signals=list(CaseSignal.objects.filter(case=case).order_by("-score", "id")),
+        history=author_history(case=case),
+        related_open=related_open_cases(case=case),
+        decisions=decisions,
+        deliveries=list(Delivery.objects.filter(case=case).order_by("id")),
+        timeline=case_timeline(case=case),
+    )
+
+
+def legal_escalations(*, after: int | None = None, size: int = 50) -> list[Case]:
+    """Cases moderators escalated to legal, newest first: evidence for the disclosure workflow."""
+    cases = Case.objects.filter(escalation=Case.Escalation.LEGAL)
+    if after:
+        cases = cases.filter(pk__lt=after)
+    return list(
+        cases.select_related("category", "subject__author", "escalated_by").order_by("-id")[:size]
+    )
+
+
+def media_reveal_allowed(*, report: Report, revealed: Any) -> bool:
+    return report.pk in set(revealed or ())

@@ -1,0 +1,21 @@
+"""Looking at evidence that can hurt: every reveal of guarded media is recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+import audit
+from moderation.models import Report
+
+
+@transaction.atomic(durable=True)
+def media_reveal(*, report: Report, actor: Any) -> None:
+    audit.record(
+        action="media.revealed",
+        actor=actor,
+        target_type="moderation.case",
+        target_id=report.case_id,
+        data={"report": report.pk, "media_sha256": report.media_sha256},
+    )

@@ -1,0 +1,73 @@
+"""Reports arriving at the same moment (PostgreSQL: SQLite serialises all writers anyway)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from accounts.token_services import api_token_issue
+from moderation.models import Case, Report, Subject
+from tests.api.conftest import REPORTS_URL, ApiClient
+from tests.api.payloads import report_json
+from tests.utils import requires_postgres
+
+THREADS = 6
+
+
+def post_at_once(bodies: list[dict[str, Any]]) -> list[Any]:
+    """POST each body from its own thread, all released by one barrier; the responses."""
+    _, secret = api_token_issue(name="platform-concurrency", scopes=["reports"])
+    barrier = threading.Barrier(len(bodies))
+    responses: list[Any] = [None] * len(bodies)
+    errors: list[BaseException] = []
+
+    def work(index: int, body: dict[str, Any]) -> None:
+        client = ApiClient(secret)
+        try:
+            barrier.wait()
+            responses[index] = client.post(REPORTS_URL, body)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, b)) for i, b in enumerate(bodies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return responses
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_reports_about_one_new_subject_at_once_make_one_case():
+    subject = {"subject__platform_id": "race-msg-1", "subject__author_id": "race-author-1"}
+    bodies = [report_json(reporter_id=f"race-reporter-{i}", **subject) for i in range(THREADS)]
+
+    responses = post_at_once(bodies)
+
+    assert [r.status_code for r in responses] == [201] * THREADS
+    assert Subject.objects.filter(platform_id="race-msg-1").count() == 1
+    case = Case.objects.get(subject__platform_id="race-msg-1")
+    assert {r.json()["case_id"] for r in responses} == {case.pk}
+    assert Report.objects.filter(case=case).count() == THREADS
+    case.refresh_from_db()
+    assert (case.report_count, case.reporter_count) == (THREADS, THREADS)
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_report_sent_several_times_at_once_is_stored_once():
+    body = report_json(external_id="race-report-1")
+
+    responses = post_at_once([body] * THREADS)
+
+    assert {r.status_code for r in responses} <= {200, 201}
+    report = Report.objects.get(external_id="race-report-1")
+    assert {r.json()["id"] for r in responses} == {report.pk}
+    assert Case.objects.count() == 1
