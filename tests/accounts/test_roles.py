@@ -112,3 +112,18 @@ def test_only_the_most_specific_navigation_item_is_highlighted(make_user, client
     items = client.get(reverse("moderation:appeals")).context["nav_items"]
 
     assert [i["name"] for i in items if i["active"]] == ["moderation:appeals"]
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.SENIOR_MODERATOR])
+@pytest.mark.parametrize("url_name", ["disclosures:home", "audit:events", "admin:index"])
+def test_moderator_roles_cannot_reach_legal_or_auditor_screens(role, url_name, make_user, client_for):
+    response = client_for(make_user(role)).get(reverse(url_name))
+
+    assert response.status_code in {302, 403}
+    if response.status_code == 302:
+        assert "/login/" in response["Location"]
+
+
+def test_moderators_cannot_see_the_legal_escalation_list(make_user, client_for):
+    client = client_for(make_user(Role.MODERATOR))
+    assert client.get(reverse("moderation:legal_escalations")).status_code == 403
