@@ -55,3 +55,11 @@ class OwnDecisionAppealed(AppealRefused):
         "You took this decision, or one it replaced: another senior moderator must decide "
         "the appeal."
     )
+
+
+class BulkSelectionRefused(ModerationError):
+    """The selection cannot become a bulk job: empty, too large, unknown or changed cases."""
+
+
+class BulkJobFinished(ModerationError):
+    message = "This bulk job has finished."

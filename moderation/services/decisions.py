@@ -263,18 +263,24 @@ def case_decide(*, case_id: int, actor: Any, decision: DecisionInput) -> Decisio
     if not case.can_transition_to(Case.Status.RESOLVED):
         raise InvalidTransition(current=case.status, requested=Case.Status.RESOLVED)
     made = decision_create(case=case, actor=actor, decision=decision)
+    case_resolve(case=case, actor=actor, decision=made)
+    return made
+
+
+def case_resolve(*, case: Case, actor: Any, decision: Decision, **details: Any) -> None:
+    """Close the case on its decision and record `case.decided` (in the caller's transaction)."""
     case_close(case=case)
     audit.record(
         action="case.decided",
         actor=actor,
         target=case,
         data={
-            "decision": made.pk,
-            "actions": made.actions,
-            "statement": getattr(getattr(made, "statement", None), "puid", None),
+            "decision": decision.pk,
+            "actions": decision.actions,
+            "statement": getattr(getattr(decision, "statement", None), "puid", None),
+            **details,
         },
     )
-    return made
 
 
 def case_close(*, case: Case) -> None:

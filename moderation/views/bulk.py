@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require
 from moderation import permissions
-from moderation.exceptions import InvalidDecision, ModerationError
+from moderation.exceptions import BulkSelectionRefused, InvalidDecision, ModerationError
 from moderation.forms import (
     DEADLINE_CHOICES,
     QUEUE_STATUSES,
@@ -32,6 +32,7 @@ from moderation.forms import (
 )
 from moderation.models import BulkJob, Category, Subject
 from moderation.models.decisions import Action, Ground
+from moderation.selectors import bulk as bulk_selectors
 from moderation.selectors.queue import QueueFilters, filters_for_moderator
 from moderation.services import bulk
 
@@ -104,13 +105,13 @@ def _render_new(
     }
     if not selection.error:
         try:
-            preview = bulk.bulk_selection_resolve(
+            preview = bulk_selectors.bulk_selection_resolve(
                 case_ids=selection.case_ids, filters=selection.filters
             )
-        except bulk.BulkSelectionRefused as exc:
+        except BulkSelectionRefused as exc:
             context["selection_error"] = exc.message
         else:
-            rows = bulk.bulk_preview_rows(selection=preview, limit=PREVIEW_ROWS)
+            rows = bulk_selectors.bulk_preview_rows(selection=preview, limit=PREVIEW_ROWS)
             context.update(
                 preview=preview,
                 rows=rows,
@@ -175,7 +176,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
         "ground_label": dict(Ground.choices).get(decision.get("ground", ""), ""),
         "finished": finished,
         "processed": job.done + job.skipped + len(job.errors),
-        "outcomes": bulk.bulk_job_outcomes(job=job) if finished else None,
+        "outcomes": bulk_selectors.bulk_job_outcomes(job=job) if finished else None,
     }
     template = "moderation/bulk/job.html"
     if getattr(request, "htmx", False):
@@ -186,7 +187,7 @@ def bulk_job(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def bulk_jobs(request: HttpRequest) -> HttpResponse:
     require(permissions.can_bulk_decide(request.user))
-    return render(request, "moderation/bulk/jobs.html", {"jobs": bulk.bulk_jobs_recent()})
+    return render(request, "moderation/bulk/jobs.html", {"jobs": bulk_selectors.bulk_jobs_recent()})
 
 
 urlpatterns = [

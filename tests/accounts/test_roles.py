@@ -116,7 +116,9 @@ def test_only_the_most_specific_navigation_item_is_highlighted(make_user, client
 
 @pytest.mark.parametrize("role", [Role.MODERATOR, Role.SENIOR_MODERATOR])
 @pytest.mark.parametrize("url_name", ["disclosures:home", "audit:events", "admin:index"])
-def test_moderator_roles_cannot_reach_legal_or_auditor_screens(role, url_name, make_user, client_for):
+def test_moderator_roles_cannot_reach_legal_or_auditor_screens(
+    role, url_name, make_user, client_for
+):
     response = client_for(make_user(role)).get(reverse(url_name))
 
     assert response.status_code in {302, 403}

@@ -70,7 +70,9 @@ def test_answer_an_appeal_by_reversing(senior_login, live_server):
     page.get_by_role("link", name=f"#{appeal.pk}", exact=True).click()
     expect(page.get_by_text("It was a quote, not my words.")).to_be_visible()
     page.get_by_label("Reverse", exact=False).first.check()
-    page.get_by_label("Reasons for the outcome (sent to the appellant)").fill("The context shows a quotation.")
+    page.get_by_label("Reasons for the outcome (sent to the appellant)").fill(
+        "The context shows a quotation."
+    )
     page.get_by_role("button", name="Record the outcome").click()
 
     expect(page.locator("#appeal-outcome")).to_contain_text("The context shows a quotation.")

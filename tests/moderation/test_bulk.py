@@ -9,11 +9,16 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from moderation.dsa import validate_statement
-from moderation.exceptions import InvalidDecision, ModerationError, NotAllowed
+from moderation.exceptions import (
+    BulkJobFinished,
+    BulkSelectionRefused,
+    InvalidDecision,
+    ModerationError,
+    NotAllowed,
+)
 from moderation.models import BulkJob, Case, Category, Decision, ModeratorProfile, Statement
 from moderation.selectors.queue import QueueFilters
 from moderation.services import bulk, claims
-from moderation.services.bulk import BulkSelectionRefused
 from moderation.tasks import run_bulk_job
 from tests.moderation.factories import make_case, violation
 from tests.utils import requires_postgres
@@ -296,7 +301,7 @@ def test_bulk_job_error_on_one_case_does_not_stop_the_others(
         run_bulk_job(job_id=job.pk)  # a redelivered task: the job has finished
     job.refresh_from_db()
     assert (job.done, len(job.errors)) == (2, 1)
-    with pytest.raises(bulk.BulkJobFinished):
+    with pytest.raises(BulkJobFinished):
         bulk.bulk_job_apply_one(job_id=job.pk, case_id=broken.pk)
 
 
