@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 import audit
+from accounts import reauth
 from accounts.context_processors import NAVIGATION
 from audit import selectors as audit_selectors
 
@@ -46,3 +48,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "recent_activity": audit_selectors.recent_events_by_actor(actor=user, limit=8),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    """Ask for the password again before a sensitive step; failures are audited."""
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    error = ""
+    if request.method == "POST":
+        if request.user.check_password(request.POST.get("password", "")):
+            reauth.mark_reauthenticated(request)
+            audit.record(action="auth.reauthenticated", target=request.user)
+            return redirect(next_url)
+        audit.record(action="auth.reauth_failed", target=request.user)
+        error = _("That password is not correct.")
+    return render(request, "accounts/reauth.html", {"next": next_url, "error": error})

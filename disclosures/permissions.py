@@ -1,7 +1,37 @@
+"""Who may do what in the disclosure workflow (role level; per-request rules are in services)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 
+def _has(user: Any, perm: str) -> bool:
+    return bool(user.is_active and user.has_perm(perm))
+
+
 def can_view_requests(user: Any) -> bool:
-    return bool(user.is_active and user.has_perm("disclosures.view_requests"))
+    return _has(user, "disclosures.view_requests")
+
+
+def can_prepare(user: Any) -> bool:
+    return _has(user, "disclosures.prepare_requests")
+
+
+def can_approve(user: Any) -> bool:
+    return _has(user, "disclosures.approve_requests")
+
+
+def can_release(user: Any) -> bool:
+    return _has(user, "disclosures.release_packages")
+
+
+def can_manage_authorities(user: Any) -> bool:
+    return _has(user, "disclosures.manage_authorities")
+
+
+def can_unmask(user: Any) -> bool:
+    return _has(user, "disclosures.unmask_pii")
+
+
+def can_view_transparency(user: Any) -> bool:
+    return _has(user, "disclosures.view_transparency_report")

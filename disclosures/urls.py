@@ -1,9 +1,12 @@
-from django.urls import path
-
-from disclosures import views
+from disclosures.views import authorities, release, reports, requests, review, subscribers
 
 app_name = "disclosures"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    *requests.urlpatterns,
+    *authorities.urlpatterns,
+    *review.urlpatterns,
+    *release.urlpatterns,
+    *subscribers.urlpatterns,
+    *reports.urlpatterns,
 ]

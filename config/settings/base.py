@@ -223,3 +223,35 @@ APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)  # DSA Art. 20: at least
 BULK_MAX_CASES = env_int("BULK_MAX_CASES", 500)
 INTAKE_MAX_BATCH = 500
 QUEUE_PAGE_SIZE = 25
+
+# --- Disclosures ----------------------------------------------------------------------------
+# Fernet keys, comma-separated: the first encrypts, all decrypt (rotation). Empty: derived
+# from SECRET_KEY (development only; production requires real keys).
+FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS") or ""
+BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or ""
+DISCLOSURE_SIGNING_KEY = env_str("DISCLOSURE_SIGNING_KEY") or ""
+DISCLOSURE_SIGNING_KEY_FILE = env_str("DISCLOSURE_SIGNING_KEY_FILE") or ""
+# Where encrypted release packages and request documents live (never under static or media).
+PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR") or VAR_DIR / "private")
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+PACKAGE_MAX_DOWNLOADS = env_int("PACKAGE_MAX_DOWNLOADS", 3)
+PACKAGE_RETENTION_DAYS = env_int("PACKAGE_RETENTION_DAYS", 30)
+# Service levels in hours for instruments without a legal deadline.
+DISCLOSURE_SLA_HOURS = {
+    "epoc": 240,  # Reg. 2023/1543 Art. 10(3): 10 days
+    "epoc_pr": 24,
+    "dsa_art10": 72,
+    "us_subpoena": 336,
+    "us_2703d": 336,
+    "us_warrant": 240,
+    "us_emergency": 8,
+    "fr_60_1": 72,
+    "fr_77_1_1": 72,
+    "fr_99_3": 72,
+    "mlat": 720,
+    "other": 240,
+}
+EMERGENCY_DEADLINE_HOURS = 8  # Reg. 2023/1543 Art. 10(4)
+EMERGENCY_APPROVALS = env_int("EMERGENCY_APPROVALS", 2)
+STANDARD_APPROVALS = env_int("STANDARD_APPROVALS", 1)
+REAUTH_MAX_AGE_SECONDS = 5 * 60

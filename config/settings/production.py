@@ -5,13 +5,19 @@ Production: DEBUG off, secrets required from the environment, HTTPS everywhere.
 warnings when SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are given.
 """
 
-from config.env import env_bool, env_int, env_list, env_required
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 DEMO_MODE = False
 SECRET_KEY = env_required("SECRET_KEY")
 AUDIT_HMAC_KEY = env_required("AUDIT_HMAC_KEY")
+FIELD_ENCRYPTION_KEYS = env_required("FIELD_ENCRYPTION_KEYS")
+BLIND_INDEX_KEY = env_required("BLIND_INDEX_KEY")
+if not (env_str("DISCLOSURE_SIGNING_KEY") or env_str("DISCLOSURE_SIGNING_KEY_FILE")):
+    raise ImproperlyConfigured("Set DISCLOSURE_SIGNING_KEY or DISCLOSURE_SIGNING_KEY_FILE.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -31,6 +31,9 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
     "AUDIT_HMAC_KEY": "another-long-random-key-for-the-audit-digests",
     "ALLOWED_HOSTS": "tsdash.example.org",
+    "FIELD_ENCRYPTION_KEYS": "kVr5b8m0bQp6ZfS3v1G0o6yqfXc2JtQmYy3mD7eE0aA=",
+    "BLIND_INDEX_KEY": "a-separate-long-random-key-for-blind-indexes",
+    "DISCLOSURE_SIGNING_KEY": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
 }
 
 

@@ -1,0 +1,1 @@
+"""Write use-cases of the disclosure workflow, by concern (see each module)."""

@@ -1,0 +1,1 @@
+"""Browser interfaces of the disclosure workflow, one module per screen family."""
