@@ -1,0 +1,71 @@
+"""
+Where subscriber data comes from: one adapter interface, so a platform can plug its own
+store in (`SUBSCRIBER_DATA_SOURCE`), and the default source over this app's own tables.
+Every read of released data goes through here, and only with the accounts, categories and
+date range of an approved scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class IpRecord:
+    account_id: str  # the platform's account id
+    ip: str
+    port: int | None
+    seen_at: datetime  # UTC
+
+
+class SubscriberDataSource(Protocol):
+    def phone_numbers(self, *, account_ids: list[str]) -> dict[str, str]:
+        """E.164 phone number of each account that has one."""
+        ...
+
+    def ip_records(
+        self, *, account_ids: list[str], start: datetime, end: datetime
+    ) -> list[IpRecord]:
+        """IP records of these accounts with start <= seen_at < end, oldest first."""
+        ...
+
+
+class DatabaseSource:
+    """The default source: SubscriberPhone and SubscriberIp rows (encrypted at rest)."""
+
+    def phone_numbers(self, *, account_ids: list[str]) -> dict[str, str]:
+        from disclosures.models import SubscriberPhone
+
+        rows = SubscriberPhone.objects.filter(account__platform_id__in=account_ids).select_related(
+            "account"
+        )
+        return {row.account.platform_id: row.phone for row in rows}
+
+    def ip_records(
+        self, *, account_ids: list[str], start: datetime, end: datetime
+    ) -> list[IpRecord]:
+        from disclosures.models import SubscriberIp
+
+        rows = (
+            SubscriberIp.objects.filter(
+                account__platform_id__in=account_ids, seen_at__gte=start, seen_at__lt=end
+            )
+            .select_related("account")
+            .order_by("seen_at", "id")
+        )
+        return [IpRecord(r.account.platform_id, r.ip, r.port, r.seen_at) for r in rows]
+
+
+@lru_cache(maxsize=2)
+def _source(path: str) -> SubscriberDataSource:
+    return import_string(path)()
+
+
+def subscriber_source() -> SubscriberDataSource:
+    return _source(settings.SUBSCRIBER_DATA_SOURCE)
