@@ -119,3 +119,4 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/reports", reports.router)
 api.add_router("/statements", statements.router)
 api.add_router("/appeals", appeals.router)
+api.add_router("/subscriber-data", "disclosures.api.router")

@@ -21,6 +21,7 @@ PUBLIC = {
     "api:reports_submit": "bearer-token API: 401 without a token",
     "api:statements_list": "bearer-token API: 401 without a token",
     "api:appeals_submit": "bearer-token API: 401 without a token",
+    "api:subscriber_data_import": "bearer-token API: 401 without a token",
 }
 
 # The API is exempt from the login redirect: each URL's method and its anonymous answer.
@@ -30,6 +31,7 @@ API = {
     "api:reports_submit": ("post", 401),
     "api:statements_list": ("get", 401),
     "api:appeals_submit": ("post", 401),
+    "api:subscriber_data_import": ("post", 401),
 }
 
 _CONVERTER_SAMPLES = {

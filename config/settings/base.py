@@ -196,6 +196,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.refresh_deadline_priorities",
         "schedule": 5 * 60,
     },
+    "disclosures-purge-packages": {
+        "task": "disclosures.tasks.purge_packages",
+        "schedule": 24 * 60 * 60,
+    },
+    "disclosures-send-due-notices": {
+        "task": "disclosures.tasks.send_due_notices",
+        "schedule": 15 * 60,
+    },
+    "disclosures-deadline-reminders": {
+        "task": "disclosures.tasks.send_deadline_reminders",
+        "schedule": 5 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

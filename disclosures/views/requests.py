@@ -1,18 +1,147 @@
+"""The request list, intake, the overview tab, acknowledgment and the order document."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
 from disclosures import permissions
+from disclosures.exceptions import DisclosureError, InvalidRequest
+from disclosures.forms import RequestFilterForm, RequestForm
+from disclosures.models import LegalRequest
+from disclosures.selectors import requests as request_selectors
+from disclosures.services import intake
 
 
 @require_GET
+@never_cache
+@vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
+    """Every request, open ones first by deadline; emergencies stand out."""
     require(permissions.can_view_requests(request.user))
-    return render(request, "disclosures/home.html")
+    form = RequestFilterForm(request.GET or None)
+    filters = form.filters()
+    page = request_selectors.request_list_page(filters=filters, cursor=form.cursor_value())
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "summary": request_selectors.request_summary(filters=filters),
+        "query": query.urlencode(),
+        "can_prepare": permissions.can_prepare(request.user),
+    }
+    template = "disclosures/requests/list.html"
+    if getattr(request, "htmx", False):
+        template += "#request-table"
+    return render(request, template, context)
 
 
-urlpatterns = [path("", home, name="home")]
+@require_http_methods(["GET", "POST"])
+@never_cache
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Register a request as received (multipart: the order document comes with it)."""
+    require(permissions.can_prepare(request.user))
+    if request.method == "POST":
+        form = RequestForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                legal_request = intake.request_register(
+                    actor=request.user,
+                    data=form.to_input(),
+                    document=form.cleaned_data.get("document"),
+                )
+            except InvalidRequest as exc:
+                for name, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(name if name in form.fields else None, error)
+            except DisclosureError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Request %(reference)s registered.") % {"reference": legal_request.reference},
+                )
+                return redirect("disclosures:request", request_id=legal_request.pk)
+    else:
+        form = RequestForm()
+    return render(request, "disclosures/requests/new.html", {"form": form})
+
+
+def _overview_context(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    try:
+        overview = request_selectors.request_overview(request_id=request_id)
+    except LegalRequest.DoesNotExist as exc:
+        raise Http404 from exc
+    return {
+        "overview": overview,
+        "legal_request": overview.request,
+        "tab": "overview",
+        "can_prepare": permissions.can_prepare(request.user),
+    }
+
+
+@require_GET
+@never_cache
+def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The overview tab: the order as received, its targets, evidence, policy and deadline."""
+    require(permissions.can_view_requests(request.user))
+    return render(
+        request, "disclosures/requests/overview.html", _overview_context(request, request_id)
+    )
+
+
+@require_POST
+def request_acknowledge(request: HttpRequest, request_id: int) -> HttpResponse:
+    require(permissions.can_prepare(request.user))
+    if not LegalRequest.objects.filter(pk=request_id).exists():
+        raise Http404
+    try:
+        intake.request_acknowledge(request_id=request_id, actor=request.user)
+    except DisclosureError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Receipt acknowledged."))
+    return redirect("disclosures:request", request_id=request_id)
+
+
+@require_GET
+@never_cache
+def request_document(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The order document, always as a download and never rendered by the browser."""
+    require(permissions.can_view_requests(request.user))
+    try:
+        document = intake.request_document_download(request_id=request_id, actor=request.user)
+    except (LegalRequest.DoesNotExist, intake.DocumentUnavailable) as exc:
+        raise Http404 from exc
+    except intake.DocumentIntegrityError as exc:
+        messages.error(request, exc.message)
+        return redirect("disclosures:request", request_id=request_id)
+    response = FileResponse(
+        document.path.open("rb"),
+        as_attachment=True,
+        filename=document.name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("requests/new/", request_new, name="request_new"),
+    path("requests/<int:request_id>/", request_detail, name="request"),
+    path("requests/<int:request_id>/acknowledge/", request_acknowledge, name="request_acknowledge"),
+    path("requests/<int:request_id>/document/", request_document, name="request_document"),
+]

@@ -1,5 +1,337 @@
+"""
+Subscriber data screens: find an account, see its phone number and IP records masked, and
+unmask one value for a stated purpose (recorded as `pii.viewed`).
+
+A clear value reaches a page only as the answer to an unmasking: htmx swaps it into its
+cell; without JavaScript it is carried, encrypted, through the session to the next page
+load and shown that once. Every page here is marked no-store and noindex.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.permissions import require
+from disclosures import crypto, permissions
+from disclosures.exceptions import DisclosureError, InvalidRequest
+from disclosures.masking import mask_ip, mask_phone
+from disclosures.models import SubscriberIp, SubscriberPhone
+from disclosures.services.pii import FIELDS, PURPOSE_MAX_LENGTH, PURPOSE_MIN_LENGTH, pii_unmask
+from moderation.models import PlatformAccount
+
+PAGE_SIZE = 50
+LOOKUP_LIMIT = 20
+REVEALED = "disclosures_pii_revealed"  # session key: unmaskings waiting to be shown once
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def pii_page[V: Callable[..., HttpResponse]](view: V) -> V:
+    """Responses that may hold personal data: never cached, never indexed."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)  # Cache-Control: ..., no-store, private
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- Reads (what the pages show) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IpCursor:
+    """Where a page of IP records ended (newest first): the last seen_at and id."""
+
+    seen_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{(self.seen_at - _EPOCH) // timedelta(microseconds=1)}_{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str | None) -> IpCursor | None:
+        try:
+            micros, ident = (raw or "").split("_")
+            return cls(_EPOCH + timedelta(microseconds=int(micros)), int(ident))
+        except (ValueError, OverflowError):
+            return None
+
+
+@dataclass
+class PiiCell:
+    """One maskable value on a page; `value` is set only right after it was unmasked."""
+
+    field: str
+    record_id: int
+    masked: str
+    value: str | None = None
+    purpose: str = ""
+    error: str = ""
+
+
+@dataclass
+class IpRow:
+    cell: PiiCell
+    port: int | None
+    seen_at: datetime
+
+
+def _accounts_find(query: str) -> list[PlatformAccount]:
+    """Accounts whose platform id is the query, or whose username is (without '@')."""
+    username = query.removeprefix("@")
+    return list(
+        PlatformAccount.objects.filter(Q(platform_id=query) | Q(username__iexact=username))
+        .only("pk", "platform_id", "username", "display_name", "kind")
+        .order_by("pk")[:LOOKUP_LIMIT]
+    )
+
+
+def _ip_page(
+    *, account: PlatformAccount, after: IpCursor | None
+) -> tuple[list[SubscriberIp], IpCursor | None]:
+    """One page of the account's IP records, newest first, keyset-paginated."""
+    records = SubscriberIp.objects.filter(account=account).only("pk", "ip", "port", "seen_at")
+    if after is not None:
+        records = records.filter(
+            Q(seen_at__lt=after.seen_at) | Q(seen_at=after.seen_at, pk__lt=after.id)
+        )
+    page = list(records.order_by("-seen_at", "-pk")[: PAGE_SIZE + 1])
+    following = None
+    if len(page) > PAGE_SIZE:
+        page = page[:PAGE_SIZE]
+        following = IpCursor(page[-1].seen_at, page[-1].pk)
+    return page, following
+
+
+def _phone(account: PlatformAccount) -> SubscriberPhone | None:
+    try:
+        return account.subscriber_phone
+    except SubscriberPhone.DoesNotExist:
+        return None
+
+
+# --- Forms -------------------------------------------------------------------------------------
+
+
+class LookupForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Platform account id or username"),
+        max_length=64,
+        strip=True,
+    )
+
+
+class UnmaskForm(forms.Form):
+    field = forms.ChoiceField(choices=[(f, f) for f in FIELDS])
+    record_id = forms.IntegerField(min_value=1)
+    request_id = forms.IntegerField(min_value=1, required=False)
+    purpose = forms.CharField(required=False, strip=True)  # the service says what is wrong
+    after = forms.CharField(max_length=64, required=False)
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+
+@require_GET
+@pii_page
+def subscriber_lookup(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view_requests(request.user))
+    form = LookupForm(request.GET or None)
+    accounts = _accounts_find(form.cleaned_data["q"]) if form.is_valid() else None
+    return render(
+        request, "disclosures/subscribers/lookup.html", {"form": form, "accounts": accounts}
+    )
+
+
+def _revealed(request: HttpRequest, account_id: int) -> dict[tuple[str, int], tuple[str, str]]:
+    """Unmaskings of this account waiting to be shown (taken out of the session: once)."""
+    pending = request.session.get(REVEALED)
+    if not pending:
+        return {}
+    mine = [p for p in pending if p.get("account") == account_id]
+    if not mine:
+        return {}
+    request.session[REVEALED] = [p for p in pending if p.get("account") != account_id]
+    shown = {}
+    for entry in mine:
+        try:
+            value = crypto.decrypt(entry["token"])
+        except (crypto.DecryptionFailed, KeyError, TypeError):
+            continue
+        shown[(entry.get("field"), entry.get("record"))] = (value, entry.get("purpose", ""))
+    return shown
+
+
+def _detail_context(
+    request: HttpRequest,
+    account_id: int,
+    *,
+    after: IpCursor | None,
+    refused: tuple[str, int, str, str] | None = None,
+) -> dict[str, Any]:
+    account = get_object_or_404(
+        PlatformAccount.objects.select_related("subscriber_phone"), pk=account_id
+    )
+    shown = _revealed(request, account.pk)
+
+    def cell(field: str, record_id: int, clear: str) -> PiiCell:
+        masked = mask_phone(clear) if field == "phone" else mask_ip(clear)
+        made = PiiCell(field=field, record_id=record_id, masked=masked)
+        if (field, record_id) in shown:
+            made.value, made.purpose = shown[(field, record_id)]
+        if refused and refused[:2] == (field, record_id):
+            made.error, made.purpose = refused[2], refused[3]
+        return made
+
+    phone = _phone(account)
+    records, following = _ip_page(account=account, after=after)
+    phone_cell = cell("phone", phone.pk, phone.phone) if phone else None
+    ips = [IpRow(cell("ip", r.pk, r.ip), r.port, r.seen_at) for r in records]
+    placed = (phone_cell and phone_cell.error) or any(row.cell.error for row in ips)
+    return {
+        "account": account,
+        "phone": phone_cell,
+        "ips": ips,
+        "after": after.encode() if after else "",
+        "next_cursor": following.encode() if following else "",
+        "unmask_error": refused[2] if refused and not placed else "",
+        "purpose_min": PURPOSE_MIN_LENGTH,
+        "purpose_max": PURPOSE_MAX_LENGTH,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@pii_page
+def subscriber_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    require(permissions.can_view_requests(request.user))
+    after = IpCursor.decode(request.GET.get("after"))
+    context = _detail_context(request, account_id, after=after)
+    template = "disclosures/subscribers/detail.html"
+    if getattr(request, "htmx", False):
+        template += "#ip-records"
+    return render(request, template, context)
+
+
+def _refusal_message(exc: DisclosureError) -> str:
+    if isinstance(exc, InvalidRequest):
+        return " ".join(message for messages in exc.errors.values() for message in messages)
+    return exc.message
+
+
+def _masked_of(account_id: int, field: str, record_id: int) -> str:
+    """The masked form of one record (to redraw its cell after a refusal), or a placeholder."""
+    if field == "phone":
+        phone = SubscriberPhone.objects.filter(account_id=account_id, pk=record_id).first()
+        return mask_phone(phone.phone) if phone else "•••"
+    ip = SubscriberIp.objects.filter(account_id=account_id, pk=record_id).only("ip").first()
+    return mask_ip(ip.ip) if ip else "•••"
+
+
+@require_POST
+@pii_page
+def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
+    require(permissions.can_view_requests(request.user))
+    account = get_object_or_404(PlatformAccount.objects.only("pk"), pk=account_id)
+    form = UnmaskForm(request.POST)
+    if not form.is_valid():
+        return _unmask_refused(
+            request, account.pk, form, _("Choose a value to unmask and state the purpose.")
+        )
+    data = form.cleaned_data
+    try:
+        value = pii_unmask(
+            actor=request.user,
+            account_id=account.pk,
+            field=data["field"],
+            record_id=data["record_id"],
+            purpose=data["purpose"],
+            request_id=data["request_id"],
+        )
+    except DisclosureError as exc:
+        return _unmask_refused(request, account.pk, form, _refusal_message(exc))
+    purpose = data["purpose"].strip()
+    if getattr(request, "htmx", False):
+        response = render(
+            request,
+            "disclosures/_masked_value.html",
+            {
+                "account_id": account.pk,
+                "field": data["field"],
+                "record_id": data["record_id"],
+                "request_id": data["request_id"],
+                "masked": mask_phone(value) if data["field"] == "phone" else mask_ip(value),
+                "pii_value": value,
+                "pii_purpose": purpose,
+            },
+        )
+        response["HX-Trigger"] = "pii-viewed"
+        return response
+    pending = request.session.get(REVEALED) or []
+    pending.append(
+        {
+            "account": account.pk,
+            "field": data["field"],
+            "record": data["record_id"],
+            "purpose": purpose,
+            "token": crypto.encrypt(value),
+        }
+    )
+    request.session[REVEALED] = pending[-20:]
+    url = reverse("disclosures:subscriber", args=[account.pk])
+    after = IpCursor.decode(data.get("after"))
+    return redirect(f"{url}?after={after.encode()}" if after else url)
+
+
+def _unmask_refused(
+    request: HttpRequest, account_id: int, form: UnmaskForm, message: str
+) -> HttpResponse:
+    """The refusal as a form error, status 200 (htmx swaps 200s only)."""
+    field = form.cleaned_data.get("field") if hasattr(form, "cleaned_data") else None
+    record_id = form.cleaned_data.get("record_id") if hasattr(form, "cleaned_data") else None
+    purpose = (request.POST.get("purpose") or "")[:PURPOSE_MAX_LENGTH]
+    if getattr(request, "htmx", False):
+        if not (field and record_id):  # no cell to redraw: only a hand-made request
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return render(
+            request,
+            "disclosures/_masked_value.html",
+            {
+                "account_id": account_id,
+                "field": field,
+                "record_id": record_id,
+                "request_id": form.cleaned_data.get("request_id"),
+                "masked": _masked_of(account_id, field, record_id),
+                "pii_error": message,
+                "pii_purpose": purpose,
+            },
+        )
+    after = IpCursor.decode(request.POST.get("after"))
+    refused = (field or "", record_id or 0, message, purpose)
+    context = _detail_context(request, account_id, after=after, refused=refused)
+    return render(request, "disclosures/subscribers/detail.html", context)
+
+
+urlpatterns = [
+    path("subscribers/", subscriber_lookup, name="subscribers"),
+    path("subscribers/<int:account_id>/", subscriber_detail, name="subscriber"),
+    path("subscribers/<int:account_id>/unmask/", subscriber_unmask, name="subscriber_unmask"),
+]

@@ -131,3 +131,8 @@ def legal_escalations(*, after: int | None = None, size: int = 50) -> list[Case]
 
 def media_reveal_allowed(*, report: Report, revealed: Any) -> bool:
     return report.pk in set(revealed or ())
+
+
+def visible_to_legal(*, case: Case) -> bool:
+    """Legal staff see cases escalated to them and cases a legal request cites as evidence."""
+    return case.escalation == Case.Escalation.LEGAL or case.legal_requests.exists()

@@ -63,8 +63,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     require(permissions.can_view_case(request.user))
     context = _page_context(request, case_id)
     case = context["case"]
-    if not permissions.can_triage(request.user) and case.escalation != Case.Escalation.LEGAL:
-        raise Http404  # legal staff see only what was escalated to them
+    if not permissions.can_triage(request.user) and not case_selectors.visible_to_legal(case=case):
+        raise Http404  # legal staff see only what was escalated to them or cited by a request
     if context["mine"]:
         claims.case_renew_claim(case_id=case.pk, actor=request.user)
     return render(request, "moderation/case.html", context)
@@ -136,7 +136,9 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
 def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResponse:
     require(permissions.can_view_case(request.user))
     report = get_object_or_404(Report.objects.select_related("case"), pk=report_id, case_id=case_id)
-    if not permissions.can_triage(request.user) and report.case.escalation != Case.Escalation.LEGAL:
+    if not permissions.can_triage(request.user) and not case_selectors.visible_to_legal(
+        case=report.case
+    ):
         raise Http404
     evidence.media_reveal(report=report, actor=request.user)
     revealed = set(request.session.get(REVEALED, []))

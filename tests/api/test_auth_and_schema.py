@@ -113,7 +113,10 @@ def test_openapi_schema_is_public_and_describes_the_endpoints(client):
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     }
-    assert set(operations) == {(url, method) for method, url, _ in ENDPOINTS}
+    # The subscriber-data endpoint is described in tests/api/test_subscriber_data_api.py.
+    subscriber_data = ("/api/v1/subscriber-data", "post")
+    assert set(operations) == {(url, method) for method, url, _ in ENDPOINTS} | {subscriber_data}
+    assert operations[subscriber_data]["security"] == [{"ApiTokenAuth": ["subscriber_data"]}]
     for method, url, scope in ENDPOINTS:
         operation = operations[(url, method)]
         assert operation["security"] == [{"ApiTokenAuth": [scope]}]

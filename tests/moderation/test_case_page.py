@@ -235,3 +235,16 @@ def test_resolved_case_shows_its_statement_and_deliveries(moderator_client, mode
 
     assert "Statement of reasons" in body
     assert "enforce-" in body
+
+
+def test_legal_staff_see_a_case_cited_by_a_legal_request(make_user, client_for):
+    from tests.disclosures.factories import make_request
+
+    legal_user = make_user(Role.LEGAL_OFFICER)
+    case = make_case()
+    client = client_for(legal_user)
+    assert client.get(_url(case)).status_code == 404
+
+    make_request(created_by=legal_user).linked_cases.add(case)
+
+    assert client.get(_url(case)).status_code == 200

@@ -1,0 +1,493 @@
+"""
+The release package as bytes: extraction of exactly the approved scope, the files built from
+it (data.json, data.csv, cover_letter.html, a signed manifest), and the automatic QA that
+checks a package against its scope before anyone may release it.
+
+Nothing here touches the database except through the subscriber adapter (extraction) and a
+template render (the cover letter), so the QA can be fed any package, including a tampered
+one, and must say what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from disclosures import crypto
+from disclosures.subscriber import subscriber_source
+
+IP = "ip_addresses"
+PHONE = "phone_number"
+CATEGORIES = (IP, PHONE)
+
+DATA_JSON = "data.json"
+DATA_CSV = "data.csv"
+COVER_LETTER = "cover_letter.html"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+DATA_FILES = (DATA_JSON, DATA_CSV, COVER_LETTER)
+CSV_HEADER = ["account_id", "category", "value", "port", "seen_at_utc"]
+PHONE_FIELDS = frozenset({"account", "phone"})
+IP_FIELDS = frozenset({"account", "ip", "port", "seen_at"})
+MANIFEST_VERSION = 1
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """One exact encoding of a JSON value (sorted keys, no spaces), for hashing and signing."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_utc(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone")
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """The parts of a frozen scope that decide what may be extracted."""
+
+    accounts: tuple[str, ...]
+    categories: tuple[str, ...]
+    date_from: datetime
+    date_to: datetime
+    raw: dict[str, Any] = field(compare=False)
+
+    @classmethod
+    def parse(cls, scope_json: str | dict[str, Any]) -> ScopeSpec:
+        raw = json.loads(scope_json) if isinstance(scope_json, str) else dict(scope_json)
+        categories = tuple(sorted(set(raw["categories"])))
+        unknown = set(categories) - set(CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown data categories in scope: {sorted(unknown)}")
+        return cls(
+            accounts=tuple(sorted({str(a) for a in raw["accounts"]})),
+            categories=categories,
+            date_from=parse_utc(raw["date_from"]),
+            date_to=parse_utc(raw["date_to"]),
+            raw=raw,
+        )
+
+    def in_range(self, moment: datetime) -> bool:
+        return self.date_from <= moment < self.date_to
+
+
+def extract(scope_json: str | dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """
+    Read exactly the approved scope through the subscriber adapter: those accounts, those
+    categories, IP records with date_from <= seen_at < date_to, nothing else.
+
+    A category outside the scope is not even asked for. What the adapter returns is filtered
+    again against the scope, so a faulty or third-party source cannot widen a release.
+    """
+    scope = ScopeSpec.parse(scope_json)
+    source = subscriber_source()
+    accounts = list(scope.accounts)
+    wanted = set(accounts)
+    data: dict[str, list[dict[str, Any]]] = {}
+    if PHONE in scope.categories:
+        phones = source.phone_numbers(account_ids=accounts) if accounts else {}
+        data["phone_numbers"] = [
+            {"account": account, "phone": phones[account]}
+            for account in accounts
+            if phones.get(account)
+        ]
+    if IP in scope.categories:
+        records = (
+            source.ip_records(account_ids=accounts, start=scope.date_from, end=scope.date_to)
+            if accounts
+            else []
+        )
+        rows = [
+            {"account": r.account_id, "ip": r.ip, "port": r.port, "seen_at": utc_iso(r.seen_at)}
+            for r in records
+            if r.account_id in wanted and scope.in_range(r.seen_at)
+        ]
+        rows.sort(key=lambda r: (r["seen_at"], r["account"], r["ip"], r["port"] or 0))
+        data["ip_records"] = rows
+    return data
+
+
+def released_accounts(data: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Accounts of which at least one value is in the package: the users affected."""
+    found = {row["account"] for rows in data.values() for row in rows}
+    return sorted(found)
+
+
+def data_counts(data: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    return {
+        "accounts": len(released_accounts(data)),
+        "phone_numbers": len(data.get("phone_numbers", [])),
+        "ip_records": len(data.get("ip_records", [])),
+    }
+
+
+def _csv_cell(value: str) -> str:
+    # A spreadsheet would run a cell starting with = @ + - as a formula. E.164 numbers
+    # (+ and digits) are left as they are; anything else that looks like a formula is
+    # quoted with a leading apostrophe.
+    if not value:
+        return value
+    if value[0] in "=@\t\r" or (value[0] in "+-" and not value[1:].isdigit()):
+        return "'" + value
+    return value
+
+
+def csv_rows(data: dict[str, list[dict[str, Any]]]) -> list[list[str]]:
+    """One row per phone number and per IP record."""
+    rows = [
+        [_csv_cell(p["account"]), PHONE, _csv_cell(p["phone"]), "", ""]
+        for p in data.get("phone_numbers", [])
+    ]
+    rows += [
+        [
+            _csv_cell(r["account"]),
+            IP,
+            _csv_cell(r["ip"]),
+            "" if r["port"] is None else str(r["port"]),
+            r["seen_at"],
+        ]
+        for r in data.get("ip_records", [])
+    ]
+    return rows
+
+
+def render_csv(data: dict[str, list[dict[str, Any]]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(csv_rows(data))
+    return out.getvalue().encode()
+
+
+@dataclass(frozen=True)
+class PackageContext:
+    """What the package says about the request (cover letter and manifest)."""
+
+    reference: str
+    request_uuid: str
+    authority: str
+    authority_country: str
+    instrument: str
+    issuing_file_number: str
+    validating_file_number: str
+    legal_basis: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    files: dict[str, bytes]  # every file of the zip, manifest and signature included
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    signature: str
+    data: dict[str, list[dict[str, Any]]]
+
+    def zip_bytes(self) -> bytes:
+        return zip_files(self.files)
+
+
+def build(
+    *, scope_json: str, scope_hash: str, context: PackageContext, created_at: datetime
+) -> BuiltPackage:
+    """Extract the scope and lay out the package's files, with a signed manifest."""
+    scope = ScopeSpec.parse(scope_json)
+    data = extract(scope_json)
+    counts = data_counts(data)
+    document = {
+        "request": context.reference,
+        "scope_hash": scope_hash,
+        "accounts": list(scope.accounts),
+        "categories": list(scope.categories),
+        "date_from": utc_iso(scope.date_from),
+        "date_to": utc_iso(scope.date_to),
+        **data,
+    }
+    public_key = crypto.public_key_b64()
+    cover = render_to_string(
+        "disclosures/release/cover_letter.html",
+        {
+            "ctx": context,
+            "scope": scope,
+            "scope_hash": scope_hash,
+            "counts": counts,
+            "public_key": public_key,
+            "created_at": created_at,
+            "categories": list(scope.categories),
+        },
+    ).encode()
+    files = {
+        DATA_JSON: json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).encode(),
+        DATA_CSV: render_csv(data),
+        COVER_LETTER: cover,
+    }
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "request_reference": context.reference,
+        "request_uuid": context.request_uuid,
+        "scope_hash": scope_hash,
+        "created_at": utc_iso(created_at),
+        "algorithm": "Ed25519",
+        "public_key": public_key,
+        "files": [{"name": name, "sha256": sha256_hex(files[name])} for name in DATA_FILES],
+        "counts": counts,
+        "released_accounts": released_accounts(data),
+    }
+    manifest_bytes = canonical_bytes(manifest)
+    signature = crypto.sign(manifest_bytes)
+    files[MANIFEST] = manifest_bytes
+    files[SIGNATURE] = signature.encode()
+    return BuiltPackage(
+        files=files,
+        manifest=manifest,
+        manifest_sha256=sha256_hex(manifest_bytes),
+        signature=signature,
+        data=data,
+    )
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name])
+    return buffer.getvalue()
+
+
+def unzip_files(blob: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def verify_manifest(files: dict[str, bytes]) -> bool:
+    """The manifest's signature is valid, under the key the manifest names."""
+    try:
+        manifest = json.loads(files[MANIFEST])
+        signature = files[SIGNATURE].decode()
+    except (KeyError, ValueError):
+        return False
+    return crypto.verify(files[MANIFEST], signature, manifest.get("public_key") or None)
+
+
+# --- QA -------------------------------------------------------------------------------------
+
+
+@dataclass
+class QaReport:
+    problems: list[dict[str, str]] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def fail(self, code: str, detail: str) -> None:
+        self.problems.append({"code": code, "detail": detail})
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def as_dict(self, *, checked_at: datetime) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "checked_at": utc_iso(checked_at),
+            "checks": self.checks,
+            "problems": self.problems,
+            "counts": self.counts,
+        }
+
+
+def package_qa(
+    *,
+    files: dict[str, bytes],
+    scope_json: str,
+    scope_hash: str,
+    source_data: dict[str, list[dict[str, Any]]] | None = None,
+) -> QaReport:
+    """
+    Check a package against its scope. Problems are described without the data values
+    (the report is stored and shown): by account id, category, file name, and row number.
+
+    `source_data` is a fresh extraction of the scope; counts and rows must match it.
+    """
+    report = QaReport()
+    scope = ScopeSpec.parse(scope_json)
+    manifest = _qa_manifest(report, files, scope_hash)
+    if manifest is not None:
+        _qa_hashes(report, files, manifest)
+    document = _qa_document(report, files, scope, scope_hash)
+    if document is None:
+        return report
+    data = {k: document[k] for k in ("phone_numbers", "ip_records") if k in document}
+    _qa_rows(report, data, scope)
+    _qa_csv(report, files, data)
+    report.counts = data_counts(data)
+    if manifest is not None and manifest.get("counts") != report.counts:
+        report.fail("manifest_counts", _("the manifest's counts differ from the data"))
+    if source_data is not None:
+        report.checks.append("source")
+        expected = data_counts(source_data)
+        if expected != report.counts:
+            report.fail(
+                "source_counts",
+                _("package counts %(package)s differ from the source's %(source)s")
+                % {"package": report.counts, "source": expected},
+            )
+        elif _row_keys(source_data) != _row_keys(data):
+            report.fail("source_rows", _("the package's rows differ from the source"))
+    return report
+
+
+def _qa_manifest(report: QaReport, files: dict[str, bytes], scope_hash: str) -> dict | None:
+    report.checks.append("signature")
+    if MANIFEST not in files or SIGNATURE not in files:
+        report.fail("manifest_missing", _("manifest.json or manifest.sig is missing"))
+        return None
+    if not verify_manifest(files):
+        report.fail("signature", _("the manifest's signature does not verify"))
+    try:
+        manifest = json.loads(files[MANIFEST])
+    except ValueError:
+        report.fail("manifest_invalid", _("manifest.json is not JSON"))
+        return None
+    if manifest.get("public_key") != crypto.public_key_b64():
+        report.fail("public_key", _("the manifest names another public key"))
+    if manifest.get("scope_hash") != scope_hash:
+        report.fail("manifest_scope", _("the manifest is for another scope"))
+    return manifest
+
+
+def _qa_hashes(report: QaReport, files: dict[str, bytes], manifest: dict[str, Any]) -> None:
+    report.checks.append("file_hashes")
+    listed = {f.get("name"): f.get("sha256") for f in manifest.get("files", [])}
+    present = set(files) - {MANIFEST, SIGNATURE}
+    for name in sorted(present - set(listed)):
+        report.fail("file_unlisted", _("%(name)s is not in the manifest") % {"name": name})
+    for name, digest in sorted(listed.items()):
+        if name not in files:
+            report.fail("file_missing", _("%(name)s is missing") % {"name": name})
+        elif sha256_hex(files[name]) != digest:
+            report.fail(
+                "file_hash",
+                _("%(name)s does not match its SHA-256 in the manifest") % {"name": name},
+            )
+    for name in DATA_FILES:
+        if name not in listed:
+            report.fail("file_missing", _("%(name)s is not in the manifest") % {"name": name})
+
+
+def _qa_document(
+    report: QaReport, files: dict[str, bytes], scope: ScopeSpec, scope_hash: str
+) -> dict | None:
+    report.checks.append("categories")
+    try:
+        document = json.loads(files[DATA_JSON])
+    except (KeyError, ValueError):
+        report.fail("data_missing", _("data.json is missing or not JSON"))
+        return None
+    if document.get("scope_hash") != scope_hash:
+        report.fail("data_scope", _("data.json is for another scope"))
+    allowed_keys = {"request", "scope_hash", "accounts", "categories", "date_from", "date_to"}
+    key_of = {PHONE: "phone_numbers", IP: "ip_records"}
+    for category, key in key_of.items():
+        if category in scope.categories:
+            allowed_keys.add(key)
+            if key not in document:
+                report.fail(
+                    "category_missing",
+                    _("%(category)s is approved but absent") % {"category": category},
+                )
+        elif key in document:
+            report.fail(
+                "category", _("%(category)s is not in the approved scope") % {"category": category}
+            )
+    for key in sorted(set(document) - allowed_keys - set(key_of.values())):
+        report.fail("extra_field", _("data.json has an unexpected field %(key)r") % {"key": key})
+    if sorted(document.get("categories", [])) != list(scope.categories):
+        report.fail("category", _("data.json lists other categories than the scope"))
+    if sorted(document.get("accounts", [])) != list(scope.accounts):
+        report.fail("account", _("data.json lists other accounts than the scope"))
+    return document
+
+
+def _qa_rows(report: QaReport, data: dict[str, Any], scope: ScopeSpec) -> None:
+    report.checks += ["accounts", "date_range", "fields"]
+    accounts = set(scope.accounts)
+    for key, allowed in (("phone_numbers", PHONE_FIELDS), ("ip_records", IP_FIELDS)):
+        for n, row in enumerate(data.get(key, []), start=1):
+            if not isinstance(row, dict):
+                report.fail(
+                    "row_invalid", _("%(key)s row %(n)d is not an object") % {"key": key, "n": n}
+                )
+                continue
+            if set(row) - allowed:
+                report.fail(
+                    "extra_field",
+                    _("%(key)s row %(n)d has unexpected fields %(fields)s")
+                    % {"key": key, "n": n, "fields": ", ".join(sorted(set(row) - allowed))},
+                )
+            elif set(row) != allowed:
+                report.fail(
+                    "missing_field", _("%(key)s row %(n)d lacks fields") % {"key": key, "n": n}
+                )
+            if row.get("account") not in accounts:
+                report.fail(
+                    "account",
+                    _("%(key)s row %(n)d is about an account outside the scope")
+                    % {"key": key, "n": n},
+                )
+            if key == "ip_records":
+                try:
+                    seen = parse_utc(str(row.get("seen_at")))
+                except ValueError:
+                    report.fail(
+                        "timestamp",
+                        _("%(key)s row %(n)d has no valid UTC timestamp") % {"key": key, "n": n},
+                    )
+                    continue
+                if not scope.in_range(seen):
+                    report.fail(
+                        "date_range",
+                        _("%(key)s row %(n)d is outside the approved range") % {"key": key, "n": n},
+                    )
+
+
+def _qa_csv(report: QaReport, files: dict[str, bytes], data: dict[str, Any]) -> None:
+    report.checks.append("csv")
+    try:
+        rows = list(csv.reader(io.StringIO(files[DATA_CSV].decode())))
+    except (KeyError, UnicodeDecodeError, csv.Error):
+        report.fail("csv_missing", _("data.csv is missing or unreadable"))
+        return
+    if not rows or rows[0] != CSV_HEADER:
+        report.fail("csv_header", _("data.csv has another header"))
+        return
+    try:
+        expected = csv_rows(data)
+    except (KeyError, TypeError, AttributeError):
+        report.fail("csv_rows", _("data.json rows cannot be laid out as CSV"))
+        return
+    if rows[1:] != expected:
+        report.fail("csv_rows", _("data.csv does not hold the same rows as data.json"))
+
+
+def _row_keys(data: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+    return {key: sorted(canonical_bytes(r).decode() for r in rows) for key, rows in data.items()}

@@ -1,0 +1,395 @@
+"""
+Registering a legal request, acknowledging it, and serving its order document.
+
+`request_register` validates everything before writing anything: a request with one bad
+field leaves no row, no file and no audit event. Targets that resolve to no account or to
+several are kept (the review has to see them); at least one must resolve to exactly one.
+Whether the offence is covered by the policy in force is shown, not enforced here: the
+review step refuses it, so the record of what the authority asked for stays complete.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+import audit
+from disclosures import permissions
+from disclosures.exceptions import InvalidRequest, NotPermitted
+from disclosures.models import (
+    Authority,
+    DataCategory,
+    DisclosurePolicy,
+    LegalRequest,
+    RequestTarget,
+)
+from disclosures.selectors.requests import cases_showing_violation
+from disclosures.services.intake.common import (
+    _FILE_NUMBER,
+    _NEEDS_VALIDATION,
+    MAX_DATE_RANGE,
+    MAX_TEXT,
+    AlreadyAcknowledged,
+    DocumentInfo,
+    RequestInput,
+    _Cleaned,
+    _text,
+    iana_time_zones,
+)
+from disclosures.services.intake.documents import (
+    _store_document,
+    inspect_document,
+)
+from disclosures.services.intake.targets import _clean_targets
+from disclosures.services.workflow import (
+    deadline_for,
+    records_denials,
+    request_lock,
+    request_touch,
+)
+from moderation.models import Case, Category
+
+
+def _local_to_utc(value: datetime, zone: ZoneInfo) -> datetime | None:
+    """A wall-clock time in `zone` as UTC; None if that time does not exist there (DST gap)."""
+    if timezone.is_aware(value):
+        return value.astimezone(UTC)
+    local = value.replace(tzinfo=zone)
+    utc = local.astimezone(UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) != value:
+        return None
+    return utc
+
+
+def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority | None:
+    f = out.fields
+    if data.instrument not in LegalRequest.Instrument.values:
+        out.error("instrument", _("Choose the instrument."))
+    f["instrument"] = data.instrument
+
+    authority = None
+    if data.authority_id is None:
+        out.error("authority", _("Choose the issuing authority."))
+    else:
+        authority = Authority.objects.select_for_update().filter(pk=data.authority_id).first()
+        if authority is None:
+            out.error("authority", _("No such authority in the registry."))
+        elif authority.status != Authority.Status.VERIFIED:
+            out.error(
+                "authority",
+                _("This authority is suspended: its requests are not accepted."),
+            )
+    f["authority"] = authority
+
+    if data.issuer_type not in LegalRequest.IssuerType.values:
+        out.error("issuer_type", _("Choose the type of issuer."))
+    f["issuer_type"] = data.issuer_type
+
+    for name in ("issuing_file_number", "validating_file_number"):
+        number = _text(getattr(data, name))
+        if number and (
+            len(number) > 100 or not number.isprintable() or not _FILE_NUMBER.match(number)
+        ):
+            out.error(name, _("Give the file number as written on the order (100 characters)."))
+        f[name] = number
+    if not f["issuing_file_number"]:
+        out.error("issuing_file_number", _("Give the issuing authority's file number."))
+    if (data.instrument, data.issuer_type) in _NEEDS_VALIDATION and not f["validating_file_number"]:
+        out.error(
+            "validating_file_number",
+            _(
+                "A European order from police or an administrative authority must be validated "
+                "by a judge, court or prosecutor: give the validating file number."
+            ),
+        )
+
+    if data.channel not in LegalRequest.Channel.values:
+        out.error("channel", _("Choose the channel the request came through."))
+    f["channel"] = data.channel
+
+    received = data.received_at
+    if received is None:
+        out.error("received_at", _("Give the time the request was received."))
+    elif timezone.is_naive(received):
+        out.error("received_at", _("The time of receipt needs a time zone."))
+    elif received > now:
+        out.error("received_at", _("The time of receipt cannot be in the future."))
+    else:
+        f["received_at"] = received.astimezone(UTC)
+
+    for name, limit in (
+        ("legal_basis", 500),
+        ("offence_description", MAX_TEXT),
+        ("statement_of_reasons", MAX_TEXT),
+    ):
+        text = _text(getattr(data, name))
+        if not text:
+            out.error(name, _("This field is required."))
+        elif len(text) > limit:
+            out.error(name, _("At most %(n)d characters.") % {"n": limit})
+        f[name] = text
+
+    if (
+        not data.offence_category
+        or not Category.objects.filter(code=data.offence_category).exists()
+    ):
+        out.error("offence_category", _("Choose the offence's category."))
+    f["offence_category"] = data.offence_category
+
+    requested = set(data.data_requested or ())
+    if not requested:
+        out.error("data_requested", _("Say which data is requested: IP addresses, phone or both."))
+    elif not requested <= set(DataCategory.values):
+        out.error("data_requested", _("Only IP addresses and the phone number can be disclosed."))
+    f["data_requested"] = [c for c in DataCategory.values if c in requested]
+
+    _clean_dates(data, out)
+
+    f["emergency"] = bool(data.emergency)
+    f["emergency_justification"] = _text(data.emergency_justification)
+    if f["emergency"] and not f["emergency_justification"]:
+        out.error(
+            "emergency_justification",
+            _("Say why this is an emergency (danger of death or serious physical injury)."),
+        )
+
+    nondisclosure = data.nondisclosure or LegalRequest.NonDisclosure.NONE
+    expires = data.nondisclosure_expires_at
+    f["nondisclosure"] = nondisclosure
+    f["nondisclosure_expires_at"] = None
+    if nondisclosure not in LegalRequest.NonDisclosure.values:
+        out.error("nondisclosure", _("Choose the type of non-disclosure order."))
+    elif nondisclosure == LegalRequest.NonDisclosure.NONE:
+        if expires is not None:
+            out.error("nondisclosure_expires_at", _("An expiry needs a non-disclosure order."))
+    elif expires is None:
+        out.error("nondisclosure_expires_at", _("Give the date the non-disclosure order ends."))
+    elif timezone.is_naive(expires):
+        out.error("nondisclosure_expires_at", _("The expiry needs a time zone."))
+    elif expires <= now:
+        out.error("nondisclosure_expires_at", _("The non-disclosure order has already expired."))
+    else:
+        f["nondisclosure_expires_at"] = expires.astimezone(UTC)
+    return authority
+
+
+def _clean_dates(data: RequestInput, out: _Cleaned) -> None:
+    zone_name = _text(data.source_timezone)
+    zone = None
+    if zone_name not in iana_time_zones():
+        out.error("source_timezone", _("Choose a named time zone such as Europe/Paris."))
+    else:
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            out.error("source_timezone", _("Choose a named time zone such as Europe/Paris."))
+    out.fields["source_timezone"] = zone_name
+    bounds: dict[str, datetime] = {}
+    for name in ("date_from", "date_to"):
+        value = getattr(data, name)
+        if value is None:
+            out.error(name, _("Give the start and end of the period."))
+        elif zone is not None:
+            utc = _local_to_utc(value, zone)
+            if utc is None:
+                out.error(name, _("This time does not exist in that time zone (clock change)."))
+            else:
+                bounds[name] = utc
+    if len(bounds) == 2:
+        if bounds["date_from"] >= bounds["date_to"]:
+            out.error("date_to", _("The period must end after it starts."))
+        elif bounds["date_to"] - bounds["date_from"] > MAX_DATE_RANGE:
+            out.error("date_to", _("The period may not exceed two years."))
+    out.fields.update(bounds)
+
+
+def _clean_cases(case_ids: tuple[int, ...], out: _Cleaned) -> None:
+    wanted = sorted(set(case_ids or ()))
+    if not wanted:
+        out.error(
+            "case_ids",
+            _("Link at least one moderation case showing that the target broke the terms."),
+        )
+        return
+    out.cases = list(Case.objects.filter(pk__in=wanted).order_by("pk"))
+    missing = sorted(set(wanted) - {c.pk for c in out.cases})
+    if missing:
+        out.error(
+            "case_ids",
+            ngettext("No case %(ids)s.", "No cases %(ids)s.", len(missing))
+            % {"ids": ", ".join(f"#{n}" for n in missing)},
+        )
+        return
+    if "targets" in out.errors:
+        return  # which case concerns a target cannot be told yet
+    accounts = {t.account_id for t in out.targets if t.account_id}
+    if not cases_showing_violation(case_ids=wanted, account_ids=accounts):
+        out.error(
+            "case_ids",
+            _(
+                "None of these cases shows a terms violation by a resolved target: link a case "
+                "about that account that was escalated to legal or decided as a violation."
+            ),
+        )
+
+
+def _policy_at(received_at: datetime) -> DisclosurePolicy | None:
+    return (
+        DisclosurePolicy.objects.filter(effective_from__lte=received_at)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+# --- Services --------------------------------------------------------------------------
+
+
+@records_denials
+def request_register(
+    *, actor: Any, data: RequestInput, document: UploadedFile | None = None
+) -> LegalRequest:
+    """
+    Record a request as received, with its targets resolved, policy, deadline and document.
+
+    Raises InvalidRequest with every problem found, having written nothing. The stored file
+    is removed again if the transaction does not commit.
+    """
+    if not permissions.can_prepare(actor):
+        raise NotPermitted
+    info, document_errors = inspect_document(document) if document else (None, [])
+    stored: Path | None = None
+    try:
+        with transaction.atomic(durable=True):
+            request = _register(actor=actor, data=data, info=info, errors=document_errors)
+            if document is not None and info is not None:
+                stored, relative = _store_document(document, info)
+                request.document = relative
+                request.save(update_fields=["document"])
+                audit.record(
+                    action="document.stored",
+                    actor=actor,
+                    target=request,
+                    data={
+                        "sha256": info.sha256,
+                        "size": info.size,
+                        "content_type": info.content_type,
+                    },
+                )
+    except BaseException:
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+        raise
+    return request
+
+
+def _register(
+    *, actor: Any, data: RequestInput, info: DocumentInfo | None, errors: list[str]
+) -> LegalRequest:
+    now = timezone.now()
+    out = _Cleaned()
+    if errors:
+        out.errors["document"] = list(errors)
+    authority = _clean_fields(data, out, now)
+    region = authority.country if authority else None
+    _clean_targets(data.targets, region, out)
+    _clean_cases(data.case_ids, out)
+    policy = _policy_at(out.fields["received_at"]) if "received_at" in out.fields else None
+    if "received_at" in out.fields and policy is None:
+        out.error("received_at", _("No disclosure policy was in force at that time."))
+    if out.errors:
+        raise InvalidRequest(out.errors)
+    assert policy is not None
+    assert authority is not None
+
+    fields = out.fields
+    deadline, rule = deadline_for(
+        instrument=fields["instrument"],
+        emergency=fields["emergency"],
+        received_at=fields["received_at"],
+    )
+    request = LegalRequest.objects.create(
+        reference=f"tmp-{uuid.uuid4().hex[:24]}",
+        policy=policy,
+        deadline_at=deadline,
+        deadline_rule=rule,
+        created_by=actor,
+        document_name=info.name if info else "",
+        document_sha256=info.sha256 if info else "",
+        document_content_type=info.content_type if info else "",
+        document_size=info.size if info else 0,
+        **fields,
+    )
+    # The primary key makes the reference unique without a counter to race on.
+    request.reference = f"LR-{request.received_at:%Y}-{request.pk:05d}"
+    request.save(update_fields=["reference"])
+    RequestTarget.objects.bulk_create(
+        RequestTarget(
+            request=request,
+            kind=t.kind,
+            value=t.value,
+            value_index=t.index,
+            account_id=t.account_id,
+            resolution=t.resolution,
+        )
+        for t in out.targets
+    )
+    request.linked_cases.set(out.cases)
+    resolutions = {r: 0 for r in RequestTarget.Resolution.values}
+    for target in out.targets:
+        resolutions[target.resolution] += 1
+    audit.record(
+        action="request.received",
+        actor=actor,
+        target=request,
+        data={
+            "reference": request.reference,
+            "instrument": request.instrument,
+            "authority": authority.pk,
+            "emergency": request.emergency,
+            "targets": len(out.targets),
+            "target_indexes": [t.index for t in out.targets],
+            "resolutions": resolutions,
+            "data_requested": request.data_requested,
+            "cases": [c.pk for c in out.cases],
+            "policy": policy.version,
+            "policy_covers": policy.covers(request.offence_category),
+            "deadline_at": request.deadline_at.isoformat(),
+            "deadline_rule": rule,
+            "nondisclosure": request.nondisclosure,
+        },
+    )
+    return request
+
+
+@records_denials
+def request_acknowledge(*, request_id: int, actor: Any) -> LegalRequest:
+    """Record that receipt was acknowledged to the authority (once; DSA Art. 10(1))."""
+    if not permissions.can_prepare(actor):
+        raise NotPermitted
+    with transaction.atomic(durable=True):
+        request = request_lock(request_id=request_id)
+        if request.acknowledged_at is not None:
+            raise AlreadyAcknowledged
+        request.acknowledged_at = timezone.now()
+        request_touch(request=request, fields=("acknowledged_at",))
+        audit.record(
+            action="request.acknowledged",
+            actor=actor,
+            target=request,
+            data={
+                "reference": request.reference,
+                "seconds_after_receipt": int(
+                    (request.acknowledged_at - request.received_at).total_seconds()
+                ),
+            },
+        )
+    return request

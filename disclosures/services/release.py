@@ -1,0 +1,455 @@
+"""
+Building, releasing, downloading and purging the release package.
+
+The package is built only from the live scope whose hash the approvers approved, checked
+automatically against that scope (QA), and released by someone who approved nothing, after
+a fresh re-authentication. Its files are kept encrypted in private storage, downloaded a
+limited number of times by the releaser only, and purged after the retention period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import audit
+from accounts.reauth import is_fresh
+from disclosures import crypto, permissions
+from disclosures.exceptions import (
+    ChecksIncomplete,
+    DisclosureError,
+    InvalidTransition,
+    NotPermitted,
+    ReauthenticationRequired,
+    ScopeMismatch,
+    SeparationOfDutiesViolation,
+)
+from disclosures.models import Approval, LegalRequest, ReleasePackage, RequestTarget, Scope
+from disclosures.package import (
+    CATEGORIES,
+    PackageContext,
+    ScopeSpec,
+    build,
+    canonical_bytes,
+    extract,
+    package_qa,
+    sha256_hex,
+    unzip_files,
+)
+from disclosures.services import notices
+from disclosures.services.review import approvers_of, live_scope, mandatory_checks_passed
+from disclosures.services.workflow import (
+    DENIALS,
+    approvals_needed,
+    records_denials,
+    request_lock,
+    request_transition,
+)
+
+__all__ = [
+    "DownloadRefused",
+    "PackageNotReady",
+    "extract",
+    "package_build",
+    "package_download",
+    "package_release",
+    "packages_purge",
+]
+
+PACKAGE_DIR = "packages"
+
+
+class PackageNotReady(DisclosureError):
+    message = "There is no package ready for release."
+
+
+class DownloadRefused(NotPermitted):
+    """A download outside the rules (someone else, no downloads left, purged)."""
+
+
+# --- Storage ----------------------------------------------------------------------------------
+
+
+def _storage_root() -> Path:
+    return Path(settings.PRIVATE_STORAGE_DIR).resolve()
+
+
+def package_file(storage_path: str) -> Path:
+    """The absolute path of a stored package, refusing anything outside private storage."""
+    root = _storage_root()
+    path = (root / storage_path).resolve()
+    if not storage_path or not path.is_relative_to(root / PACKAGE_DIR):
+        raise PackageNotReady(_("The package file is not in private storage."))
+    return path
+
+
+def _store(blob: bytes, written: list[Path]) -> str:
+    """Encrypt and write a package under a random name; return its path relative to storage."""
+    directory = _storage_root() / PACKAGE_DIR
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = f"{PACKAGE_DIR}/{secrets.token_hex(20)}.bin"
+    path = _storage_root() / name
+    written.append(path)
+    with open(path, "xb") as handle:  # x: never overwrite another package
+        handle.write(crypto.fernet().encrypt(blob))
+    path.chmod(0o600)
+    return name
+
+
+def package_files(package: ReleasePackage) -> dict[str, bytes]:
+    """The decrypted files of a stored package."""
+    path = package_file(package.storage_path)
+    try:
+        token = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise PackageNotReady(_("The package file is missing.")) from exc
+    return unzip_files(crypto.fernet().decrypt(token))
+
+
+def _package_zip(package: ReleasePackage) -> bytes:
+    path = package_file(package.storage_path)
+    try:
+        return crypto.fernet().decrypt(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise PackageNotReady(_("The package file is missing.")) from exc
+
+
+# --- Shared guards ------------------------------------------------------------------------------
+
+
+def scope_approvers(*, request: LegalRequest, scope: Scope) -> set[int]:
+    """Users whose live approval is of exactly this scope hash."""
+    return set(
+        Approval.objects.filter(
+            request=request,
+            scope=scope,
+            scope_hash=scope.scope_hash,
+            decision=Approval.Decision.APPROVED,
+            voided_at__isnull=True,
+        ).values_list("approver_id", flat=True)
+    )
+
+
+def _approved_live_scope(request: LegalRequest) -> Scope:
+    """The live scope, intact and approved by enough distinct approvers; else ScopeMismatch."""
+    scope = live_scope(request)
+    if scope is None:
+        raise ScopeMismatch(_("The request has no live scope."))
+    if sha256_hex(scope.canonical_json.encode()) != scope.scope_hash:
+        raise ScopeMismatch(_("The live scope does not match its hash."))
+    if len(scope_approvers(request=request, scope=scope)) < approvals_needed(request):
+        raise ScopeMismatch(_("The live scope has not been approved."))
+    return scope
+
+
+def _context(request: LegalRequest) -> PackageContext:
+    return PackageContext(
+        reference=request.reference,
+        request_uuid=str(request.uuid),
+        authority=request.authority.name,
+        authority_country=request.authority.country,
+        instrument=str(request.get_instrument_display()),
+        issuing_file_number=request.issuing_file_number,
+        validating_file_number=request.validating_file_number,
+        legal_basis=request.legal_basis,
+        received_at=request.received_at,
+    )
+
+
+# --- Build and QA ---------------------------------------------------------------------------------
+
+
+@records_denials
+def package_build(*, request_id: int, actor: Any) -> ReleasePackage:
+    """
+    Extract the approved scope into a signed, encrypted package and run its QA.
+
+    The file is written inside the transaction; if the transaction fails it is removed, so a
+    refused or failed build leaves neither a row nor a file.
+    """
+    written: list[Path] = []
+    try:
+        return _package_build(request_id=request_id, actor=actor, written=written)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+@transaction.atomic(durable=True)
+def _package_build(*, request_id: int, actor: Any, written: list[Path]) -> ReleasePackage:
+    if not permissions.can_release(actor):
+        raise NotPermitted
+    request = request_lock(request_id=request_id)
+    if request.status != LegalRequest.Status.APPROVED:
+        raise PackageNotReady(_("Only an approved request can be packaged."))
+    scope = _approved_live_scope(request)
+    now = timezone.now()
+    built = build(
+        scope_json=scope.canonical_json,
+        scope_hash=scope.scope_hash,
+        context=_context(request),
+        created_at=now,
+    )
+    package = ReleasePackage.objects.create(
+        request=request,
+        scope=scope,
+        status=ReleasePackage.Status.BUILT,
+        manifest=built.manifest,
+        manifest_sha256=built.manifest_sha256,
+        signature=built.signature,
+        storage_path=_store(built.zip_bytes(), written),
+        built_by=actor,
+        # Unreleased packages hold data too: they are purged after the same retention.
+        purge_after=now + timedelta(days=settings.PACKAGE_RETENTION_DAYS),
+    )
+    audit.record(
+        action="package.built",
+        actor=actor,
+        target=request,
+        data={
+            "package": package.pk,
+            "manifest_sha256": built.manifest_sha256,
+            "scope_hash": scope.scope_hash,
+            "counts": built.manifest["counts"],
+        },
+    )
+    _package_check(package=package, scope=scope, actor=actor, now=now)
+    return package
+
+
+def _package_check(*, package: ReleasePackage, scope: Scope, actor: Any, now: datetime) -> None:
+    """QA the package as stored (decrypted back from disk) against a fresh extraction."""
+    report = package_qa(
+        files=package_files(package),
+        scope_json=scope.canonical_json,
+        scope_hash=scope.scope_hash,
+        source_data=extract(scope.canonical_json),
+    )
+    passed = report.passed
+    package.status = ReleasePackage.Status.QA_PASSED if passed else ReleasePackage.Status.QA_FAILED
+    package.qa_report = report.as_dict(checked_at=now)
+    package.save(update_fields=["status", "qa_report"])
+    audit.record(
+        action="package.qa_passed" if passed else "package.qa_failed",
+        actor=actor,
+        target=package.request,
+        data={
+            "package": package.pk,
+            "manifest_sha256": package.manifest_sha256,
+            "problems": [p["code"] for p in report.problems],
+        },
+    )
+
+
+# --- Release ------------------------------------------------------------------------------------
+
+
+def _outcome(request: LegalRequest, scope: Scope, package: ReleasePackage) -> str:
+    """Fulfilled, or partly when a target did not resolve or a requested category is missing."""
+    spec = ScopeSpec.parse(scope.canonical_json)
+    unresolved = request.targets.exclude(resolution=RequestTarget.Resolution.UNIQUE).exists()
+    requested = set(request.data_requested) & set(CATEGORIES)
+    not_approved = requested - set(spec.categories)
+    counts = package.manifest.get("counts", {})
+    key = {"ip_addresses": "ip_records", "phone_number": "phone_numbers"}
+    empty = [c for c in spec.categories if not counts.get(key[c])]
+    if unresolved or not_approved or empty:
+        return LegalRequest.Outcome.PARTLY
+    return LegalRequest.Outcome.FULFILLED
+
+
+@records_denials
+@transaction.atomic(durable=True)
+def package_release(
+    *, request_id: int, actor: Any, reauthenticated_at: int | None
+) -> ReleasePackage:
+    """
+    Release the request's latest package to the authority.
+
+    Refused unless: the actor may release, approved none of this scope, re-authenticated
+    just now; every mandatory check passed; the package passed QA and was built from the
+    live scope whose hash is approved. The request row lock serialises concurrent releases:
+    the second finds the request released and gets InvalidTransition.
+    """
+    if not permissions.can_release(actor):
+        raise NotPermitted
+    request = request_lock(request_id=request_id)
+    if request.status != LegalRequest.Status.APPROVED:
+        raise InvalidTransition(current=request.status, requested=LegalRequest.Status.RELEASED)
+    scope = live_scope(request)
+    approvers = {getattr(user, "pk", user) for user in approvers_of(request)}
+    if scope is not None:
+        approvers |= scope_approvers(request=request, scope=scope)
+    if actor.pk in approvers:
+        raise SeparationOfDutiesViolation(_("You approved this scope: someone else releases it."))
+    if not is_fresh(reauthenticated_at):
+        raise ReauthenticationRequired
+    passed, missing = mandatory_checks_passed(request)
+    if not passed:
+        raise ChecksIncomplete(
+            _("Mandatory checks have not all passed: %(codes)s")
+            % {"codes": ", ".join(str(m) for m in missing)}
+        )
+    scope = _approved_live_scope(request)
+    package = (
+        ReleasePackage.objects.select_for_update()
+        .filter(request=request)
+        .exclude(status=ReleasePackage.Status.PURGED)
+        .order_by("-pk")
+        .first()
+    )
+    if package is None:
+        raise PackageNotReady(_("Build a package first."))
+    if package.status != ReleasePackage.Status.QA_PASSED:
+        raise PackageNotReady(_("The latest package has not passed QA; build it again."))
+    if (
+        package.scope_id != scope.pk
+        or package.manifest.get("scope_hash") != scope.scope_hash
+        or package.scope.scope_hash != scope.scope_hash
+    ):
+        raise ScopeMismatch(_("The package was built from another scope than the approved one."))
+    if not crypto.verify(canonical_bytes(package.manifest), package.signature):
+        raise PackageNotReady(_("The package's manifest signature does not verify."))
+
+    now = timezone.now()
+    request.outcome = _outcome(request, scope, package)
+    request.effect_given_at = now
+    request_transition(
+        request=request,
+        to=LegalRequest.Status.RELEASED,
+        actor=actor,
+        fields=("outcome", "effect_given_at"),
+    )
+    package.status = ReleasePackage.Status.RELEASED
+    package.released_by = actor
+    package.released_at = now
+    package.downloads_left = settings.PACKAGE_MAX_DOWNLOADS
+    package.purge_after = now + timedelta(days=settings.PACKAGE_RETENTION_DAYS)
+    package.save(
+        update_fields=["status", "released_by", "released_at", "downloads_left", "purge_after"]
+    )
+    audit.record(
+        action="request.released",
+        actor=actor,
+        target=request,
+        data={
+            "package": package.pk,
+            "manifest_sha256": package.manifest_sha256,
+            "scope_hash": scope.scope_hash,
+            "outcome": request.outcome,
+            "counts": package.manifest.get("counts", {}),
+        },
+    )
+    notices.notices_after_release(
+        request=request,
+        account_ids=list(package.manifest.get("released_accounts", [])),
+        actor=actor,
+        now=now,
+    )
+    return package
+
+
+# --- Download and purge -------------------------------------------------------------------------
+
+
+def package_download(*, package_id: int, actor: Any) -> bytes:
+    """
+    The decrypted zip, for the user who released it, while downloads are left.
+
+    Each download is recorded; each refused attempt too (`authz.denied`), although the
+    refused operation itself writes nothing.
+    """
+    try:
+        return _package_download(package_id=package_id, actor=actor)
+    except DENIALS as exc:
+        request_id = (
+            ReleasePackage.objects.filter(pk=package_id)
+            .values_list("request_id", flat=True)
+            .first()
+        )
+        with transaction.atomic():
+            audit.record(
+                action="authz.denied",
+                actor=actor,
+                target_type="disclosures.legalrequest",
+                target_id=request_id or "",
+                data={
+                    "operation": "package_download",
+                    "rule": type(exc).__name__,
+                    "package": package_id,
+                },
+            )
+        raise
+
+
+@transaction.atomic(durable=True)
+def _package_download(*, package_id: int, actor: Any) -> bytes:
+    package = ReleasePackage.objects.select_for_update().get(pk=package_id)
+    if not permissions.can_release(actor):
+        raise NotPermitted
+    if package.status != ReleasePackage.Status.RELEASED:
+        raise DownloadRefused(_("This package is not available for download."))
+    if package.released_by_id != actor.pk:
+        raise DownloadRefused(_("Only the person who released the package may download it."))
+    if package.downloads_left <= 0:
+        raise DownloadRefused(_("No downloads are left for this package."))
+    blob = _package_zip(package)
+    package.downloads_left -= 1
+    package.save(update_fields=["downloads_left"])
+    audit.record(
+        action="package.downloaded",
+        actor=actor,
+        target=package.request,
+        data={
+            "package": package.pk,
+            "manifest_sha256": package.manifest_sha256,
+            "downloads_left": package.downloads_left,
+        },
+    )
+    return blob
+
+
+def packages_purge(*, now: datetime | None = None) -> int:
+    """Delete the files of packages past retention and mark them purged; idempotent."""
+    now = now or timezone.now()
+    due = list(
+        ReleasePackage.objects.filter(purge_after__lte=now)
+        .exclude(status=ReleasePackage.Status.PURGED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(package_purge(package_id=pk, now=now) for pk in due)
+
+
+@transaction.atomic(durable=True)
+def package_purge(*, package_id: int, now: datetime) -> bool:
+    package = ReleasePackage.objects.select_for_update().get(pk=package_id)
+    if package.status == ReleasePackage.Status.PURGED or not package.purge_after:
+        return False
+    if package.purge_after > now:
+        return False
+    # The file goes first: if the commit then fails, the next run finds the row still due
+    # and finishes; the other order could leave data on disk behind a "purged" row.
+    if package.storage_path:
+        with contextlib.suppress(PackageNotReady):  # a path outside storage: nothing to delete
+            package_file(package.storage_path).unlink(missing_ok=True)
+    package.status = ReleasePackage.Status.PURGED
+    package.purged_at = now
+    package.downloads_left = 0
+    package.storage_path = ""
+    package.save(update_fields=["status", "purged_at", "downloads_left", "storage_path"])
+    audit.record(
+        action="package.purged",
+        target=package.request,
+        data={"package": package.pk, "manifest_sha256": package.manifest_sha256},
+    )
+    return True
