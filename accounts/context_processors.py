@@ -28,9 +28,12 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("moderation:home", _("Moderation"), "moderation.triage_cases"),
     NavItem("moderation:appeals", _("Appeals"), "moderation.decide_appeals"),
     NavItem("disclosures:home", _("Legal requests"), "disclosures.view_requests"),
+    NavItem("disclosures:approvals", _("Approvals"), "disclosures.approve_requests"),
     NavItem(
         "moderation:legal_escalations", _("Escalated cases"), "moderation.view_legal_escalations"
     ),
+    NavItem("disclosures:subscribers", _("Subscriber data"), "disclosures.unmask_pii"),
+    NavItem("disclosures:transparency", _("Transparency"), "disclosures.view_transparency_report"),
     NavItem("audit:events", _("Audit trail"), "audit.view_audit_trail"),
     NavItem("admin:index", _("Administration"), staff_only=True),
 )

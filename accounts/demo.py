@@ -14,6 +14,7 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[Role, ...]], ...] = (
     ("moderator2", "Jonas", "Berg", (Role.MODERATOR,)),
     ("senior", "Sofia", "Marchetti", (Role.SENIOR_MODERATOR,)),
     ("legal", "Louise", "Garnier", (Role.LEGAL_OFFICER,)),
+    ("legal2", "Marc", "Lefèvre", (Role.LEGAL_OFFICER,)),
     ("approver", "Anton", "Weber", (Role.LEGAL_APPROVER,)),
     ("approver2", "Ines", "Duarte", (Role.LEGAL_APPROVER,)),
     ("auditor", "Aiko", "Tanaka", (Role.AUDITOR,)),

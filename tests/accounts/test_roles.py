@@ -28,9 +28,22 @@ def test_the_six_roles_exist():
 EXPECTED_NAV = {
     Role.MODERATOR: {"dashboard", "moderation:home"},
     Role.SENIOR_MODERATOR: {"dashboard", "moderation:home", "moderation:appeals"},
-    Role.LEGAL_OFFICER: {"dashboard", "disclosures:home", "moderation:legal_escalations"},
-    Role.LEGAL_APPROVER: {"dashboard", "disclosures:home", "moderation:legal_escalations"},
-    Role.AUDITOR: {"dashboard", "audit:events"},
+    Role.LEGAL_OFFICER: {
+        "dashboard",
+        "disclosures:home",
+        "moderation:legal_escalations",
+        "disclosures:subscribers",
+        "disclosures:transparency",
+    },
+    Role.LEGAL_APPROVER: {
+        "dashboard",
+        "disclosures:home",
+        "disclosures:approvals",
+        "moderation:legal_escalations",
+        "disclosures:subscribers",
+        "disclosures:transparency",
+    },
+    Role.AUDITOR: {"dashboard", "audit:events", "disclosures:transparency"},
     Role.ADMINISTRATOR: {"dashboard", "audit:events", "admin:index"},
 }
 
@@ -52,7 +65,7 @@ def test_several_roles_see_the_union_of_their_navigation(make_user, client_for):
 
     shown = {i["name"] for i in client.get(reverse("dashboard")).context["nav_items"]}
 
-    assert shown == {"dashboard", "moderation:home", "audit:events"}
+    assert shown == {"dashboard", "moderation:home", "audit:events", "disclosures:transparency"}
 
 
 @pytest.mark.parametrize(

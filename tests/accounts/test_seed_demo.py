@@ -70,3 +70,23 @@ def test_seed_demo_fills_a_busy_moderation_queue():
     assert Statement.objects.count() >= 30
     assert Appeal.objects.filter(status="pending").exists()
     assert Appeal.objects.exclude(status="pending").exists()
+
+
+def test_seed_demo_adds_legal_work_in_every_state():
+    from disclosures.models import (
+        Authority,
+        LegalRequest,
+        SubscriberIp,
+        SubscriberPhone,
+        UserNotice,
+    )
+
+    call_command("seed_demo", verbosity=0)
+
+    states = set(LegalRequest.objects.values_list("status", flat=True))
+    assert states == set(LegalRequest.Status.values)
+    assert LegalRequest.objects.filter(emergency=True).exists()
+    assert Authority.objects.filter(status="suspended").exists()
+    assert SubscriberPhone.objects.exists()
+    assert SubscriberIp.objects.count() >= 50
+    assert UserNotice.objects.filter(status="deferred").exists()

@@ -10,10 +10,24 @@ from playwright.sync_api import Page, expect
 EXPECTED = {
     "moderator": ["Dashboard", "Moderation"],
     "senior": ["Dashboard", "Moderation", "Appeals"],
-    "legal": ["Dashboard", "Legal requests", "Escalated cases"],
-    "approver": ["Dashboard", "Legal requests", "Escalated cases"],
-    "approver2": ["Dashboard", "Legal requests", "Escalated cases"],
-    "auditor": ["Dashboard", "Audit trail"],
+    "legal": ["Dashboard", "Legal requests", "Escalated cases", "Subscriber data", "Transparency"],
+    "approver": [
+        "Dashboard",
+        "Legal requests",
+        "Approvals",
+        "Escalated cases",
+        "Subscriber data",
+        "Transparency",
+    ],
+    "approver2": [
+        "Dashboard",
+        "Legal requests",
+        "Approvals",
+        "Escalated cases",
+        "Subscriber data",
+        "Transparency",
+    ],
+    "auditor": ["Dashboard", "Transparency", "Audit trail"],
     "admin": ["Dashboard", "Audit trail", "Administration"],
 }
 

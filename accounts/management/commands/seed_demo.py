@@ -17,10 +17,15 @@ class Command(BaseCommand):
                 "Demo data is only created in demo mode (DEMO_MODE=1); "
                 "it would add accounts with a shared, published password."
             )
+        from disclosures import demo as disclosures_demo
         from moderation import demo as moderation_demo
 
         users = account_demo.seed_users()
         reports = moderation_demo.seed_moderation()
+        requests = disclosures_demo.seed_disclosures()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {users} user(s) and {reports} report(s) created.")
+            self.style.SUCCESS(
+                f"Demo data ready: {users} user(s), {reports} report(s) and "
+                f"{requests} legal request(s) created."
+            )
         )

@@ -1,0 +1,361 @@
+"""
+Demo legal work: authorities, subscriber data and requests in every state, built through
+the real services (intake, checks, scope, four-eyes approval, release). Deterministic and
+idempotent: it does nothing when the demo requests already exist.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import User
+from disclosures.models import Authority, AuthorityContact, LegalRequest
+from disclosures.services import authorities as authority_services
+from disclosures.services import release, review
+from disclosures.services.intake import RequestInput, request_acknowledge, request_register
+from disclosures.services.subscriber_data import SubscriberRow, subscriber_data_ingest
+from moderation.models import Decision
+
+AUTHORITIES = [
+    (
+        "Tribunal judiciaire de Paris — juge d'instruction",
+        "FR",
+        "investigating_judge",
+        "+33 1 44 32 51 51",
+        "annuaire.justice.gouv.fr",
+    ),
+    ("Staatsanwaltschaft Berlin", "DE", "prosecutor", "+49 30 9014 0", "justiz.berlin.de"),
+    (
+        "Procura della Repubblica di Milano",
+        "IT",
+        "prosecutor",
+        "+39 02 5433 1",
+        "giustizia.it/giustizia/it/mg_1_7",
+    ),
+    (
+        "Audiencia Nacional — Juzgado Central de Instrucción 4",
+        "ES",
+        "court",
+        "+34 91 397 33 00",
+        "poderjudicial.es",
+    ),
+    (
+        "Federal Bureau of Investigation — Cyber Division",
+        "US",
+        "police",
+        "+1 202 324 3000",
+        "fbi.gov/contact-us/field-offices",
+    ),
+    (
+        "Politie Nederland — Team High Tech Crime",
+        "NL",
+        "police",
+        "+31 88 169 4000",
+        "politie.nl/contact",
+    ),
+]
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    authority: int
+    instrument: str
+    issuer: str
+    offence: str
+    received_days_ago: float
+    final: str
+    emergency: bool = False
+    nondisclosure: str = "none"
+    nondisclosure_days: int | None = None
+    data: tuple[str, ...] = ("ip_addresses", "phone_number")
+
+
+PLANS = [
+    Plan("new", 0, "epoc", "investigating_judge", "illegal_drugs", 0.1, "received"),
+    Plan("review", 1, "dsa_art10", "prosecutor", "scams_fraud", 1, "in_review"),
+    Plan("clarify", 4, "us_subpoena", "police", "weapons", 3, "clarification"),
+    Plan("pending", 0, "fr_77_1_1", "prosecutor", "illegal_drugs", 2, "pending_approval"),
+    Plan(
+        "emergency",
+        4,
+        "us_emergency",
+        "police",
+        "violence_threats",
+        0.2,
+        "pending_approval",
+        emergency=True,
+    ),
+    Plan("approved", 2, "epoc", "prosecutor", "scams_fraud", 4, "approved"),
+    Plan("released", 0, "epoc", "investigating_judge", "illegal_drugs", 6, "released"),
+    Plan(
+        "gagged",
+        4,
+        "us_2703d",
+        "judge",
+        "hate_speech",
+        9,
+        "released",
+        nondisclosure="us_2705b",
+        nondisclosure_days=90,
+        data=("ip_addresses",),
+    ),
+    Plan("closed", 3, "epoc", "judge", "terrorism", 70, "closed"),
+    Plan("closed2", 5, "dsa_art10", "police", "scams_fraud", 80, "closed", data=("phone_number",)),
+    Plan("refused", 1, "dsa_art10", "prosecutor", "harassment", 40, "rejected"),
+    Plan("withdrawn", 2, "epoc", "prosecutor", "weapons", 20, "withdrawn"),
+]
+
+
+def _authorities(legal: User) -> list[Authority]:
+    made = []
+    for name, country, kind, phone, directory in AUTHORITIES:
+        authority = Authority.objects.filter(name=name, country=country).first()
+        if authority is None:
+            authority = authority_services.authority_create(
+                actor=legal,
+                data=authority_services.AuthorityInput(name=name, country=country, type=kind),
+            )
+            authority_services.authority_contact_add(
+                authority_id=authority.pk,
+                actor=legal,
+                data=authority_services.ContactInput(
+                    kind=AuthorityContact.Kind.PHONE,
+                    value=phone,
+                    directory_source=f"{directory} (checked 2026-11-02)",
+                ),
+            )
+        made.append(authority)
+    if not Authority.objects.filter(status=Authority.Status.SUSPENDED).exists():
+        rogue = authority_services.authority_create(
+            actor=legal,
+            data=authority_services.AuthorityInput(
+                name="County Sheriff's Office (unverified mailbox)", country="US", type="police"
+            ),
+        )
+        authority_services.authority_set_status(
+            authority_id=rogue.pk,
+            actor=legal,
+            status=Authority.Status.SUSPENDED,
+            reason="Emergency requests from a compromised mailbox failed callback verification.",
+        )
+    return made
+
+
+def _suspects() -> list[tuple[str, int]]:
+    """(account platform id, case id) of authors whose violation a decision in force shows."""
+    seen: dict[str, int] = {}
+    decisions = (
+        Decision.objects.filter(status=Decision.Status.IN_FORCE)
+        .exclude(actions=["no_violation"])
+        .select_related("case__subject__author")
+        .order_by("id")
+    )
+    for decision in decisions:
+        seen.setdefault(decision.case.subject.author.platform_id, decision.case_id)
+    return list(seen.items())
+
+
+def _subscriber_data(suspects: list[tuple[str, int]]) -> None:
+    rng = random.Random(7)
+    rows = []
+    now = timezone.now()
+    for i, (account, _case) in enumerate(suspects):
+        rows.append(SubscriberRow(account_id=account, phone=f"+3361{i:07d}"[:12]))
+        for j in range(8):
+            seen = now - timedelta(days=rng.uniform(1, 120), minutes=j)
+            ip = (
+                f"203.0.113.{rng.randint(1, 254)}"
+                if j % 3
+                else f"2001:db8:{rng.randint(1, 9999):x}::{rng.randint(1, 9999):x}"
+            )
+            rows.append(
+                SubscriberRow(
+                    account_id=account,
+                    ip=ip,
+                    port=rng.randint(1024, 65000),
+                    seen_at=seen.isoformat(),
+                )
+            )
+    subscriber_data_ingest(rows=rows, source="demo")
+
+
+def _register(
+    plan: Plan, authority: Authority, suspect: tuple[str, int], legal: User
+) -> LegalRequest:
+    received = timezone.now() - timedelta(days=plan.received_days_ago)
+    expires = (
+        timezone.now() + timedelta(days=plan.nondisclosure_days)
+        if plan.nondisclosure_days
+        else None
+    )
+    return request_register(
+        actor=legal,
+        data=RequestInput(
+            instrument=plan.instrument,
+            authority_id=authority.pk,
+            issuer_type=plan.issuer,
+            issuing_file_number=f"{authority.country}-2026-{abs(hash(plan.name)) % 90000 + 10000}",
+            channel="ecodex" if plan.instrument == "epoc" else "portal",
+            received_at=received,
+            legal_basis={
+                "epoc": "Regulation (EU) 2023/1543, Art. 5",
+                "dsa_art10": "Regulation (EU) 2022/2065, Art. 10",
+                "fr_77_1_1": "Code de procédure pénale, art. 77-1-1",
+            }.get(plan.instrument, "18 U.S.C. § 2703"),
+            offence_category=plan.offence,
+            offence_description=f"Investigation into {plan.offence.replace('_', ' ')} on the platform.",
+            statement_of_reasons=(
+                "The account is a suspect: the moderation case shows it used the platform for the "
+                "offence. Its IP addresses and phone number are needed to identify the user."
+            ),
+            data_requested=plan.data,
+            date_from=datetime(2026, 8, 1, tzinfo=UTC),
+            date_to=datetime(2026, 11, 20, tzinfo=UTC),
+            source_timezone="Europe/Paris" if authority.country != "US" else "America/New_York",
+            targets=(f"account_id:{suspect[0]}",)
+            + (("username:ghost_account_404",) if plan.name == "review" else ()),
+            case_ids=(suspect[1],),
+            emergency=plan.emergency,
+            emergency_justification=(
+                "Credible threat to kill a named person at a school tomorrow morning."
+                if plan.emergency
+                else ""
+            ),
+            nondisclosure=plan.nondisclosure,
+            nondisclosure_expires_at=expires,
+        ),
+        document=SimpleUploadedFile(f"{plan.name}-order.pdf", PDF, content_type="application/pdf"),
+    )
+
+
+def _checks(request: LegalRequest, legal: User, legal2: User) -> None:
+    contact = request.authority.contacts.first()
+    evidence = {
+        "A1": "Received through the expected channel for this instrument.",
+        "A2": "Sender identity matches the registry entry.",
+        "A3": f"Called back {contact.value if contact else 'the registry number'}; the clerk confirmed the order.",
+        "A6": "Second verification by a different officer: confirmed with the duty prosecutor.",
+    }
+    from disclosures.checklist import CHECKLIST, POLICY_CODE
+
+    for item in CHECKLIST:
+        if item.code == POLICY_CODE or (item.code == "A6" and not request.emergency):
+            continue
+        request.refresh_from_db()
+        review.check_record(
+            request_id=request.pk,
+            actor=legal2 if item.code == "A6" else legal,
+            code=item.code,
+            result="passed",
+            evidence=evidence.get(item.code, f"{item.code}: assessed and satisfied."),
+            expected_version=request.version,
+            contact_id=contact.pk if item.code == "A3" and contact else None,
+        )
+
+
+def _advance(plan: Plan, request: LegalRequest, users: dict[str, User]) -> None:
+    legal, legal2 = users["legal"], users["legal2"]
+    now = int(time.time())
+    if plan.final == "received":
+        return
+    request_acknowledge(request_id=request.pk, actor=legal)
+    review.request_start_review(request_id=request.pk, actor=legal)
+    if plan.final == "in_review":
+        request.refresh_from_db()
+        for code in ("A1", "A2"):
+            review.check_record(
+                request_id=request.pk,
+                actor=legal,
+                code=code,
+                result="passed",
+                evidence="Checked against the registry.",
+                expected_version=request.version,
+            )
+            request.refresh_from_db()
+        return
+    if plan.final == "clarification":
+        review.request_ask_clarification(
+            request_id=request.pk,
+            actor=legal,
+            reason="insufficient_info",
+            note="The order names no date range.",
+        )
+        return
+    if plan.final == "withdrawn":
+        review.request_withdraw(
+            request_id=request.pk, actor=legal, reason="The authority withdrew the order by letter."
+        )
+        return
+    if plan.final == "rejected":
+        review.request_refuse(
+            request_id=request.pk,
+            actor=legal,
+            reason_code="disproportionate",
+            reason="Three years of IP history for a harassment complaint is not proportionate.",
+        )
+        return
+    _checks(request, legal, legal2)
+    scope = review.scope_submit(request_id=request.pk, actor=legal)
+    if plan.final == "pending_approval" and not request.emergency:
+        return  # waiting for its one approver
+    review.request_approve(
+        request_id=request.pk,
+        actor=users["approver"],
+        scope_hash=scope.scope_hash,
+        reauthenticated_at=now,
+    )
+    if plan.final == "pending_approval":
+        return
+    if request.emergency:
+        review.request_approve(
+            request_id=request.pk,
+            actor=users["approver2"],
+            scope_hash=scope.scope_hash,
+            reauthenticated_at=now,
+        )
+    release.package_build(request_id=request.pk, actor=legal)
+    if plan.final == "approved":
+        return
+    release.package_release(request_id=request.pk, actor=legal, reauthenticated_at=now)
+    if plan.final == "closed":
+        review.request_close(request_id=request.pk, actor=legal)
+
+
+def seed_disclosures() -> int:
+    """Create the demo legal work; returns how many requests were made (0 on a second run)."""
+    if LegalRequest.objects.filter(
+        statement_of_reasons__startswith="The account is a suspect"
+    ).exists():
+        return 0
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=["legal", "legal2", "approver", "approver2"])
+    }
+    authorities = _authorities(users["legal"])
+    suspects = _suspects()
+    if len(suspects) < len(PLANS):
+        return 0
+    _subscriber_data(suspects[: len(PLANS) + 8])
+    made = 0
+    for plan, suspect in zip(PLANS, suspects, strict=False):
+        request = _register(plan, authorities[plan.authority], suspect, users["legal"])
+        _advance(plan, request, users)
+        made += 1
+    # Backdated requests answered in their own time (acknowledged within hours, effect within days).
+    for request in LegalRequest.objects.filter(received_at__lt=timezone.now() - timedelta(days=15)):
+        LegalRequest.objects.filter(pk=request.pk).update(
+            acknowledged_at=request.received_at + timedelta(hours=3),
+            effect_given_at=(request.received_at + timedelta(days=4))
+            if request.effect_given_at
+            else None,
+            closed_at=(request.received_at + timedelta(days=6)) if request.closed_at else None,
+        )
+    return made
