@@ -1,0 +1,173 @@
+"""The frozen scope: its canonical form and hash, submission, invalidation, reopening."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import audit
+from disclosures import permissions
+from disclosures.exceptions import (
+    ChecksIncomplete,
+)
+from disclosures.models import (
+    Approval,
+    DataCategory,
+    LegalRequest,
+    RequestTarget,
+    Scope,
+)
+from disclosures.selectors.review import mandatory_checks_passed
+from disclosures.services.review.common import (
+    Status,
+    _expect,
+    _require,
+    _text,
+)
+from disclosures.services.workflow import (
+    approvals_needed,
+    records_denials,
+    request_lock,
+    request_transition,
+)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def scope_payload(request: LegalRequest) -> dict[str, Any]:
+    """
+    Exactly what may be released, built from the request as it is now.
+
+    Keys: accounts (platform ids, sorted), categories (sorted), date_from / date_to (UTC,
+    ISO 8601 with Z), recipient (authority id, name, country, channel), request (id,
+    reference, version). Refused unless every target resolved to exactly one account.
+    """
+    targets = list(request.targets.select_related("account"))
+    if not targets:
+        raise ChecksIncomplete(_("The request names no target."))
+    unresolved = [
+        t for t in targets if t.resolution != RequestTarget.Resolution.UNIQUE or t.account is None
+    ]
+    if unresolved:
+        raise ChecksIncomplete(
+            _("%(n)d target(s) do not resolve to exactly one account.") % {"n": len(unresolved)}
+        )
+    categories = sorted(set(request.data_requested or []))
+    if not categories or not set(categories) <= set(DataCategory.values):
+        raise ChecksIncomplete(_("Only IP addresses and phone numbers can be released."))
+    authority = request.authority
+    return {
+        "accounts": sorted({t.account.platform_id for t in targets if t.account}),
+        "categories": categories,
+        "date_from": _utc(request.date_from),
+        "date_to": _utc(request.date_to),
+        "recipient": {
+            "authority_id": authority.pk,
+            "name": authority.name,
+            "country": authority.country,
+            "channel": request.channel,
+        },
+        "request": {"id": request.pk, "reference": request.reference, "version": request.version},
+    }
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    """One exact serialisation: sorted keys, no spaces, UTF-8 characters as they are."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def scope_canonical(request: LegalRequest) -> tuple[str, str]:
+    """The request's scope as canonical JSON and its SHA-256 (hex)."""
+    text = canonical_json(scope_payload(request))
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> Scope | None:
+    """
+    Void the live scope and every vote on it. Runs in the caller's transaction, with the
+    request already locked: any change to a request pending approval or approved calls it
+    (through `request_reopen`, or directly from the service that makes the change).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("scope_invalidate must run inside the caller's transaction")
+    scope = Scope.objects.select_for_update().filter(request=request, voided_at__isnull=True)
+    current = scope.first()
+    if current is None:
+        return None
+    now = timezone.now()
+    voided = Approval.objects.filter(scope=current, voided_at__isnull=True).update(voided_at=now)
+    current.voided_at = now
+    current.save(update_fields=["voided_at"])
+    audit.record(
+        action="scope.invalidated",
+        actor=actor,
+        target=request,
+        data={
+            "scope": current.pk,
+            "scope_hash": current.scope_hash,
+            "approvals_voided": voided,
+            "reason_hash": audit.pii_digest(reason) if reason else "",
+        },
+    )
+    return current
+
+
+@records_denials
+@transaction.atomic(durable=True)
+def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = None) -> Scope:
+    """
+    Freeze the scope and send the request for approval, once every mandatory check passed.
+    The scope records the request version the preparer saw.
+    """
+    _require(permissions.can_prepare(actor))
+    request = request_lock(request_id=request_id, expected_version=expected_version)
+    _expect(request, Status.IN_REVIEW, to=Status.PENDING_APPROVAL)
+    passed, missing = mandatory_checks_passed(request)
+    if not passed:
+        raise ChecksIncomplete(
+            _("These mandatory checks have not passed: %(codes)s.") % {"codes": ", ".join(missing)}
+        )
+    text, digest = scope_canonical(request)
+    scope_invalidate(request=request, actor=actor, reason="superseded")  # none expected
+    scope = Scope.objects.create(
+        request=request, canonical_json=text, scope_hash=digest, prepared_by=actor
+    )
+    request_transition(request=request, to=Status.PENDING_APPROVAL, actor=actor, scope_hash=digest)
+    audit.record(
+        action="scope.proposed",
+        actor=actor,
+        target=request,
+        data={"scope": scope.pk, "scope_hash": digest, "needed": approvals_needed(request)},
+    )
+    return scope
+
+
+@records_denials
+@transaction.atomic(durable=True)
+def request_reopen(
+    *, request_id: int, actor: Any, reason: str, expected_version: int | None = None
+) -> LegalRequest:
+    """
+    Send a request pending approval or approved back to review: something changed, or an
+    approver sends it back. Voids the live scope and all its votes.
+    """
+    _require(permissions.can_prepare(actor) or permissions.can_approve(actor))
+    request = request_lock(request_id=request_id, expected_version=expected_version)
+    _expect(request, Status.PENDING_APPROVAL, Status.APPROVED, to=Status.IN_REVIEW)
+    reason = _text(reason, field="reason")
+    request_transition(
+        request=request, to=Status.IN_REVIEW, actor=actor, reason_hash=audit.pii_digest(reason)
+    )
+    scope_invalidate(request=request, actor=actor, reason=reason)
+    return request
+
+
+# --- the four-eyes vote ----------------------------------------------------------------------

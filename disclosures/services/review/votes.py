@@ -1,0 +1,172 @@
+"""Four-eyes votes on the frozen scope: approve or reject."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+import audit
+from accounts import reauth
+from disclosures import permissions
+from disclosures.exceptions import (
+    ReauthenticationRequired,
+    ScopeMismatch,
+    SeparationOfDutiesViolation,
+)
+from disclosures.models import (
+    Approval,
+    LegalRequest,
+    Scope,
+)
+from disclosures.selectors.review import live_scope
+from disclosures.services.review.common import (
+    Status,
+    _expect,
+    _require,
+    _text,
+)
+from disclosures.services.workflow import (
+    approvals_needed,
+    records_denials,
+    request_lock,
+    request_transition,
+)
+
+
+def _vote_guards(
+    *, request: LegalRequest, actor: Any, scope_hash: str, reauthenticated_at: int | None
+) -> Scope:
+    """Everything a vote must satisfy, in the order a person can fix them."""
+    scope = live_scope(request)
+    if scope is None or scope.scope_hash != (scope_hash or "").strip().lower():
+        raise ScopeMismatch(
+            _("The scope changed since you loaded it: review the scope shown now and vote again.")
+        )
+    if actor.pk == scope.prepared_by_id:
+        raise SeparationOfDutiesViolation(_("You prepared this scope: someone else must vote."))
+    if actor.pk == request.created_by_id:
+        raise SeparationOfDutiesViolation(_("You registered this request: someone else must vote."))
+    if Approval.objects.filter(scope=scope, approver=actor, voided_at__isnull=True).exists():
+        raise SeparationOfDutiesViolation(
+            _("You already voted on this scope: another approver must vote.")
+        )
+    if not reauth.is_fresh(reauthenticated_at):
+        raise ReauthenticationRequired(
+            _("Confirm your password again: voting needs a fresh authentication.")
+        )
+    return scope
+
+
+@records_denials
+@transaction.atomic(durable=True)
+def request_approve(
+    *,
+    request_id: int,
+    actor: Any,
+    scope_hash: str,
+    reauthenticated_at: int | None,
+    expected_version: int | None = None,
+) -> Approval:
+    """
+    Approve the live scope, identified by the hash the approver saw.
+
+    Neither the scope's preparer nor the request's registrar may vote; one vote per
+    approver; a fresh re-authentication is required. When the distinct approvals reach
+    `approvals_needed` (two for emergencies) the request becomes approved. Concurrent votes
+    are serialised by the request's row lock: a vote arriving after the request was approved
+    is refused as an invalid transition.
+    """
+    _require(permissions.can_approve(actor))
+    request = request_lock(request_id=request_id, expected_version=expected_version)
+    _expect(request, Status.PENDING_APPROVAL, to=Status.APPROVED)
+    scope = _vote_guards(
+        request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
+    )
+    approval = Approval.objects.create(
+        request=request,
+        scope=scope,
+        scope_hash=scope.scope_hash,
+        approver=actor,
+        decision=Approval.Decision.APPROVED,
+    )
+    approvers = sorted(
+        set(
+            Approval.objects.filter(
+                scope=scope, voided_at__isnull=True, decision=Approval.Decision.APPROVED
+            ).values_list("approver_id", flat=True)
+        )
+    )
+    needed = approvals_needed(request)
+    audit.record(
+        action="approval.signed",
+        actor=actor,
+        target=request,
+        data={
+            "approval": approval.pk,
+            "scope_hash": scope.scope_hash,
+            "approvals": len(approvers),
+            "needed": needed,
+        },
+    )
+    if len(approvers) >= needed:
+        request_transition(
+            request=request, to=Status.APPROVED, actor=actor, scope_hash=scope.scope_hash
+        )
+        audit.record(
+            action="request.approved",
+            actor=actor,
+            target=request,
+            data={"scope_hash": scope.scope_hash, "approvers": approvers},
+        )
+    return approval
+
+
+@records_denials
+@transaction.atomic(durable=True)
+def request_reject(
+    *,
+    request_id: int,
+    actor: Any,
+    scope_hash: str,
+    reauthenticated_at: int | None,
+    reason: str,
+    expected_version: int | None = None,
+) -> Approval:
+    """An approver rejects the live scope: the request is rejected (outcome: rejected)."""
+    _require(permissions.can_approve(actor))
+    request = request_lock(request_id=request_id, expected_version=expected_version)
+    _expect(request, Status.PENDING_APPROVAL, to=Status.REJECTED)
+    reason = _text(reason, field="reason")
+    scope = _vote_guards(
+        request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
+    )
+    approval = Approval.objects.create(
+        request=request,
+        scope=scope,
+        scope_hash=scope.scope_hash,
+        approver=actor,
+        decision=Approval.Decision.REJECTED,
+        reason=reason,
+    )
+    audit.record(
+        action="approval.rejected",
+        actor=actor,
+        target=request,
+        data={
+            "approval": approval.pk,
+            "scope_hash": scope.scope_hash,
+            "reason_hash": audit.pii_digest(reason),
+        },
+    )
+    request.outcome = LegalRequest.Outcome.REJECTED
+    request.outcome_reason = reason
+    request_transition(
+        request=request,
+        to=Status.REJECTED,
+        actor=actor,
+        fields=("outcome", "outcome_reason"),
+        scope_hash=scope.scope_hash,
+    )
+    return approval
