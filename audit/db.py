@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 GUARDED_TABLES = ("audit_auditevent",)
@@ -62,8 +63,10 @@ def install_guards(
             for table in tables:
                 for sql in _sqlite_statements(table):
                     cursor.execute(sql)
-        else:  # pragma: no cover - only the two supported databases
-            raise NotImplementedError(f"no append-only guard for {connection.vendor}")
+        else:  # only the two supported databases
+            raise ImproperlyConfigured(
+                f"No append-only guard for {connection.vendor}: use PostgreSQL or SQLite."
+            )
 
 
 def remove_guards(
