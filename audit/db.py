@@ -15,7 +15,12 @@ from collections.abc import Iterator
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-GUARDED_TABLES = ("audit_auditevent",)
+GUARDED_TABLES = (
+    "audit_auditevent",
+    "audit_auditleaf",
+    "audit_auditnode",
+    "audit_auditcheckpoint",
+)
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$

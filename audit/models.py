@@ -63,3 +63,86 @@ class AuditEvent(models.Model):
     @property
     def actor_label(self) -> str:
         return self.actor_username or str(_("system"))
+
+
+class AuditLeaf(models.Model):
+    """
+    An event's place in the Merkle log: a gapless leaf index given by the sealer, and the
+    leaf hash SHA-256(0x00 || canonical event bytes). Append-only like the events.
+    """
+
+    leaf_index = models.BigIntegerField(_("leaf index"), primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="leaf")
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
+    sealed_at = models.DateTimeField(_("sealed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit log leaf")
+        verbose_name_plural = _("audit log leaves")
+
+    def __str__(self) -> str:
+        return f"leaf {self.leaf_index}"
+
+
+class AuditNode(models.Model):
+    """
+    The hash of one perfect subtree of the log: level L, position i covers the leaves
+    [i * 2^L, (i + 1) * 2^L). Stored once complete, so any proof needs O(log n) reads.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    position = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        verbose_name = _("audit log node")
+        verbose_name_plural = _("audit log nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "position"], name="audit_node_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.position}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint (C2SP tlog-checkpoint note) committing to the log's size and root."""
+
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    note = models.TextField(_("signed note"))
+    created_at = models.DateTimeField(_("signed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size}"
+
+
+class AuditVerification(models.Model):
+    """A run of the integrity verification (not part of the log: it can be re-run any time)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PASSED = "passed", _("Intact")
+        FAILED = "failed", _("Tampering detected")
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    tree_size = models.BigIntegerField(default=0)
+    message = models.TextField(blank=True)
+    first_bad_index = models.BigIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("integrity verification")
+        verbose_name_plural = _("integrity verifications")
+
+    def __str__(self) -> str:
+        return f"verification {self.pk} {self.status}"

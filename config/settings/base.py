@@ -187,6 +187,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60,
     },
+    "audit-seal": {"task": "audit.tasks.seal", "schedule": 10},
+    "audit-checkpoint": {"task": "audit.tasks.checkpoint", "schedule": 5 * 60},
     "moderation-expire-claims": {"task": "moderation.tasks.expire_claims", "schedule": 60},
     "moderation-resume-stalled-bulk-jobs": {
         "task": "moderation.tasks.resume_stalled_bulk_jobs",
@@ -270,3 +272,13 @@ REAUTH_MAX_AGE_SECONDS = 5 * 60
 SUBSCRIBER_DATA_SOURCE = (
     env_str("SUBSCRIBER_DATA_SOURCE") or "disclosures.subscriber.DatabaseSource"
 )
+
+# --- Tamper-evident audit log ---------------------------------------------------------------
+# The log signs checkpoints with its own Ed25519 key (base64 of 32 bytes, or a file); never
+# stored in the database. Development derives a stand-in from SECRET_KEY.
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or ""
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or ""
+AUDIT_LOG_ORIGIN = env_str("AUDIT_LOG_ORIGIN") or "tsdash.example/audit-log"
+AUDIT_KEY_NAME = env_str("AUDIT_KEY_NAME") or "tsdash-audit-log"
+# An event still unsealed after this long is an alarm (the sealer runs every few seconds).
+AUDIT_MAX_MERGE_DELAY_SECONDS = env_int("AUDIT_MAX_MERGE_DELAY_SECONDS", 300)

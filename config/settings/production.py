@@ -16,6 +16,8 @@ SECRET_KEY = env_required("SECRET_KEY")
 AUDIT_HMAC_KEY = env_required("AUDIT_HMAC_KEY")
 FIELD_ENCRYPTION_KEYS = env_required("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env_required("BLIND_INDEX_KEY")
+if not (env_str("AUDIT_SIGNING_KEY") or env_str("AUDIT_SIGNING_KEY_FILE")):
+    raise ImproperlyConfigured("Set AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE.")
 if not (env_str("DISCLOSURE_SIGNING_KEY") or env_str("DISCLOSURE_SIGNING_KEY_FILE")):
     raise ImproperlyConfigured("Set DISCLOSURE_SIGNING_KEY or DISCLOSURE_SIGNING_KEY_FILE.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])

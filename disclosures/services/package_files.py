@@ -68,7 +68,7 @@ def _package_download(*, package_id: int, actor: Any) -> bytes:
         raise DownloadRefused(_("Only the person who released the package may download it."))
     if package.downloads_left <= 0:
         raise DownloadRefused(_("No downloads are left for this package."))
-    blob = _package_zip(package)
+    blob = _with_release_proof(_package_zip(package), package)
     package.downloads_left -= 1
     package.save(update_fields=["downloads_left"])
     audit.record(
@@ -119,3 +119,47 @@ def package_purge(*, package_id: int, now: datetime) -> bool:
         data={"package": package.pk, "manifest_sha256": package.manifest_sha256},
     )
     return True
+
+
+RELEASE_PROOF = "release-proof.json"
+
+
+def _with_release_proof(blob: bytes, package: ReleasePackage) -> bytes:
+    """
+    Add the inclusion proof of the package's `request.released` event, and the signed
+    checkpoint it is proven against, so a recipient can check with the standalone verifier
+    that the release is in the audit log.
+    """
+    import io
+    import json
+    import zipfile
+
+    from audit import log
+    from audit.models import AuditEvent, AuditLeaf
+
+    event = (
+        AuditEvent.objects.filter(
+            action="request.released",
+            target_type="disclosures.legalrequest",
+            target_id=str(package.request_id),
+        )
+        .order_by("-id")
+        .first()
+    )
+    if event is None:
+        return blob
+    if not AuditLeaf.objects.filter(event=event).exists() or not (
+        log.AuditCheckpoint.objects.filter(tree_size__gt=event.leaf.leaf_index).exists()
+    ):
+        log.seal_and_checkpoint()
+        event.refresh_from_db()
+    proof = log.inclusion_proof_for(event=event)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(blob)) as source,
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr(RELEASE_PROOF, json.dumps(proof, indent=2, sort_keys=True))
+    return out.getvalue()

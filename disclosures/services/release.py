@@ -265,6 +265,12 @@ def _outcome(request: LegalRequest, scope: Scope, package: ReleasePackage) -> st
     return LegalRequest.Outcome.FULFILLED
 
 
+def _seal_after_release() -> None:
+    from audit.tasks import checkpoint
+
+    checkpoint.delay()
+
+
 @records_denials
 @transaction.atomic(durable=True)
 def package_release(
@@ -347,6 +353,8 @@ def package_release(
             "counts": package.manifest.get("counts", {}),
         },
     )
+    # The release event goes into the Merkle log under a fresh signed checkpoint at once.
+    transaction.on_commit(_seal_after_release)
     notices.notices_after_release(
         request=request,
         account_ids=list(package.manifest.get("released_accounts", [])),

@@ -34,6 +34,7 @@ PRODUCTION = {
     "FIELD_ENCRYPTION_KEYS": "kVr5b8m0bQp6ZfS3v1G0o6yqfXc2JtQmYy3mD7eE0aA=",
     "BLIND_INDEX_KEY": "a-separate-long-random-key-for-blind-indexes",
     "DISCLOSURE_SIGNING_KEY": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
+    "AUDIT_SIGNING_KEY": "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 }
 
 

@@ -773,3 +773,32 @@ def test_build_refused_by_a_rule_shows_the_error(legal, legal_client):
     assert response.status_code == 200
     assert "Only an approved request can be packaged." in response.content.decode()
     assert written() == before
+
+
+def test_downloaded_package_carries_a_verifiable_proof_of_its_release_event(legal, approver):
+    """The recipient checks, with the standalone modules alone, that the release is logged."""
+    import base64
+    import io
+    import json as jsonlib
+    import zipfile
+
+    from audit import checkpoint as notes
+    from audit import merkle
+
+    _request, package = released(legal, approver)
+
+    blob = release.package_download(package_id=package.pk, actor=legal)
+
+    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+        proof = jsonlib.loads(archive.read("release-proof.json"))
+    event = jsonlib.loads(proof["canonical"])
+    assert event["action"] == "request.released"
+    assert event["data"]["manifest_sha256"] == package.manifest_sha256
+    opened = notes.open_checkpoint(proof["checkpoint"], proof["verifier_key"])
+    merkle.verify_inclusion(
+        proof["leaf_index"],
+        opened.size,
+        merkle.leaf_hash(proof["canonical"].encode()),
+        [base64.b64decode(h) for h in proof["proof"]],
+        opened.root,
+    )

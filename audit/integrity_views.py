@@ -1,0 +1,89 @@
+"""The auditor's integrity screens: checkpoints, proofs, verification on demand."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+import audit
+from accounts.permissions import require
+from audit import log, permissions
+from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditVerification
+
+
+def _can_verify(user) -> bool:  # type: ignore[no-untyped-def]
+    return bool(user.is_active and user.has_perm("audit.verify_audit_trail"))
+
+
+@require_GET
+def integrity(request: HttpRequest) -> HttpResponse:
+    require(permissions.can_view_audit_trail(request.user))
+    latest = AuditCheckpoint.objects.order_by("-tree_size").first()
+    last_leaf = AuditLeaf.objects.order_by("-leaf_index").first()
+    context = {
+        "checkpoint": latest,
+        "checkpoints": list(AuditCheckpoint.objects.order_by("-tree_size")[:20]),
+        "tree_size": log.tree_size(),
+        "last_sealed_at": last_leaf.sealed_at if last_leaf else None,
+        "unsealed": AuditEvent.objects.filter(leaf__isnull=True).count(),
+        "overdue": log.unsealed_overdue(),
+        "verification": AuditVerification.objects.order_by("-id").first(),
+        "verifier_key": log.verifier_key(),
+        "can_verify": _can_verify(request.user),
+        "now": timezone.now(),
+    }
+    template = "audit/integrity.html"
+    if getattr(request, "htmx", False):
+        template += "#verification"
+    return render(request, template, context)
+
+
+@require_POST
+def verify_now(request: HttpRequest) -> HttpResponse:
+    require(_can_verify(request.user))
+    from audit.tasks import verify
+
+    with transaction.atomic():
+        run = AuditVerification.objects.create(requested_by=request.user)
+        audit.record(action="audit.verification_started", target=run)
+        transaction.on_commit(lambda: verify.delay(verification_id=run.pk))
+    messages.info(request, _("Verification started."))
+    return redirect("audit:integrity")
+
+
+@require_GET
+def event_proof(request: HttpRequest, event_id: int) -> HttpResponse:
+    require(permissions.can_view_audit_trail(request.user))
+    event = get_object_or_404(AuditEvent, pk=event_id)
+    try:
+        proof = log.inclusion_proof_for(event=event)
+    except (LookupError, AuditLeaf.DoesNotExist) as exc:
+        raise Http404(_("This event is not under a signed checkpoint yet.")) from exc
+    response = HttpResponse(
+        json.dumps(proof, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}-proof.json"'
+    return response
+
+
+@require_GET
+def consistency_proof(request: HttpRequest) -> JsonResponse:
+    require(permissions.can_view_audit_trail(request.user))
+    try:
+        old_size, new_size = int(request.GET["from"]), int(request.GET["to"])
+    except (KeyError, ValueError):
+        return JsonResponse(
+            {"detail": _("Give ?from=<size>&to=<size> of two checkpoints.")}, status=400
+        )
+    if old_size > new_size:
+        return JsonResponse({"detail": _("“from” must not be larger than “to”.")}, status=400)
+    old = get_object_or_404(AuditCheckpoint, tree_size=old_size)
+    new = get_object_or_404(AuditCheckpoint, tree_size=new_size)
+    return JsonResponse(log.consistency_proof_between(old=old, new=new))
