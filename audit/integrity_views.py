@@ -22,6 +22,15 @@ def _can_verify(user) -> bool:  # type: ignore[no-untyped-def]
     return bool(user.is_active and user.has_perm("audit.verify_audit_trail"))
 
 
+def _with_previous(checkpoints: list[AuditCheckpoint]) -> list[tuple[AuditCheckpoint, int | None]]:
+    """Each checkpoint with the size of the one before it (for its consistency proof)."""
+    pairs = []
+    for i, cp in enumerate(checkpoints[:20]):
+        older = checkpoints[i + 1].tree_size if i + 1 < len(checkpoints) else None
+        pairs.append((cp, older))
+    return pairs
+
+
 @require_GET
 def integrity(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view_audit_trail(request.user))
@@ -29,7 +38,7 @@ def integrity(request: HttpRequest) -> HttpResponse:
     last_leaf = AuditLeaf.objects.order_by("-leaf_index").first()
     context = {
         "checkpoint": latest,
-        "checkpoints": list(AuditCheckpoint.objects.order_by("-tree_size")[:20]),
+        "checkpoints": _with_previous(list(AuditCheckpoint.objects.order_by("-tree_size")[:21])),
         "tree_size": log.tree_size(),
         "last_sealed_at": last_leaf.sealed_at if last_leaf else None,
         "unsealed": AuditEvent.objects.filter(leaf__isnull=True).count(),

@@ -56,7 +56,7 @@ def test_truncate_is_refused_on_postgresql():
     event = audit.record(action="request.released", target_type="disclosures.request", target_id=7)
 
     with pytest.raises(DatabaseError, match="append-only"):
-        _raw("TRUNCATE audit_auditevent")
+        _raw("TRUNCATE audit_auditevent CASCADE")
 
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 

@@ -221,3 +221,33 @@ def test_verify_now_runs_a_verification(auditor_client, django_capture_on_commit
     run = AuditVerification.objects.get()
     assert run.status == AuditVerification.Status.PASSED
     assert AuditEvent.objects.filter(action="audit.verification_started").exists()
+
+
+def test_unsealed_events_past_the_merge_delay_raise_the_alarm(settings, auditor_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    log.seal()  # whatever the fixtures recorded
+    event = _events(1)[0]
+    assert log.unsealed_overdue() == 0
+    later = timezone.now() + timedelta(seconds=settings.AUDIT_MAX_MERGE_DELAY_SECONDS + 1)
+    assert log.unsealed_overdue(now=later) == 1
+    settings.AUDIT_MAX_MERGE_DELAY_SECONDS = -1
+    assert "ALARM" in auditor_client.get(reverse("audit:integrity")).content.decode()
+
+    log.seal()
+    assert log.unsealed_overdue(now=later) == 0
+    assert AuditLeaf.objects.filter(event=event).exists()
+
+
+def test_public_key_command_and_checkpoint_page_links(capsys, auditor_client):
+    old = _sealed_log(2)
+    _events(3, start=50)
+    log.seal()
+    new = log.checkpoint_create()
+
+    call_command("audit_public_key")
+    assert capsys.readouterr().out.strip() == log.verifier_key()
+    page = auditor_client.get(reverse("audit:integrity")).content.decode()
+    assert f"from={old.tree_size}&amp;to={new.tree_size}" in page
