@@ -11,7 +11,7 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -20,6 +20,8 @@ class AuditContext:
     request_id: str = ""
     ip_address: str | None = None
     user: Any = None  # the request's user (possibly lazy or anonymous)
+    # Refusals already recorded in this request, so a 403 is not recorded twice.
+    denials: list[str] = field(default_factory=list)
 
 
 _current: ContextVar[AuditContext | None] = ContextVar("audit_context", default=None)

@@ -47,3 +47,34 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = ctx.request_id
         return response
+
+
+class DeniedAccessMiddleware:
+    """
+    Every refused authorization in a view (PermissionDenied, the 403 page) is recorded as
+    `authz.denied` with the path and method, in its own transaction — the refused request
+    itself wrote nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from django.core.exceptions import PermissionDenied
+        from django.db import transaction
+
+        import audit
+
+        if (
+            isinstance(exception, PermissionDenied)
+            and request.user.is_authenticated
+            and not context.current().denials  # the service already recorded this refusal
+        ):
+            with transaction.atomic():
+                audit.record(
+                    action="authz.denied",
+                    data={"path": request.path[:300], "method": request.method or ""},
+                )

@@ -88,6 +88,8 @@ def record(
     if actor is None:
         actor = _actor_from_context()
     ctx = context.current()
+    if action == "authz.denied":
+        ctx.denials.append(action)
     with transaction.atomic(savepoint=False):
         return AuditEvent.objects.create(
             action=action,

@@ -110,3 +110,12 @@ def test_pii_digest_is_keyed_stable_and_not_the_value(settings):
     assert len(digest) == 64
     settings.AUDIT_HMAC_KEY = "another-key"
     assert audit.pii_digest("+33612345678") != digest
+
+
+def test_a_403_in_any_view_is_recorded_as_authz_denied(moderator_client, moderator):
+    response = moderator_client.get("/audit/events/")
+
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(action="authz.denied")
+    assert event.actor == moderator
+    assert event.data == {"path": "/audit/events/", "method": "GET"}

@@ -961,7 +961,8 @@ def test_moderators_and_auditors_are_refused_everywhere(request, legal, who):
     status, version, count, scopes, approvals = snapshot(legal_request)
     assert (status, version, scopes, approvals) == before[:2] + before[3:]
     assert count == before[2] + len(ACTIONS)  # one authz.denied per attempt
-    assert AuditEvent.objects.filter(action="authz.denied").count() == len(ACTIONS)
+    # ...and the two refused page views are recorded too (by the DeniedAccessMiddleware).
+    assert AuditEvent.objects.filter(action="authz.denied").count() == len(ACTIONS) + 2
 
 
 def test_unknown_request_is_404(legal_client):
