@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts import mfa
 from accounts.models import ApiToken, User
 from accounts.token_services import api_token_revoke
 
@@ -13,6 +14,7 @@ from accounts.token_services import api_token_revoke
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "roles", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "is_staff", "groups")
+    actions = ("reset_second_factor",)
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).prefetch_related("groups")
@@ -24,6 +26,29 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Audit events reference users: deactivate instead of deleting.
         return False
+
+    @admin.action(
+        description=_("Reset two-step verification (remove authenticators and recovery codes)"),
+        permissions=["manage_roles"],
+    )
+    def reset_second_factor(self, request, queryset):  # type: ignore[no-untyped-def]
+        reset = 0
+        for user in queryset.order_by("pk"):
+            mfa.mfa_reset(user=user, actor=request.user)
+            reset += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step verification reset for %(count)d user.",
+                "Two-step verification reset for %(count)d users.",
+                reset,
+            )
+            % {"count": reset},
+            messages.SUCCESS,
+        )
+
+    def has_manage_roles_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return request.user.has_perm("accounts.manage_roles")
 
 
 @admin.register(ApiToken)

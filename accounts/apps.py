@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import roles, signals  # noqa: F401  (connects the auth signal handlers)
+        from accounts import lockout, roles, session_policy, signals  # noqa: F401
+
+        # signals connects the auth audit handlers on import; these two connect explicitly.
+        session_policy.connect_signals()
+        lockout.connect_signals()
 
         # Keep the role groups equal to roles.ROLE_PERMISSIONS after every migrate, so a
         # permission added by a later migration reaches its roles without another data step.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_mfa
 
 app_name = "accounts"
 
@@ -10,4 +10,17 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("confirm/", views.reauthenticate, name="reauth"),
+    path("two-step/", views_mfa.mfa_overview, name="mfa"),
+    path("two-step/authenticator/", views_mfa.totp_add, name="mfa_totp_add"),
+    path(
+        "two-step/authenticator/<int:device_id>/",
+        views_mfa.totp_confirm,
+        name="mfa_totp_confirm",
+    ),
+    path("two-step/recovery-codes/", views_mfa.recovery_codes, name="mfa_recovery_codes"),
+    path(
+        "two-step/<str:kind>/<int:device_id>/remove/",
+        views_mfa.device_remove,
+        name="mfa_device_remove",
+    ),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
@@ -52,16 +53,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request: HttpRequest) -> HttpResponse:
-    """Ask for the password again before a sensitive step; failures are audited."""
+    """
+    Ask for the password again before a sensitive step, with a second-factor code for users
+    who have one; failures are audited.
+    """
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     error = ""
     if request.method == "POST":
-        if request.user.check_password(request.POST.get("password", "")):
+        try:
+            device = reauth.reauth_verify(
+                user=request.user,
+                password=request.POST.get("password", ""),
+                code=request.POST.get("code", ""),
+            )
+        except reauth.ReauthFailed as failed:
+            if failed.reason == "password":
+                error = _("That password is not correct.")
+            else:
+                error = _("That code is not correct or was already used. Try the current one.")
+        else:
             reauth.mark_reauthenticated(request)
-            audit.record(action="auth.reauthenticated", target=request.user)
+            if device is not None:
+                django_otp.login(request, device)
             return redirect(next_url)
-        audit.record(action="auth.reauth_failed", target=request.user)
-        error = _("That password is not correct.")
-    return render(request, "accounts/reauth.html", {"next": next_url, "error": error})
+    return render(
+        request,
+        "accounts/reauth.html",
+        {
+            "next": next_url,
+            "error": error,
+            "needs_code": reauth.needs_second_factor(request.user),
+        },
+    )

@@ -14,18 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from accounts import reauth
 from accounts.permissions import require
 from disclosures import crypto, permissions
 from disclosures.exceptions import DisclosureError, InvalidRequest
@@ -251,6 +255,8 @@ def _masked_of(account_id: int, field: str, record_id: int) -> str:
 def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
     require(permissions.can_view_requests(request.user))
     account = get_object_or_404(PlatformAccount.objects.only("pk"), pk=account_id)
+    if not reauth.is_fresh(reauth.reauthenticated_at(request)):
+        return _unmask_needs_step_up(request, account.pk)
     form = UnmaskForm(request.POST)
     if not form.is_valid():
         return _unmask_refused(
@@ -299,6 +305,26 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
     url = reverse("disclosures:subscriber", args=[account.pk])
     after = IpCursor.decode(data.get("after"))
     return redirect(f"{url}?after={after.encode()}" if after else url)
+
+
+def _unmask_needs_step_up(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Nothing is read or written: the page comes back with a link to confirm it is you."""
+    page = reverse("disclosures:subscriber", args=[account_id])
+    confirm = f"{reverse('accounts:reauth')}?{urlencode({'next': page})}"
+    messages.warning(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Unmasking personal data needs a fresh confirmation that it is you."),
+            confirm,
+            _("Confirm it is you"),
+        ),
+    )
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = page
+        return response
+    return redirect(page)
 
 
 def _unmask_refused(

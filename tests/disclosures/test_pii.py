@@ -26,6 +26,14 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
+def legal_client(legal, client_for):
+    """Freshly re-authenticated: unmasking needs a step-up within the last five minutes."""
+    client = client_for(legal)
+    client.post(reverse("accounts:reauth"), {"password": "correct-horse-42"})
+    return client
+
+
+@pytest.fixture
 def account():
     account = make_account(username="drugs_admin")
     give_subscriber_data(account, phone=PHONE, ips=[(IP, 443, SEEN), (IP6, None, SEEN)])

@@ -1,0 +1,201 @@
+"""
+Second factors: authenticator apps (TOTP) and single-use recovery codes, on django-otp.
+
+Services here do every write to the devices and record it in the audit trail; no secret, code
+or recovery code ever goes into the trail (devices are named by id and kind).
+"""
+
+from __future__ import annotations
+
+from base64 import b32encode
+from dataclasses import dataclass
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+import audit
+
+RECOVERY_CODE_COUNT = 10
+RECOVERY_DEVICE_NAME = "Recovery codes"
+DEVICE_KINDS: dict[str, type[Device]] = {"totp": TOTPDevice, "static": StaticDevice}
+
+
+class MfaNotPermitted(PermissionError):
+    """The actor may not change another user's second factor."""
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One of a user's second factors as the overview page lists it."""
+
+    kind: str
+    device: Device
+    remaining: int | None = None  # recovery codes left, for the static device
+
+
+def kind_of(device: Device) -> str:
+    return "totp" if isinstance(device, TOTPDevice) else "static"
+
+
+# --- Reads -------------------------------------------------------------------------------------
+
+
+def devices_for(*, user: Any) -> list[DeviceRow]:
+    """The user's confirmed authenticators and recovery code sets, oldest first."""
+    rows = [
+        DeviceRow("totp", d)
+        for d in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk")
+    ]
+    for device in StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk"):
+        rows.append(DeviceRow("static", device, remaining=device.token_set.count()))
+    return rows
+
+
+def has_second_factor(*, user: Any) -> bool:
+    """
+    Whether step-up must ask for a code as well as the password.
+
+    Recovery codes count only while some are left, so a user who used them all without an
+    authenticator is not locked out of the password-only step.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return True
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
+
+
+def totp_device_pending(*, user: Any, device_id: int) -> TOTPDevice | None:
+    """The user's own authenticator still waiting for its first code, or None."""
+    return TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+
+
+def totp_qr_svg(*, device: TOTPDevice) -> str:
+    """The otpauth:// URL as an inline SVG QR code, drawn here: no script, no outside service."""
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    svg = image.to_string(encoding="unicode")
+    return svg[svg.index("<svg") :]
+
+
+def totp_secret(*, device: TOTPDevice) -> str:
+    """The key in base32, grouped by four, for typing into an app that cannot scan."""
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def verify_second_factor(*, user: Any, code: str) -> Device | None:
+    """
+    The device that accepts the code, or None: a current TOTP code, else an unused recovery
+    code (which is used up). django-otp throttles each device after failures and refuses a
+    TOTP code that was already accepted once.
+    """
+    code = "".join((code or "").split()).lower()
+    if not code or len(code) > 16:
+        return None
+    if code.isdigit():
+        for device in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"):
+            if device.verify_token(code):
+                return device
+        return None
+    for device in StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk"):
+        if device.verify_token(code):
+            return device
+    return None
+
+
+# --- Writes ------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def totp_device_start(*, user: Any) -> TOTPDevice:
+    """A new, unconfirmed authenticator; earlier unfinished ones are dropped."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic(durable=True)
+def totp_device_confirm(*, user: Any, device_id: int, code: str) -> bool:
+    """Confirm the authenticator with a code it shows now; nothing changes on a wrong code."""
+    device = (
+        TOTPDevice.objects.select_for_update().filter(user=user, pk=device_id, confirmed=False)
+    ).first()
+    code = "".join((code or "").split())
+    if device is None or not code.isdigit() or not device.verify_token(code):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(action="mfa.totp_enrolled", actor=user, target=user, data={"device_id": device.pk})
+    return True
+
+
+@transaction.atomic(durable=True)
+def recovery_codes_generate(*, user: Any) -> list[str]:
+    """Ten fresh single-use codes, replacing any earlier ones; returned once, never shown again."""
+    device, _ = StaticDevice.objects.select_for_update().get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    audit.record(
+        action="mfa.recovery_codes_generated",
+        actor=user,
+        target=user,
+        data={"device_id": device.pk, "count": len(codes)},
+    )
+    return codes
+
+
+@transaction.atomic(durable=True)
+def device_remove(*, user: Any, kind: str, device_id: int) -> bool:
+    """Remove one of the user's own devices; False when it is not theirs or does not exist."""
+    model = DEVICE_KINDS.get(kind)
+    if model is None:
+        return False
+    device = model.objects.select_for_update().filter(user=user, pk=device_id).first()
+    if device is None:
+        return False
+    was_confirmed = device.confirmed
+    device.delete()
+    if was_confirmed:
+        audit.record(
+            action="mfa.device_removed",
+            actor=user,
+            target=user,
+            data={"kind": kind, "device_id": device_id},
+        )
+    return True
+
+
+@transaction.atomic(durable=True)
+def mfa_reset(*, user: Any, actor: Any) -> int:
+    """
+    An administrator removes every authenticator and recovery code of a user who lost them.
+
+    Only holders of accounts.manage_roles may do it; the user then has the password-only
+    step-up until they enrol again.
+    """
+    if not actor.has_perm("accounts.manage_roles"):
+        raise MfaNotPermitted
+    totp_devices = TOTPDevice.objects.filter(user=user)
+    totp = totp_devices.count()
+    totp_devices.delete()
+    static = StaticDevice.objects.filter(user=user)
+    static_count = static.count()
+    static.delete()
+    audit.record(
+        action="mfa.reset",
+        actor=actor,
+        target=user,
+        data={"totp_devices": totp, "recovery_devices": static_count},
+    )
+    return totp + static_count

@@ -1,0 +1,190 @@
+"""
+Who may GET which URL: one row per named URL pattern, one column per role.
+
+A new URL fails tests/security/test_access_matrix.py until it has a row here, so nobody
+adds a page without deciding who may see it. Outcomes:
+
+- ``ok``: 200, a 302 to somewhere other than a login page, or 405 for a POST-only URL;
+- ``forbidden``: 403; ``not_found``: 404 ("missing" and "forbidden" look the same);
+- ``login``: a 302 to the login page (the dashboard's or the admin's);
+- ``unauthorized``: 401, the bearer-token API.
+
+URL arguments name objects that exist (see the ``objects`` fixture), except
+``package_id``: no release package is built (that takes a full four-eyes approval), so
+the download URL names a missing package and answers 404 to those who may download.
+``request_document`` likewise: the request has no uploaded document.
+
+GET on a POST-only URL answers 405 whoever asks, so those rows (``post_only()``) only
+say that the URL needs a login; who may POST is tested with each view.
+"""
+
+from __future__ import annotations
+
+OK = "ok"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+LOGIN = "login"
+UNAUTHORIZED = "unauthorized"
+
+ROLES = ("anonymous", "moderator", "senior", "legal", "approver", "auditor", "administrator")
+_STAFF = ROLES[1:]
+
+
+def allow(*roles: str, others: str = FORBIDDEN, anonymous: str = LOGIN, **special: str):
+    """A row: `roles` get ok, the other signed-in roles `others`, anonymous `anonymous`."""
+    row = {role: (OK if role in roles else others) for role in _STAFF}
+    row["anonymous"] = anonymous
+    row.update(special)
+    return row
+
+
+def everyone(outcome: str = OK, anonymous: str = LOGIN):
+    return allow(*_STAFF, anonymous=anonymous) if outcome == OK else allow(others=outcome)
+
+
+def api(anonymous: str = UNAUTHORIZED):
+    """The bearer-token API ignores sessions: every role answers like anonymous."""
+    return {role: anonymous for role in ROLES}
+
+
+MOD = ("moderator", "senior")
+LEGAL = ("legal", "approver")
+
+
+def post_only():
+    return everyone()
+
+
+AUDIT = ("auditor", "administrator")
+
+MATRIX: dict[str, dict[str, str]] = {
+    # Public, and why.
+    "healthz": everyone(anonymous=OK),  # load balancers probe it
+    "accounts:login": everyone(anonymous=OK),
+    # Every signed-in user: their own account.
+    "dashboard": everyone(),
+    "accounts:reauth": everyone(),
+    "accounts:logout": post_only(),
+    "accounts:password_change": everyone(),
+    "accounts:mfa": everyone(),
+    "accounts:mfa_device_remove": post_only(),
+    "accounts:mfa_totp_add": everyone(),
+    # Confirming needs a device being enrolled, kept in the session: none here.
+    "accounts:mfa_totp_confirm": everyone(NOT_FOUND),
+    "accounts:mfa_recovery_codes": everyone(),
+    # The bearer-token API: sessions do not count; POST-only endpoints answer 405 to GET.
+    "api:api-root": api(NOT_FOUND),
+    "api:openapi-json": api(OK),  # documentation, no data
+    "api:statements_list": api(UNAUTHORIZED),
+    "api:reports_submit": api(OK),
+    "api:appeals_submit": api(OK),
+    "api:subscriber_data_import": api(OK),
+    # Audit trail: auditors, and administrators (who verify the log's integrity).
+    "audit:events": allow(*AUDIT),
+    "audit:event": allow(*AUDIT),
+    "audit:event_proof": allow(*AUDIT),
+    "audit:consistency_proof": allow(*AUDIT),
+    "audit:integrity": allow(*AUDIT),
+    "audit:verify_now": post_only(),
+    # Moderation.
+    "moderation:home": allow(*MOD),
+    "moderation:profile": allow(*MOD),
+    "moderation:claim_next": post_only(),
+    # Legal roles open a case only when it was escalated to them: this one was not.
+    "moderation:case": allow(*MOD, legal=NOT_FOUND, approver=NOT_FOUND),
+    "moderation:case_claim": post_only(),
+    "moderation:case_decide": post_only(),
+    "moderation:case_escalate": post_only(),
+    "moderation:case_heartbeat": post_only(),
+    "moderation:case_release": post_only(),
+    "moderation:media_reveal": post_only(),
+    "moderation:legal_escalations": allow("senior", *LEGAL),
+    "moderation:appeals": allow("senior"),
+    "moderation:appeal": allow("senior"),
+    "moderation:appeal_decide": post_only(),
+    "moderation:appeal_stats": allow("senior"),
+    "moderation:bulk_jobs": allow("senior"),
+    "moderation:bulk_job": allow("senior"),
+    "moderation:bulk_new": allow("senior"),
+    # Legal requests: officers prepare, approvers approve; nobody else sees them.
+    "disclosures:home": allow(*LEGAL),
+    "disclosures:approvals": allow("approver"),
+    "disclosures:request_new": allow("legal"),
+    "disclosures:request": allow(*LEGAL),
+    "disclosures:request_review": allow(*LEGAL),
+    "disclosures:request_release": allow(*LEGAL),
+    # No document was uploaded with this request.
+    "disclosures:request_document": allow(legal=NOT_FOUND, approver=NOT_FOUND),
+    "disclosures:request_acknowledge": post_only(),
+    "disclosures:request_approve": post_only(),
+    "disclosures:request_reject": post_only(),
+    "disclosures:request_check": post_only(),
+    "disclosures:request_clarify": post_only(),
+    "disclosures:request_close": post_only(),
+    "disclosures:request_refuse": post_only(),
+    "disclosures:request_resume": post_only(),
+    "disclosures:request_start_review": post_only(),
+    "disclosures:request_withdraw": post_only(),
+    "disclosures:request_reopen": post_only(),
+    "disclosures:scope_submit": post_only(),
+    "disclosures:package_build": post_only(),
+    "disclosures:package_release": post_only(),
+    # The package is deliberately missing: 404 to the officer who may download.
+    "disclosures:package_download": allow(legal=NOT_FOUND),
+    "disclosures:authorities": allow(*LEGAL),
+    "disclosures:authority": allow(*LEGAL),
+    "disclosures:authority_new": allow("legal"),
+    "disclosures:authority_edit": allow("legal"),
+    "disclosures:authority_contact_add": post_only(),
+    "disclosures:authority_status": post_only(),
+    "disclosures:subscribers": allow(*LEGAL),
+    "disclosures:subscriber": allow(*LEGAL),
+    "disclosures:subscriber_unmask": post_only(),
+    "disclosures:transparency": allow(*LEGAL, "auditor"),
+    "disclosures:transparency_export": allow(*LEGAL, "auditor"),
+}
+
+# Django admin: summarised by a rule (admin_row) rather than one row per model URL.
+ADMIN_NAMESPACE = "admin:"
+
+# What the Administrator may open in the admin: users, groups, API tokens and the
+# audit trail, read-only where adding or deleting would bypass a service. Every other
+# model page is 403 to them; every other role is sent to the admin's login page.
+ADMIN_OPEN = {
+    "accounts_user": ("changelist", "change", "add"),
+    "auth_group": ("changelist", "change"),
+    "accounts_apitoken": ("changelist", "change"),
+    "audit_auditevent": ("changelist", "change"),
+}
+
+
+def _admin_only(outcome: str) -> dict[str, str]:
+    return allow(others=LOGIN, administrator=outcome)
+
+
+ADMIN_SPECIAL: dict[str, dict[str, str]] = {
+    "admin:login": everyone(anonymous=OK),
+    "admin:logout": post_only(),
+    "admin:index": _admin_only(OK),
+    "admin:jsi18n": _admin_only(OK),
+    "admin:password_change": _admin_only(OK),
+    "admin:password_change_done": _admin_only(OK),
+    "admin:autocomplete": _admin_only(FORBIDDEN),  # no field to complete
+    # Pages for objects or apps that do not exist here.
+    "admin:app_list": _admin_only(NOT_FOUND),
+    "admin:view_on_site": _admin_only(NOT_FOUND),
+    "admin:auth_user_password_change": _admin_only(NOT_FOUND),
+    "admin/(?P<url>.*)$": _admin_only(NOT_FOUND),
+}
+
+
+def admin_row(key: str) -> dict[str, str]:
+    """The rule for the `admin:` namespace, which has one URL per model and view."""
+    if key in ADMIN_SPECIAL:
+        return ADMIN_SPECIAL[key]
+    if key.startswith("admin/"):  # unnamed: the admin's redirects from old change URLs
+        return _admin_only(OK)
+    model, _, view = key.removeprefix(ADMIN_NAMESPACE).rpartition("_")
+    if view == "history":  # the object ("x") does not exist: a redirect to the index
+        return _admin_only(OK)
+    return _admin_only(OK if view in ADMIN_OPEN.get(model, ()) else FORBIDDEN)
