@@ -18,10 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -30,6 +28,7 @@ from audit import checkpoint as notes
 from audit import merkle
 from audit.canonical import canonical_event_bytes
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode
+from config.keys import load_ed25519_key
 
 SEAL_BATCH = 5000
 _ADVISORY_LOCK = 7_306_211  # any constant: one sealer at a time across processes
@@ -38,23 +37,7 @@ _ADVISORY_LOCK = 7_306_211  # any constant: one sealer at a time across processe
 # --- keys -------------------------------------------------------------------------------------
 @lru_cache(maxsize=2)
 def _signing_key(raw: str, path: str) -> Ed25519PrivateKey:
-    if path:
-        data = Path(path).read_bytes().strip()
-        if data.startswith(b"-----BEGIN"):
-            key = serialization.load_pem_private_key(data, password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ImproperlyConfigured("AUDIT_SIGNING_KEY_FILE is not an Ed25519 key.")
-            return key
-        raw = data.decode()
-    if raw:
-        try:
-            return Ed25519PrivateKey.from_private_bytes(base64.b64decode(raw))
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                "AUDIT_SIGNING_KEY must be base64 of a 32-byte Ed25519 private key."
-            ) from exc
-    seed = hashlib.sha256(f"audit-log:{settings.SECRET_KEY}".encode()).digest()
-    return Ed25519PrivateKey.from_private_bytes(seed)
+    return load_ed25519_key(raw=raw, path=path, setting="AUDIT_SIGNING_KEY", dev_label="audit-log")
 
 
 def signing_key() -> Ed25519PrivateKey:

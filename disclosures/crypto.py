@@ -18,7 +18,6 @@ import base64
 import hashlib
 import hmac
 from functools import lru_cache
-from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
@@ -26,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from config.keys import load_ed25519_key
 
 
 class DecryptionFailed(ValueError):
@@ -91,22 +92,9 @@ class EncryptedTextField(models.TextField):
 
 @lru_cache(maxsize=2)
 def _signing_key(raw: str, path: str) -> Ed25519PrivateKey:
-    if path:
-        data = Path(path).read_bytes().strip()
-        if data.startswith(b"-----BEGIN"):
-            key = serialization.load_pem_private_key(data, password=None)
-            if not isinstance(key, Ed25519PrivateKey):
-                raise ImproperlyConfigured("DISCLOSURE_SIGNING_KEY_FILE is not an Ed25519 key.")
-            return key
-        raw = data.decode()
-    if raw:
-        try:
-            return Ed25519PrivateKey.from_private_bytes(base64.b64decode(raw))
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                "DISCLOSURE_SIGNING_KEY must be base64 of a 32-byte Ed25519 private key."
-            ) from exc
-    return Ed25519PrivateKey.from_private_bytes(_derived("disclosure-signing"))
+    return load_ed25519_key(
+        raw=raw, path=path, setting="DISCLOSURE_SIGNING_KEY", dev_label="disclosure-signing"
+    )
 
 
 def signing_key() -> Ed25519PrivateKey:
