@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements/dev.lock
 
-.PHONY: run test install lint format lock clean
+.PHONY: run test install lint format lock clean code
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) && echo "Using $$py ($$($$py --version))" && $$py -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(VENV)/.installed
 run: install
 	@mkdir -p var
 	@scripts/run.sh
+
+# The current code of the demo accounts' authenticator (demo mode only).
+code: install
+	@$(BIN)/python manage.py demo_code
 
 test: install
 	@mkdir -p var

@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from accounts import lockout, roles, session_policy, signals  # noqa: F401
+        from accounts import lockout, roles, second_factor, session_policy, signals  # noqa: F401
 
         # signals connects the auth audit handlers on import; these two connect explicitly.
         session_policy.connect_signals()

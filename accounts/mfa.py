@@ -17,12 +17,17 @@ from django.db import transaction
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 import audit
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"
-DEVICE_KINDS: dict[str, type[Device]] = {"totp": TOTPDevice, "static": StaticDevice}
+DEVICE_KINDS: dict[str, type[Device]] = {
+    "totp": TOTPDevice,
+    "static": StaticDevice,
+    "passkey": WebAuthnCredential,
+}
 
 
 class MfaNotPermitted(PermissionError):
@@ -39,15 +44,22 @@ class DeviceRow:
 
 
 def kind_of(device: Device) -> str:
-    return "totp" if isinstance(device, TOTPDevice) else "static"
+    for kind, model in DEVICE_KINDS.items():
+        if isinstance(device, model):
+            return kind
+    raise TypeError(f"not a second factor of this site: {type(device).__name__}")
 
 
 # --- Reads -------------------------------------------------------------------------------------
 
 
 def devices_for(*, user: Any) -> list[DeviceRow]:
-    """The user's confirmed authenticators and recovery code sets, oldest first."""
+    """The user's confirmed passkeys, authenticators and recovery code sets, oldest first."""
     rows = [
+        DeviceRow("passkey", d)
+        for d in WebAuthnCredential.objects.filter(user=user, confirmed=True).order_by("pk")
+    ]
+    rows += [
         DeviceRow("totp", d)
         for d in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk")
     ]
@@ -56,18 +68,34 @@ def devices_for(*, user: Any) -> list[DeviceRow]:
     return rows
 
 
-def has_second_factor(*, user: Any) -> bool:
-    """
-    Whether step-up must ask for a code as well as the password.
+def has_passkey(*, user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
-    Recovery codes count only while some are left, so a user who used them all without an
-    authenticator is not locked out of the password-only step.
+
+def has_enrolled_factor(*, user: Any) -> bool:
+    """A passkey or an authenticator app: what a role that requires two steps must have."""
+    if has_passkey(user=user):
+        return True
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def has_code_factor(*, user: Any) -> bool:
+    """
+    Whether the user can answer with a typed code: an authenticator app, or recovery codes
+    while some are left (so a user who used them all is not locked out of the password step).
     """
     if not getattr(user, "is_authenticated", False):
         return False
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return True
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
+
+
+def has_second_factor(*, user: Any) -> bool:
+    """Whether login and step-up must ask for a second factor as well as the password."""
+    return has_code_factor(user=user) or has_passkey(user=user)
 
 
 def totp_device_pending(*, user: Any, device_id: int) -> TOTPDevice | None:
@@ -179,13 +207,17 @@ def device_remove(*, user: Any, kind: str, device_id: int) -> bool:
 @transaction.atomic(durable=True)
 def mfa_reset(*, user: Any, actor: Any) -> int:
     """
-    An administrator removes every authenticator and recovery code of a user who lost them.
+    An administrator removes every passkey, authenticator and recovery code of a user who lost
+    them.
 
-    Only holders of accounts.manage_roles may do it; the user then has the password-only
-    step-up until they enrol again.
+    Only holders of accounts.manage_roles may do it; a user whose role requires two steps must
+    enrol again at their next page view, others have the password-only step-up until they do.
     """
     if not actor.has_perm("accounts.manage_roles"):
         raise MfaNotPermitted
+    passkeys = WebAuthnCredential.objects.filter(user=user)
+    passkey_count = passkeys.count()
+    passkeys.delete()
     totp_devices = TOTPDevice.objects.filter(user=user)
     totp = totp_devices.count()
     totp_devices.delete()
@@ -196,6 +228,6 @@ def mfa_reset(*, user: Any, actor: Any) -> int:
         action="mfa.reset",
         actor=actor,
         target=user,
-        data={"totp_devices": totp, "recovery_devices": static_count},
+        data={"totp_devices": totp, "recovery_devices": static_count, "passkeys": passkey_count},
     )
-    return totp + static_count
+    return totp + static_count + passkey_count

@@ -43,7 +43,8 @@ def is_fresh(at: int | None, *, now: float | None = None) -> bool:
 
 
 def needs_second_factor(user: Any) -> bool:
-    return mfa.has_second_factor(user=user)
+    """Whether the confirmation form asks for a typed code (passkeys answer on their own)."""
+    return mfa.has_code_factor(user=user)
 
 
 def reauth_verify(*, user: Any, password: str, code: str = "") -> Any:

@@ -2,12 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views, views_mfa
+from accounts.second_factor import second_factor_exempt
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    path("verify/", views_mfa.verify, name="verify"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("confirm/", views.reauthenticate, name="reauth"),
     path("two-step/", views_mfa.mfa_overview, name="mfa"),

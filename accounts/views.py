@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 import audit
-from accounts import reauth
+from accounts import mfa, reauth
 from accounts.context_processors import NAVIGATION
 from audit import selectors as audit_selectors
 
@@ -71,8 +71,10 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         except reauth.ReauthFailed as failed:
             if failed.reason == "password":
                 error = _("That password is not correct.")
-            else:
+            elif mfa.has_code_factor(user=request.user):
                 error = _("That code is not correct or was already used. Try the current one.")
+            else:
+                error = _("Confirm with your passkey.")
         else:
             reauth.mark_reauthenticated(request)
             if device is not None:
@@ -85,5 +87,6 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             "next": next_url,
             "error": error,
             "needs_code": reauth.needs_second_factor(request.user),
+            "has_passkey": mfa.has_passkey(user=request.user),
         },
     )

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import django_otp
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import mfa, reauth
+from accounts import mfa, reauth, second_factor
+from accounts.second_factor import enrolment_view, second_factor_exempt
 
 
 def _step_up_redirect(request: HttpRequest) -> HttpResponse | None:
@@ -28,15 +31,61 @@ def _step_up_redirect(request: HttpRequest) -> HttpResponse | None:
     return redirect(f"{reverse('accounts:reauth')}?{query}")
 
 
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return "/"
+    return next_url
+
+
+@second_factor_exempt
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a passkey, an authenticator code or a recovery code."""
+    next_url = _safe_next(request)
+    user = request.user
+    if user.is_verified() or not mfa.has_second_factor(user=user):
+        return redirect(next_url)
+    error = ""
+    if request.method == "POST":
+        if second_factor.verify_code(request=request, code=request.POST.get("code", "")):
+            return redirect(next_url)
+        error = _("That code is not correct or was already used. Try the current one.")
+    response = render(
+        request,
+        "accounts/mfa/verify.html",
+        {
+            "next": next_url,
+            "error": error,
+            "has_passkey": mfa.has_passkey(user=user),
+            "has_code": mfa.has_code_factor(user=user),
+        },
+        status=400 if error else 200,
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@enrolment_view
 @require_GET
 def mfa_overview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    devices = mfa.devices_for(user=user)
     return render(
         request,
         "accounts/mfa/overview.html",
-        {"devices": mfa.devices_for(user=request.user)},
+        {
+            "devices": devices,
+            "required": second_factor.required_for(user),
+            "enrolled": any(row.kind != "static" for row in devices),
+            "has_passkey": any(row.kind == "passkey" for row in devices),
+            "prefers_passkey": user.has_perm("disclosures.approve_requests"),
+            "step_up_fresh": reauth.is_fresh(reauth.reauthenticated_at(request)),
+        },
     )
 
 
+@enrolment_view
 @require_POST
 def totp_add(request: HttpRequest) -> HttpResponse:
     if refused := _step_up_redirect(request):
@@ -45,6 +94,7 @@ def totp_add(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:mfa_totp_confirm", device_id=device.pk)
 
 
+@enrolment_view
 @require_http_methods(["GET", "POST"])
 def totp_confirm(request: HttpRequest, device_id: int) -> HttpResponse:
     device = mfa.totp_device_pending(user=request.user, device_id=device_id)
@@ -54,6 +104,9 @@ def totp_confirm(request: HttpRequest, device_id: int) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code", "")
         if mfa.totp_device_confirm(user=request.user, device_id=device.pk, code=code):
+            if not request.user.is_verified():
+                # The user just proved they hold it: this session has had its second step.
+                django_otp.login(request, device)
             messages.success(request, _("Your authenticator app is set up."))
             return redirect("accounts:mfa")
         error = _("That code is not correct. Enter the code your app shows now.")

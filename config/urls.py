@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts import passkeys
 from accounts import views as account_views
 from config import views
 from config.api import api
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
     path("moderation/", include("moderation.urls")),
     path("legal/", include("disclosures.urls")),
     path("audit/", include("audit.urls")),

@@ -21,6 +21,8 @@ trap cleanup INT TERM EXIT
 .venv/bin/celery -A config worker -B --pool solo --loglevel INFO \
   --schedule var/celerybeat-schedule &
 
-$PY manage.py print_demo_banner --url "http://$HOST:$PORT/"
+# Passkeys (WebAuthn) need a domain name, not an IP address: show the loopback as localhost.
+SHOWN_HOST=$HOST; [ "$HOST" = 127.0.0.1 ] && SHOWN_HOST=localhost
+$PY manage.py print_demo_banner --url "http://$SHOWN_HOST:$PORT/"
 $PY manage.py runserver "$HOST:$PORT" &
 wait -n

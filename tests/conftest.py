@@ -12,6 +12,7 @@ from accounts import services as account_services
 from accounts.models import User
 from accounts.roles import Role
 from audit.db import guards_suspended
+from tests.utils import login_verified
 
 # Transactional tests (live server, concurrency, Celery worker) empty every table after
 # each test. The audit table refuses DELETE and TRUNCATE by design, so the test harness,
@@ -67,9 +68,7 @@ def administrator(make_user) -> User:
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return login_verified(Client(), user)
 
     return make
 

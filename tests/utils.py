@@ -7,3 +7,68 @@ requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL (set DATABASE_URL=postgres://...; CI runs it there)",
 )
+
+
+def authenticator_for(user):  # type: ignore[no-untyped-def]
+    """The user's confirmed authenticator app, created on first use (as enrolment would)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    return device
+
+
+def current_code(user, device=None) -> str:  # type: ignore[no-untyped-def]
+    """
+    A code the user's authenticator would show now and the server has not accepted yet.
+
+    django-otp refuses a code whose time step was already used, and accepts one step of drift
+    either way; so a test that verifies twice within 30 seconds gets the next step's code.
+    """
+    import time
+
+    from django_otp.oath import hotp
+
+    device = device or authenticator_for(user)
+    device.refresh_from_db()
+    # The device looks around now + its recorded drift, which moves with each accepted code.
+    centre = int((time.time() - device.t0) // device.step) + device.drift
+    for step in range(centre - device.tolerance, centre + device.tolerance + 1):
+        if step > device.last_t:
+            return str(hotp(device.bin_key, step, device.digits)).zfill(device.digits)
+    raise AssertionError("every acceptable time step was already used")
+
+
+def login_verified(client, user):  # type: ignore[no-untyped-def]
+    """
+    Sign the client in as after the full login: password, then the second step for a user
+    who has a second factor or whose role requires one.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import mfa, second_factor
+
+    device = None
+    if second_factor.required_for(user) or mfa.has_second_factor(user=user):
+        device = authenticator_for(user)
+    client.force_login(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def step_up(client, *, next_url: str = "/", password: str = "correct-horse-42"):  # type: ignore[no-untyped-def]
+    """Confirm it is the client's user on the step-up page, with a code when they have one."""
+    from django.urls import reverse
+
+    from accounts import mfa
+    from accounts.models import User
+
+    user = User.objects.get(pk=client.session["_auth_user_id"])
+    data = {"password": password, "next": next_url}
+    if mfa.has_code_factor(user=user):
+        data["code"] = current_code(user)
+    return client.post(reverse("accounts:reauth"), data)

@@ -25,6 +25,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Demo mode lets `seed_demo` create the demo users with the shared demo password.
 DEMO_MODE = env_bool("DEMO_MODE", False)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD") or "tsdash-demo-2026"
+# The authenticator key of the demo accounts whose role requires two steps (base32, as apps
+# take it). Published in the README: demo data only, never seeded outside demo mode.
+DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET") or "TSDASHDEMOSECRETKEYFORTHEDASHBRD"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.session_policy.SessionPolicyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.second_factor.SecondFactorMiddleware",
     "audit.middleware.RequestContextMiddleware",
     "audit.middleware.DeniedAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -84,6 +88,14 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "Trust & Safety"
 OTP_WEBAUTHN_RP_ID = env_str("OTP_WEBAUTHN_RP_ID") or "localhost"
 OTP_WEBAUTHN_RP_NAME = "Trust & Safety"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("OTP_WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"])
+# A passkey is a second factor here, never a way to skip the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.passkeys"
+# Roles that cannot use the dashboard until they have enrolled a second factor and, on each
+# login, verified it. Moderators are added with MFA_REQUIRED_FOR_MODERATORS=true.
+MFA_REQUIRED_ROLES = ["Legal officer", "Legal approver", "Auditor", "Administrator"]
+if env_bool("MFA_REQUIRED_FOR_MODERATORS", False):
+    MFA_REQUIRED_ROLES += ["Moderator", "Senior moderator"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -208,6 +220,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
+        # Fanout tables (worker control); kombu's default is ./control in the working dir.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 _default_results = None

@@ -2,11 +2,13 @@
 Production: DEBUG off, secrets required from the environment, HTTPS everywhere.
 
 `DJANGO_SETTINGS_MODULE=config.settings.production manage.py check --deploy` passes with no
-warnings when SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are given.
+warnings when SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL and the keys required below
+are given.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.cache import caches_required
 from config.env import env_bool, env_int, env_list, env_required, env_str
 from config.settings.base import *  # noqa: F403
 
@@ -21,6 +23,7 @@ if not (env_str("AUDIT_SIGNING_KEY") or env_str("AUDIT_SIGNING_KEY_FILE")):
 if not (env_str("DISCLOSURE_SIGNING_KEY") or env_str("DISCLOSURE_SIGNING_KEY_FILE")):
     raise ImproperlyConfigured("Set DISCLOSURE_SIGNING_KEY or DISCLOSURE_SIGNING_KEY_FILE.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+CACHES = caches_required(env_str("CACHE_URL"))
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 if env_bool("BEHIND_TLS_PROXY", False):

@@ -1,5 +1,7 @@
 """The test suite: same as base, with fast password hashing and a file-backed SQLite test DB."""
 
+from config.cache import caches_from_url
+from config.env import env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, VAR_DIR
 
@@ -15,3 +17,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 PLATFORM_WEBHOOK_URL = ""
+# In-memory unless CACHE_URL points the suite at a Redis. Give the suite a Redis database of its
+# own: tests clear the cache, which on Redis empties the whole database (FLUSHDB).
+CACHES = caches_from_url(env_str("CACHE_URL"))

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +28,15 @@ def no_throttle(settings):
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
 
 
+@pytest.fixture(autouse=True)
+def factors_optional(settings):
+    """
+    These tests follow one user's factors from none to several, so no role forces enrolment
+    here; the mandatory second step is tested in test_second_factor.py.
+    """
+    settings.MFA_REQUIRED_ROLES = []
+
+
 @pytest.fixture
 def legal(make_user):
     return make_user(Role.LEGAL_OFFICER, username="louise")
@@ -34,11 +44,22 @@ def legal(make_user):
 
 @pytest.fixture
 def legal_client(legal, client_for):
-    return client_for(legal)
+    client = client_for(legal)
+    # Signed in more than five minutes ago: the login no longer counts as a fresh step-up.
+    session = client.session
+    session.pop(reauth.SESSION_KEY, None)
+    session.save()
+    return client
 
 
-def confirmed_totp(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+def confirmed_totp(user, client=None) -> TOTPDevice:
+    """An authenticator the user holds; with a client, one that signed that session in."""
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    if client is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return device
 
 
 def code_for(device: TOTPDevice) -> str:
@@ -171,7 +192,7 @@ def test_step_up_without_a_device_needs_only_the_password(legal_client):
 
 
 def test_step_up_with_a_device_is_refused_with_the_password_only(legal_client, legal):
-    confirmed_totp(legal)
+    confirmed_totp(legal, legal_client)
 
     page = legal_client.get(reverse("accounts:reauth"))
     response = step_up(legal_client)
@@ -184,7 +205,7 @@ def test_step_up_with_a_device_is_refused_with_the_password_only(legal_client, l
 
 
 def test_step_up_with_a_device_is_accepted_with_password_and_current_code(legal_client, legal):
-    device = confirmed_totp(legal)
+    device = confirmed_totp(legal, legal_client)
     code = code_for(device)
 
     response = step_up(legal_client, code=code)
@@ -197,7 +218,7 @@ def test_step_up_with_a_device_is_accepted_with_password_and_current_code(legal_
 
 
 def test_step_up_with_a_wrong_password_does_not_try_the_code(legal_client, legal):
-    device = confirmed_totp(legal)
+    device = confirmed_totp(legal, legal_client)
 
     response = legal_client.post(
         reverse("accounts:reauth"), {"password": "wrong", "code": code_for(device)}
@@ -211,7 +232,7 @@ def test_step_up_with_a_wrong_password_does_not_try_the_code(legal_client, legal
 
 
 def test_step_up_with_a_wrong_code_is_refused_and_audited_without_the_code(legal_client, legal):
-    device = confirmed_totp(legal)
+    device = confirmed_totp(legal, legal_client)
     wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
 
     response = step_up(legal_client, code=wrong)
@@ -222,7 +243,7 @@ def test_step_up_with_a_wrong_code_is_refused_and_audited_without_the_code(legal
 
 
 def test_step_up_with_a_recovery_code_is_accepted_and_uses_it_up(legal_client, legal):
-    confirmed_totp(legal)
+    confirmed_totp(legal, legal_client)
     code = mfa.recovery_codes_generate(user=legal)[0]
 
     accepted = step_up(legal_client, code=code)
@@ -239,7 +260,7 @@ def test_step_up_with_a_recovery_code_is_accepted_and_uses_it_up(legal_client, l
 
 
 def test_removing_a_device_needs_a_fresh_step_up_and_is_audited(legal_client, legal):
-    device = confirmed_totp(legal)
+    device = confirmed_totp(legal, legal_client)
     url = reverse("accounts:mfa_device_remove", args=["totp", device.pk])
 
     refused = legal_client.post(url)
@@ -314,7 +335,7 @@ def test_an_administrator_resets_a_users_second_factor_and_it_is_audited(
     assert not StaticDevice.objects.filter(user=legal).exists()
     event = AuditEvent.objects.get(action="mfa.reset")
     assert (event.actor, event.target_id) == (administrator, str(legal.pk))
-    assert event.data == {"totp_devices": 1, "recovery_devices": 1}
+    assert event.data == {"totp_devices": 1, "recovery_devices": 1, "passkeys": 0}
     assert not mfa.has_second_factor(user=legal)
 
 
@@ -354,7 +375,7 @@ def test_unmask_without_a_fresh_step_up_reads_and_writes_nothing(legal_client, l
     assert "+33612345678" not in shown
     assert reverse("accounts:reauth") + "?next=" in shown
 
-    confirmed_totp(legal)
+    confirmed_totp(legal, legal_client)
     step_up(legal_client, code=code_for(TOTPDevice.objects.get(user=legal)))
     unmasked = legal_client.post(url, data)
     assert "+33612345678" in legal_client.get(unmasked["Location"]).content.decode()

@@ -90,3 +90,30 @@ def test_seed_demo_adds_legal_work_in_every_state():
     assert SubscriberPhone.objects.exists()
     assert SubscriberIp.objects.count() >= 50
     assert UserNotice.objects.filter(status="deferred").exists()
+
+
+def test_demo_accounts_whose_role_requires_two_steps_get_the_published_authenticator(settings):
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.demo import demo_code
+
+    call_command("seed_demo", verbosity=0)
+
+    with_device = set(
+        TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True)
+    )
+    assert with_device == {"legal", "legal2", "approver", "approver2", "auditor", "admin"}
+    device = TOTPDevice.objects.get(user__username="legal")
+    assert bytes.fromhex(device.key) == b32decode(settings.DEMO_TOTP_SECRET)
+    assert device.verify_token(demo_code())
+
+    call_command("seed_demo", verbosity=0)  # idempotent: no second device
+    assert TOTPDevice.objects.filter(user__username="legal").count() == 1
+
+
+def test_demo_code_refuses_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="demo mode"):
+        call_command("demo_code")

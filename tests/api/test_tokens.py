@@ -15,6 +15,7 @@ from accounts.token_services import (
     api_token_revoke,
 )
 from audit.models import AuditEvent
+from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +157,7 @@ def test_command_refuses_bad_input_with_a_clear_message(args, message):
 @pytest.fixture
 def superuser_client(client):
     root = User.objects.create_superuser("root", "root@example.com", "pw-long-enough-1")
-    client.force_login(root)
+    login_verified(client, root)
     return client, root
 
 

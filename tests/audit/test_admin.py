@@ -7,6 +7,7 @@ from django.urls import reverse
 import audit
 from accounts.models import User
 from audit.models import AuditEvent
+from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def superuser_client(client):
     su = User.objects.create_superuser("root", "root@example.com", "pw-long-enough-1")
-    client.force_login(su)
+    login_verified(client, su)
     return client
 
 

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from disclosures.checklist import CHECKLIST, POLICY_CODE
 from disclosures.models import LegalRequest
 from disclosures.services import review
+from tests.browser.conftest import age_step_up, code_for, second_step
 from tests.disclosures.factories import (
     add_contact,
     give_subscriber_data,
@@ -67,12 +68,14 @@ def _login(page: Page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    second_step(page, username)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
-def _confirm_password(page: Page) -> None:
+def _confirm_password(page: Page, username: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm it is you")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Authenticator code").fill(code_for(username))
     with page.expect_navigation():
         page.get_by_role("button", name="Confirm").click()
 
@@ -89,21 +92,23 @@ def test_prepare_approve_twice_release_and_audit(emergency_request, live_server,
 
     for approver in ("approver", "approver2"):
         _login(page, live_server.url, approver)
+        age_step_up(page)  # signed in a while ago: approving asks again
         page.goto(review_url)
         page.get_by_role("button", name="Approve this scope").click()
-        _confirm_password(page)
+        _confirm_password(page, approver)
         with page.expect_navigation():
             page.get_by_role("button", name="Approve this scope").click()
     request.refresh_from_db()
     assert request.status == LegalRequest.Status.APPROVED
 
     _login(page, live_server.url, "legal")
+    age_step_up(page)
     page.goto(f"{live_server.url}/legal/requests/{request.pk}/release/")
     with page.expect_navigation():
         page.get_by_role("button", name="Build the package").click()
     expect(page.locator("body")).to_contain_text("QA passed")
     page.get_by_text("Confirm your password to release").click()
-    _confirm_password(page)
+    _confirm_password(page, "legal")
     with page.expect_navigation():
         page.get_by_role("button", name="Release to the authority").click()
     request.refresh_from_db()

@@ -35,6 +35,7 @@ PRODUCTION = {
     "BLIND_INDEX_KEY": "a-separate-long-random-key-for-blind-indexes",
     "DISCLOSURE_SIGNING_KEY": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
     "AUDIT_SIGNING_KEY": "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 

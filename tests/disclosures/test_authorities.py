@@ -21,8 +21,9 @@ from tests.disclosures.factories import add_contact, make_authority, make_reques
 
 pytestmark = pytest.mark.django_db
 
-# session, user, user and group permissions, the authorities with their counts
-LIST_QUERIES = 5
+# session, user, the session's second factor, user and group permissions, the authorities
+# with their counts
+LIST_QUERIES = 6
 
 
 def events(action: str, authority: Authority | None = None):

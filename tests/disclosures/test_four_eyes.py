@@ -31,7 +31,7 @@ from disclosures.selectors import review as selectors
 from disclosures.services import review
 from tests.disclosures.factories import make_request
 from tests.disclosures.test_review import events, pass_checks, snapshot, submitted_request
-from tests.utils import requires_postgres
+from tests.utils import requires_postgres, step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -376,7 +376,7 @@ def vote_data(request: LegalRequest, *, prefix: str = "approve", **extra: Any) -
 
 
 def reauthenticate(client: Any, request: LegalRequest) -> Any:
-    return client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": page(request)})
+    return step_up(client, next_url=page(request), password=PASSWORD)
 
 
 def test_voting_without_reauthentication_sends_the_approver_to_confirm_and_back(

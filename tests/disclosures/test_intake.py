@@ -35,8 +35,9 @@ from tests.utils import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
-# session, user, user and group permissions, the open half, the finished half, the summary
-LIST_QUERIES = 7
+# session, user, the session's second factor, user and group permissions, the open half, the
+# finished half, the summary
+LIST_QUERIES = 8
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from disclosures.models import DisclosurePolicy
+from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_the_two_policy_versions_exist_and_answer_by_offence():
 
 def test_a_new_policy_version_added_in_the_admin_is_audited_and_versions_are_not_editable(client):
     admin = get_user_model().objects.create_superuser("root", "r@example.org", "long-pass-123")
-    client.force_login(admin)
+    login_verified(client, admin)
 
     response = client.post(
         reverse("admin:disclosures_disclosurepolicy_add"),

@@ -72,6 +72,14 @@ MATRIX: dict[str, dict[str, str]] = {
     # Confirming needs a device being enrolled, kept in the session: none here.
     "accounts:mfa_totp_confirm": everyone(NOT_FOUND),
     "accounts:mfa_recovery_codes": everyone(),
+    # The login's second step; a verified user is sent straight on.
+    "accounts:verify": everyone(),
+    # Passkey ceremonies (JSON, POST only) and their script's translations.
+    "otp_webauthn:credential-registration-begin": post_only(),
+    "otp_webauthn:credential-registration-complete": post_only(),
+    "otp_webauthn:credential-authentication-begin": post_only(),
+    "otp_webauthn:credential-authentication-complete": post_only(),
+    "otp_webauthn:js-i18n-catalog": everyone(),
     # The bearer-token API: sessions do not count; POST-only endpoints answer 405 to GET.
     "api:api-root": api(NOT_FOUND),
     "api:openapi-json": api(OK),  # documentation, no data

@@ -31,6 +31,7 @@ from tests.security.access_matrix import (
     admin_row,
 )
 from tests.test_urls import _concrete, all_routes
+from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def outcome(response: Any) -> str:
 def client_as(role: str, make_user) -> Client:
     client = Client(raise_request_exception=False)
     if role != "anonymous":
-        client.force_login(make_user(ROLE_OF[role]))
+        login_verified(client, make_user(ROLE_OF[role]))
     return client
 
 

@@ -26,6 +26,7 @@ from moderation.services import claims
 from tests.api.conftest import APPEALS_URL, REPORTS_URL, ApiClient
 from tests.api.payloads import report_json
 from tests.moderation.factories import make_case
+from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -186,7 +187,7 @@ def assert_page_or_refusal(response: Any) -> None:
 def _client(make_user, role: Role) -> tuple[Any, Client]:
     user = make_user(role)
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return user, client
 
 

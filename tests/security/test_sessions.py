@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts import session_policy
 from accounts.roles import Role
 from audit.models import AuditEvent
+from tests.utils import login_verified
 
 MINUTE = 60
 
@@ -30,7 +31,7 @@ def clock(monkeypatch):
 
 def _logged_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

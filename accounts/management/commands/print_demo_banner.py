@@ -20,5 +20,10 @@ class Command(BaseCommand):
             lines.append(f"  Demo password for every account: {settings.DEMO_PASSWORD}")
             for username, _first, _last, roles in DEMO_USERS:
                 lines.append(f"    {username:<12} {', '.join(r.value for r in roles)}")
+            lines += [
+                "  legal*, approver*, auditor and admin also need a second factor: add the key",
+                f"    {settings.DEMO_TOTP_SECRET}",
+                "  to an authenticator app, or get the current code with `make code`.",
+            ]
         lines += ["  Ctrl-C stops the web server, the Celery worker and beat.", "=" * 64, ""]
         self.stdout.write("\n".join(lines))
