@@ -88,6 +88,8 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "Trust & Safety"
 OTP_WEBAUTHN_RP_ID = env_str("OTP_WEBAUTHN_RP_ID") or "localhost"
 OTP_WEBAUTHN_RP_NAME = "Trust & Safety"
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("OTP_WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"])
+# Nobody, superusers included, reads another user's authenticator key or QR code in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # A passkey is a second factor here, never a way to skip the password.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "accounts.passkeys"

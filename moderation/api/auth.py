@@ -34,8 +34,8 @@ def api_rate_limit_check(*, token: ApiToken, now: float | None = None) -> None:
     """
     Count one request against the token's fixed one-minute window; RateLimited when over.
 
-    The counter lives in Django's cache: it must be shared by every web process (Redis or
-    Memcached in production), or each process enforces its own limit.
+    The counter lives in Django's cache: it must be shared by every web process (Redis at
+    CACHE_URL, required in production), or each process enforces its own limit.
     """
     limit = getattr(settings, "API_RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT_PER_MINUTE)
     now = time.time() if now is None else now

@@ -241,3 +241,15 @@ def test_the_requirement_follows_the_setting(make_user, settings):
     settings.MFA_REQUIRED_ROLES = [Role.MODERATOR.value]
     assert second_factor.required_for(moderator)
     assert not second_factor.required_for(legal)
+
+
+@pytest.mark.parametrize("view", ["config", "qrcode"])
+@pytest.mark.parametrize("exists", [True, False])
+def test_no_one_reads_an_authenticator_key_in_the_admin(django_user_model, view, exists):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", PASSWORD)
+    client = login_verified(Client(raise_request_exception=False), root)
+    device_id = authenticator_for(root).pk if exists else 987_654
+
+    response = client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[device_id]))
+
+    assert response.status_code == 403
