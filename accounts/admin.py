@@ -7,12 +7,15 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts import mfa, reauth
 from accounts.models import ApiToken, User
@@ -75,16 +78,35 @@ class StepUpForRoleChangesAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
-    list_display = ("username", "email", "roles", "is_active", "is_staff", "last_login")
+    list_display = ("username", "email", "roles", "two_step", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "is_staff", "groups")
     actions = ("reset_second_factor",)
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        return super().get_queryset(request).prefetch_related("groups")
+        # Which second factors each user has, in the list query itself (no query per row).
+        confirmed = {"user": OuterRef("pk"), "confirmed": True}
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups")
+            .annotate(
+                has_passkey=Exists(WebAuthnCredential.objects.filter(**confirmed)),
+                has_totp=Exists(TOTPDevice.objects.filter(**confirmed)),
+            )
+        )
 
     @admin.display(description=_("Roles"))
     def roles(self, obj: User) -> str:
         return ", ".join(obj.role_names)
+
+    @admin.display(description=_("Two-step"))
+    def two_step(self, obj: User) -> str:
+        kinds = []
+        if getattr(obj, "has_passkey", False):
+            kinds.append(str(_("passkey")))
+        if getattr(obj, "has_totp", False):
+            kinds.append(str(_("app")))
+        return ", ".join(kinds) or str(_("none"))
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Audit events reference users: deactivate instead of deleting.

@@ -154,18 +154,21 @@ def test_an_administrator_cannot_grant_superuser_status_or_loose_permissions(
     assert 'name="is_superuser"' not in page
 
 
+NEW_USER = {
+    "username": "newcomer",
+    "usable_password": "true",
+    "password1": "a-long-enough-pass-1",
+    "password2": "a-long-enough-pass-1",
+    "is_superuser": "on",
+    "_save": "Save",
+}
+
+
 @pytest.mark.parametrize("when", [NEVER, STALE])
 def test_user_add_without_fresh_step_up_creates_nothing(administrator, client_for, when):
     client = with_step_up(client_for(administrator), when)
     url = reverse("admin:accounts_user_add")
-    data = {
-        "username": "newcomer",
-        "usable_password": "true",
-        "password1": "a-long-enough-pass-1",
-        "password2": "a-long-enough-pass-1",
-        "is_superuser": "on",
-        "_save": "Save",
-    }
+    data = NEW_USER
 
     response = client.post(url, data)
 
@@ -175,14 +178,7 @@ def test_user_add_without_fresh_step_up_creates_nothing(administrator, client_fo
 
 def test_user_add_with_fresh_step_up_creates_the_user(administrator, client_for):
     client = with_step_up(client_for(administrator), FRESH)
-    data = {
-        "username": "newcomer",
-        "usable_password": "true",
-        "password1": "a-long-enough-pass-1",
-        "password2": "a-long-enough-pass-1",
-        "is_superuser": "on",
-        "_save": "Save",
-    }
+    data = NEW_USER
 
     response = client.post(reverse("admin:accounts_user_add"), data)
 

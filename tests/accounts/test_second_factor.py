@@ -253,3 +253,25 @@ def test_no_one_reads_an_authenticator_key_in_the_admin(django_user_model, view,
     response = client.get(reverse(f"admin:otp_totp_totpdevice_{view}", args=[device_id]))
 
     assert response.status_code == 403
+
+
+def test_the_admin_user_list_shows_each_users_second_factors_without_a_query_per_row(
+    make_user, administrator, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login_verified(Client(), administrator)
+    url = reverse("admin:accounts_user_changelist")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).content.decode()
+    for n in range(8):
+        authenticator_for(make_user(Role.LEGAL_OFFICER, username=f"officer{n}"))
+    make_user(Role.MODERATOR, username="no-factor")
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+
+    assert page.count('<td class="field-two_step">app</td>') == 9  # officers + administrator
+    assert '<td class="field-two_step">none</td>' in page
