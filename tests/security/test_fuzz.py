@@ -252,3 +252,36 @@ def test_request_intake_form_refuses_garbage_with_a_form_error(make_user):
             assert response.context["form"].errors
 
     check()
+
+
+def test_the_second_step_and_the_step_up_refuse_garbage_and_grant_nothing(make_user, settings):
+    """No typed value verifies a session or makes a step-up fresh, and none is a 500."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import reauth
+    from tests.utils import authenticator_for, login_verified
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    user = make_user(Role.LEGAL_APPROVER)
+    authenticator_for(user)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)  # the password step only
+    signed_in = login_verified(Client(raise_request_exception=False), user)
+    for each in (client, signed_in):
+        session = each.session
+        session.pop(reauth.SESSION_KEY, None)
+        session.save()
+    fields = st.sampled_from(["code", "password", "next"]) | text.filter(bool)
+    data = st.dictionaries(fields, text | huge_text | st.lists(text, max_size=3), max_size=5)
+
+    @FUZZ
+    @given(verify=data, confirm=data)
+    def check(verify: dict[str, Any], confirm: dict[str, Any]) -> None:
+        assert_page_or_refusal(client.post(reverse("accounts:verify"), verify))
+        assert DEVICE_ID_SESSION_KEY not in client.session
+        response = signed_in.post(reverse("accounts:reauth"), confirm)
+        assert_page_or_refusal(response)
+        assert response.status_code == 200  # the form again, with its message
+        assert not reauth.is_fresh(signed_in.session.get(reauth.SESSION_KEY))
+
+    check()
