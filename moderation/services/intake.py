@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 import audit
@@ -161,11 +161,37 @@ def _ensure_active_cases(
     return active
 
 
+def _lock_external_ids(external_ids: list[str]) -> None:
+    """
+    Serialise concurrent batches that carry the same external_id, until this transaction ends.
+
+    Without it, two batches sending one report at once both see it as new: the database stores
+    it once, but both would answer "created" and attach their signals twice. With the lock
+    the later batch waits, then finds the report and answers "duplicate". Keys are taken in
+    one global order, so two batches cannot deadlock. (SQLite serialises writers already.)
+    """
+    if connection.vendor != "postgresql" or not external_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(key) FROM ("
+            "  SELECT DISTINCT hashtextextended(external_id, %s) AS key"
+            "  FROM unnest(%s::text[]) AS external_id ORDER BY key"
+            ") AS keys",
+            [_INTAKE_LOCK_SEED, external_ids],
+        )
+
+
+# Seeds the hash of the advisory lock keys, so they do not meet other users of advisory locks.
+_INTAKE_LOCK_SEED = 0x7E_9031
+
+
 @transaction.atomic
 def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> IngestResult:
     """Store new reports, attach them to cases and re-prioritise those cases."""
     result = IngestResult()
     unique = _unique_by_external_id(items)
+    _lock_external_ids([i.external_id for i in unique])
     existing = {
         ext: (report_id, case_id)
         for ext, report_id, case_id in Report.objects.filter(

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from accounts.token_services import api_token_issue
-from moderation.models import Case, Report, Subject
+from audit.models import AuditEvent
+from moderation.models import Case, CaseSignal, Report, Subject
 from tests.api.conftest import REPORTS_URL, ApiClient
 from tests.api.payloads import report_json
 from tests.utils import requires_postgres
@@ -63,11 +64,19 @@ def test_reports_about_one_new_subject_at_once_make_one_case():
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_one_report_sent_several_times_at_once_is_stored_once():
-    body = report_json(external_id="race-report-1")
+    signals = [{"kind": "classifier", "name": "spam-v3", "label": "spam", "score": 0.91}]
+    body = report_json(external_id="race-report-1", signals=signals)
 
     responses = post_at_once([body] * THREADS)
 
-    assert {r.status_code for r in responses} <= {200, 201}
+    assert sorted(r.status_code for r in responses) == [200] * (THREADS - 1) + [201]
+    assert sorted(r.json()["status"] for r in responses) == ["created"] + ["duplicate"] * (
+        THREADS - 1
+    )
     report = Report.objects.get(external_id="race-report-1")
     assert {r.json()["id"] for r in responses} == {report.pk}
     assert Case.objects.count() == 1
+    # The one report's signals were attached once, by the batch that stored it.
+    assert CaseSignal.objects.filter(report=report).count() == 1
+    received = AuditEvent.objects.filter(action="reports.received")
+    assert sum(event.data["created"] for event in received) == 1
