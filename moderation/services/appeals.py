@@ -21,7 +21,7 @@ from moderation.exceptions import (
 )
 from moderation.models import AccountRestriction, Appeal, Case, Decision, Delivery, Report, Strike
 from moderation.models.decisions import Action
-from moderation.services import outbox
+from moderation.services import decisions, outbox
 from moderation.services.decisions import DecisionInput, decision_create
 
 
@@ -136,6 +136,7 @@ def _decision_withdraw(
     """
     decision.status = status
     decision.save(update_fields=["status"])
+    decisions.reporter_outcome_record(case=case, actioned=decision.is_violation, undo=True)
     voided = Strike.objects.filter(decision=decision, voided_at__isnull=True).update(voided_at=now)
     live = AccountRestriction.objects.filter(decision=decision, lifted_at__isnull=True).filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now)
@@ -215,6 +216,8 @@ def appeal_decide(
         _decision_withdraw(
             decision=decision, case=case, status=Decision.Status.REVERSED, appeal=appeal, now=now
         )
+        # The reports turned out to need no action: that is what the reporters' records keep.
+        decisions.reporter_outcome_record(case=case, actioned=False)
     elif outcome == Appeal.Status.MODIFIED:
         assert new_decision is not None  # _check_outcome demands one
         _decision_withdraw(

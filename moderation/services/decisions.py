@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 import audit
@@ -177,15 +178,21 @@ def _apply_account_measures(*, decision: Decision, case: Case, now: Any) -> None
         Strike.objects.create(account=account, decision=decision, category=case.category)
 
 
-def _record_reporter_outcome(*, case: Case, actioned: bool) -> None:
+def reporter_outcome_record(*, case: Case, actioned: bool, undo: bool = False) -> None:
+    """
+    Count the case's outcome in the track record of each reporter who reported it (once per
+    reporter and case); `undo` takes back what a withdrawn decision counted, so an appeal that
+    reverses or replaces a decision leaves the records as if it had been right the first time.
+    """
     reporter_ids = list(
         Report.objects.filter(case=case, reporter__isnull=False)
         .values_list("reporter_id", flat=True)
         .distinct()
     )
-    updates: dict[str, Any] = {"reports_resolved": F("reports_resolved") + 1}
+    step = -1 if undo else 1
+    updates: dict[str, Any] = {"reports_resolved": Greatest(F("reports_resolved") + step, 0)}
     if actioned:
-        updates["reports_actioned"] = F("reports_actioned") + 1
+        updates["reports_actioned"] = Greatest(F("reports_actioned") + step, 0)
     Reporter.objects.filter(pk__in=reporter_ids).update(**updates)
 
 
@@ -242,7 +249,7 @@ def decision_create(
             raise InvalidDecision({"statement": problems})
         statement = Statement.objects.create(decision=made, puid=payload["puid"], payload=payload)
     _apply_account_measures(decision=made, case=case, now=now)
-    _record_reporter_outcome(case=case, actioned=made.is_violation)
+    reporter_outcome_record(case=case, actioned=made.is_violation)
     outbox.deliveries_for_decision(decision=made, case=case, statement=statement)
     return made
 

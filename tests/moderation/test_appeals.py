@@ -632,3 +632,37 @@ def test_two_seniors_deciding_one_appeal_at_once_one_wins(make_user):
     appeal.refresh_from_db()
     reversals = Delivery.objects.filter(kind=Delivery.Kind.REVERSAL).count()
     assert reversals == (1 if appeal.status == Appeal.Status.REVERSED else 0)
+
+
+def reporter_record(appeal: Appeal) -> tuple[int, int]:
+    reporter = appeal.decision.case.reports.get().reporter
+    reporter.refresh_from_db()
+    return reporter.reports_resolved, reporter.reports_actioned
+
+
+@pytest.mark.parametrize(
+    ("first", "outcome", "replacement", "expected"),
+    [
+        (violation(), "upheld", None, (1, 1)),
+        (violation(), "reversed", None, (1, 0)),
+        (violation(), "modified", no_violation(), (1, 0)),
+        (no_violation(), "modified", violation(), (1, 1)),
+        (violation(**SUSPEND), "modified", violation(actions=("label",)), (1, 1)),
+    ],
+)
+def test_an_appeal_corrects_the_reporters_track_record(
+    moderator, senior, first, outcome, replacement, expected
+):
+    """Each case counts once per reporter, with the outcome that finally stands."""
+    appeal = appealed(moderator, first)
+    assert reporter_record(appeal) == (1, int(first.is_violation))
+
+    appeal_decide(
+        appeal_id=appeal.pk,
+        actor=senior,
+        outcome=outcome,
+        note="Looked at it again with the whole conversation.",
+        new_decision=replacement,
+    )
+
+    assert reporter_record(appeal) == expected
