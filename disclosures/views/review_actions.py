@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -62,163 +68,126 @@ def request_check(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
-@require_POST
-@never_cache
-def request_start_review(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+@dataclass(frozen=True)
+class _Action:
+    """
+    A review-tab button whose form carries the request's version and maybe a few fields:
+    the view checks the role, validates the form and calls the service of the same name
+    (`operation`) with those fields, then answers with the page region it changed.
+    """
+
+    operation: str
+    form: Callable[[QueryDict], Form]
+    form_key: str
+    region: str
+    success: Promise
+    fields: tuple[str, ...] = ()  # form fields passed to the service under the same name
+    allowed: Callable[[Any], bool] = permissions.can_prepare
+
+
+def _action_view(action: _Action) -> Callable[..., HttpResponse]:
+    @require_POST
+    @never_cache
+    def view(request: HttpRequest, request_id: int) -> HttpResponse:
+        service = getattr(review, action.operation)
+        return _act(
+            request,
+            request_id,
+            operation=action.operation,
+            allowed=action.allowed(request.user),
+            form=action.form(request.POST),
+            form_key=action.form_key,
+            region=action.region,
+            call=lambda data: service(
+                request_id=request_id,
+                actor=request.user,
+                expected_version=data["version"],
+                **{name: data[name] for name in action.fields},
+            ),
+            success=str(action.success),
+        )
+
+    view.__name__ = view.__qualname__ = action.operation
+    return view
+
+
+request_start_review = _action_view(
+    _Action(
         operation="request_start_review",
-        allowed=permissions.can_prepare(request.user),
-        form=VersionForm(request.POST, prefix="start"),
+        form=lambda data: VersionForm(data, prefix="start"),
         form_key="start_form",
         region="actions",
-        call=lambda data: review.request_start_review(
-            request_id=request_id, actor=request.user, expected_version=data["version"]
-        ),
-        success=_("Review started."),
+        success=_lazy("Review started."),
     )
-
-
-@require_POST
-@never_cache
-def request_clarify(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+)
+request_clarify = _action_view(
+    _Action(
         operation="request_ask_clarification",
-        allowed=permissions.can_prepare(request.user),
-        form=ClarificationForm(request.POST),
+        form=ClarificationForm,
         form_key="clarify_form",
         region="actions",
-        call=lambda data: review.request_ask_clarification(
-            request_id=request_id,
-            actor=request.user,
-            reason=data["reason"],
-            note=data["note"],
-            expected_version=data["version"],
-        ),
-        success=_("Clarification requested from the authority."),
+        success=_lazy("Clarification requested from the authority."),
+        fields=("reason", "note"),
     )
-
-
-@require_POST
-@never_cache
-def request_resume(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+)
+request_resume = _action_view(
+    _Action(
         operation="request_resume_review",
-        allowed=permissions.can_prepare(request.user),
-        form=VersionForm(request.POST, prefix="resume"),
+        form=lambda data: VersionForm(data, prefix="resume"),
         form_key="resume_form",
         region="actions",
-        call=lambda data: review.request_resume_review(
-            request_id=request_id, actor=request.user, expected_version=data["version"]
-        ),
-        success=_("Review resumed."),
+        success=_lazy("Review resumed."),
     )
-
-
-@require_POST
-@never_cache
-def request_refuse(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+)
+request_refuse = _action_view(
+    _Action(
         operation="request_refuse",
-        allowed=permissions.can_prepare(request.user),
-        form=RefuseForm(request.POST),
+        form=RefuseForm,
         form_key="refuse_form",
         region="actions",
-        call=lambda data: review.request_refuse(
-            request_id=request_id,
-            actor=request.user,
-            reason_code=data["reason_code"],
-            reason=data["reason"],
-            expected_version=data["version"],
-        ),
-        success=_("Request refused."),
+        success=_lazy("Request refused."),
+        fields=("reason_code", "reason"),
     )
-
-
-@require_POST
-@never_cache
-def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+)
+request_withdraw = _action_view(
+    _Action(
         operation="request_withdraw",
-        allowed=permissions.can_prepare(request.user),
-        form=ReasonForm(request.POST, prefix="withdraw"),
+        form=lambda data: ReasonForm(data, prefix="withdraw"),
         form_key="withdraw_form",
         region="actions",
-        call=lambda data: review.request_withdraw(
-            request_id=request_id,
-            actor=request.user,
-            reason=data["reason"],
-            expected_version=data["version"],
-        ),
-        success=_("Request withdrawn."),
+        success=_lazy("Request withdrawn."),
+        fields=("reason",),
     )
-
-
-@require_POST
-@never_cache
-def request_close(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+)
+request_close = _action_view(
+    _Action(
         operation="request_close",
-        allowed=permissions.can_prepare(request.user),
-        form=VersionForm(request.POST, prefix="close"),
+        form=lambda data: VersionForm(data, prefix="close"),
         form_key="close_form",
         region="actions",
-        call=lambda data: review.request_close(
-            request_id=request_id, actor=request.user, expected_version=data["version"]
-        ),
-        success=_("Request closed."),
+        success=_lazy("Request closed."),
     )
-
-
-@require_POST
-@never_cache
-def scope_submit(request: HttpRequest, request_id: int) -> HttpResponse:
-    return _act(
-        request,
-        request_id,
+)
+scope_submit = _action_view(
+    _Action(
         operation="scope_submit",
-        allowed=permissions.can_prepare(request.user),
-        form=VersionForm(request.POST, prefix="submit"),
+        form=lambda data: VersionForm(data, prefix="submit"),
         form_key="submit_form",
         region="scope",
-        call=lambda data: review.scope_submit(
-            request_id=request_id, actor=request.user, expected_version=data["version"]
-        ),
-        success=_("Scope frozen and submitted for approval."),
+        success=_lazy("Scope frozen and submitted for approval."),
     )
-
-
-@require_POST
-@never_cache
-def request_reopen(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = request.user
-    return _act(
-        request,
-        request_id,
+)
+request_reopen = _action_view(
+    _Action(
         operation="request_reopen",
-        allowed=permissions.can_prepare(user) or permissions.can_approve(user),
-        form=ReasonForm(request.POST, prefix="reopen"),
+        form=lambda data: ReasonForm(data, prefix="reopen"),
         form_key="reopen_form",
         region="scope",
-        call=lambda data: review.request_reopen(
-            request_id=request_id,
-            actor=user,
-            reason=data["reason"],
-            expected_version=data["version"],
-        ),
-        success=_("Sent back to review; the scope and its approvals are void."),
+        success=_lazy("Sent back to review; the scope and its approvals are void."),
+        fields=("reason",),
+        allowed=lambda user: permissions.can_prepare(user) or permissions.can_approve(user),
     )
+)
 
 
 def _vote(request: HttpRequest, request_id: int, *, decision: str) -> HttpResponse:
