@@ -24,7 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
@@ -148,14 +148,40 @@ def _on_roles_changed(
         sessions_terminate(user=user, reason="roles_changed")
 
 
+def _remember_superuser_flag(sender: Any, instance: User, update_fields: Any, **_: Any) -> None:
+    # Only a save that may touch the flag costs the look-up (not login's last_login stamp).
+    if instance.pk is None or (update_fields is not None and "is_superuser" not in update_fields):
+        return
+    instance._superuser_was = (  # type: ignore[attr-defined]
+        User.objects.filter(pk=instance.pk).values_list("is_superuser", flat=True).first()
+    )
+
+
 def _on_user_saved(sender: Any, instance: User, created: bool, **_: Any) -> None:
-    if not created and not instance.is_active:
+    if created:
+        return
+    if not instance.is_active:
         sessions_terminate(user=instance, reason="account_disabled")
+    was = getattr(instance, "_superuser_was", None)
+    if was is not None and was != instance.is_superuser:
+        # Like a role change: recorded, and the user signs in again under the new rules
+        # (a superuser must have a second factor).
+        with transaction.atomic():
+            audit.record(
+                action="user.superuser_changed",
+                target=instance,
+                data={"is_superuser": instance.is_superuser},
+            )
+        sessions_terminate(user=instance, reason="superuser_changed")
+    instance._superuser_was = instance.is_superuser  # type: ignore[attr-defined]
 
 
 def connect_signals() -> None:
     user_logged_in.connect(_on_login, dispatch_uid="session_policy.login")
     m2m_changed.connect(
         _on_roles_changed, sender=User.groups.through, dispatch_uid="session_policy.roles"
+    )
+    pre_save.connect(
+        _remember_superuser_flag, sender=User, dispatch_uid="session_policy.superuser_flag"
     )
     post_save.connect(_on_user_saved, sender=User, dispatch_uid="session_policy.user_saved")

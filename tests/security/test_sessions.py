@@ -140,3 +140,35 @@ def test_session_ends_when_the_account_is_disabled(make_user):
     assert _dashboard(second).status_code == 302
     event = AuditEvent.objects.get(action="session.terminated")
     assert event.data == {"reason": "account_disabled", "sessions": 2}
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_session_ends_when_superuser_status_changes_and_it_is_audited(make_user, granted):
+    user = make_user(Role.MODERATOR)
+    if not granted:
+        user.is_superuser = True
+        user.save()
+    client = _logged_in(user)
+    bystander = _logged_in(make_user(Role.MODERATOR))
+
+    user.is_superuser = granted
+    user.save()
+
+    assert _dashboard(client).status_code == 302
+    assert _dashboard(bystander).status_code == 200
+    changed = AuditEvent.objects.filter(action="user.superuser_changed").latest("pk")
+    assert changed.data == {"is_superuser": granted}
+    terminated = AuditEvent.objects.get(action="session.terminated")
+    assert terminated.data == {"reason": "superuser_changed", "sessions": 1}
+
+
+def test_saving_a_user_without_touching_superuser_status_keeps_the_session(make_user):
+    user = make_user(Role.MODERATOR)
+    client = _logged_in(user)
+
+    user.first_name = "Mina"
+    user.save()
+    user.save(update_fields=["last_login"])
+
+    assert _dashboard(client).status_code == 200
+    assert not AuditEvent.objects.filter(action="user.superuser_changed").exists()
