@@ -2,7 +2,8 @@
 Production: DEBUG off, secrets required from the environment, HTTPS everywhere.
 
 `DJANGO_SETTINGS_MODULE=config.settings.production manage.py check --deploy` passes with no
-warnings when SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL and the keys required below
+warnings when SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL, OTP_WEBAUTHN_RP_ID and the
+keys required below
 are given.
 """
 
@@ -24,6 +25,11 @@ if not (env_str("DISCLOSURE_SIGNING_KEY") or env_str("DISCLOSURE_SIGNING_KEY_FIL
     raise ImproperlyConfigured("Set DISCLOSURE_SIGNING_KEY or DISCLOSURE_SIGNING_KEY_FILE.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 CACHES = caches_required(env_str("CACHE_URL"))
+# Passkeys are bound to the site's domain: the development default (localhost) cannot serve.
+OTP_WEBAUTHN_RP_ID = env_required("OTP_WEBAUTHN_RP_ID")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "OTP_WEBAUTHN_ALLOWED_ORIGINS", [f"https://{OTP_WEBAUTHN_RP_ID}"]
+)
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 if env_bool("BEHIND_TLS_PROXY", False):

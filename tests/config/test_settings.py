@@ -36,6 +36,7 @@ PRODUCTION = {
     "DISCLOSURE_SIGNING_KEY": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
     "AUDIT_SIGNING_KEY": "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "OTP_WEBAUTHN_RP_ID": "tsdash.example.org",
 }
 
 
@@ -53,6 +54,24 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passkeys_are_bound_to_the_configured_domain():
+    missing = _manage("check", env={**PRODUCTION, "OTP_WEBAUTHN_RP_ID": ""})
+    shown = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.OTP_WEBAUTHN_RP_ID, s.OTP_WEBAUTHN_ALLOWED_ORIGINS, "
+        "s.OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN)",
+        env=PRODUCTION,
+    )
+
+    assert missing.returncode != 0
+    assert "OTP_WEBAUTHN_RP_ID must be set" in missing.stderr
+    assert shown.stdout.strip().splitlines()[-1] == (
+        "tsdash.example.org ['https://tsdash.example.org'] False"
+    )
 
 
 def test_bad_boolean_in_the_environment_is_a_clear_error():
