@@ -107,6 +107,18 @@ PLANS = [
         nondisclosure_days=90,
         data=("ip_addresses",),
     ),
+    # A §2705(b) order "for such period as the court deems appropriate": no end date, and
+    # its periodic review is overdue (the request is closed; the user's notice still waits).
+    Plan(
+        "gagged_indefinitely",
+        4,
+        "us_2703d",
+        "judge",
+        "violence_threats",
+        130,
+        "closed",
+        nondisclosure="us_2705b",
+    ),
     Plan("closed", 3, "epoc", "judge", "terrorism", 70, "closed"),
     Plan("closed2", 5, "dsa_art10", "police", "scams_fraud", 80, "closed", data=("phone_number",)),
     Plan("refused", 1, "dsa_art10", "prosecutor", "harassment", 40, "rejected"),
@@ -357,5 +369,9 @@ def seed_disclosures() -> int:
             if request.effect_given_at
             else None,
             closed_at=(request.received_at + timedelta(days=6)) if request.closed_at else None,
+            # An order without an end date was last reviewed when it was registered.
+            nondisclosure_reviewed_at=(request.received_at + timedelta(hours=3))
+            if request.nondisclosure_reviewed_at
+            else None,
         )
     return made

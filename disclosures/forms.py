@@ -15,11 +15,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from disclosures.forms_review import VersionForm
 from disclosures.models import Authority, AuthorityContact, DataCategory, LegalRequest
 from disclosures.selectors.authorities import verified_authorities
 from disclosures.selectors.requests import RequestCursor, RequestFilters
 from disclosures.services.authorities import AuthorityInput, ContactInput
 from disclosures.services.intake import RequestInput, iana_time_zones
+from disclosures.services.nondisclosure import NOTE_MAX, ReviewOutcome
 from moderation.models import Category
 
 _LOCAL_INPUT = {"type": "datetime-local"}
@@ -120,6 +122,10 @@ class RequestForm(forms.Form):
         widget=_datetime_widget(),
         input_formats=[_LOCAL_FORMAT],
         required=False,
+        help_text=_(
+            "Leave empty if the order has no end date: it will then be reviewed periodically "
+            "to confirm it still applies."
+        ),
     )
     document = forms.FileField(
         label=_("Order document"),
@@ -177,6 +183,36 @@ class RequestForm(forms.Form):
             nondisclosure=data.get("nondisclosure") or LegalRequest.NonDisclosure.NONE,
             nondisclosure_expires_at=data.get("nondisclosure_expires_at"),
         )
+
+
+class NondisclosureReviewForm(VersionForm):
+    """The periodic review of a non-disclosure order (one with an end date can only be lifted)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome of the review"),
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the authority or the court said, e.g. a court order extending it."),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("End date (UTC)"),
+        widget=_datetime_widget(),
+        input_formats=[_LOCAL_FORMAT],
+        required=False,
+        help_text=_("Only when the order now ends on a date."),
+    )
+
+    def __init__(self, *args: Any, indefinite: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "ndo")
+        super().__init__(*args, **kwargs)
+        if not indefinite:
+            self.fields["outcome"].choices = [(ReviewOutcome.LIFTED, ReviewOutcome.LIFTED.label)]
+            del self.fields["expires_at"]
 
 
 STATUS_FILTERS = [

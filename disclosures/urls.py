@@ -1,9 +1,18 @@
-from disclosures.views import authorities, release, reports, requests, review, subscribers
+from disclosures.views import (
+    authorities,
+    nondisclosure,
+    release,
+    reports,
+    requests,
+    review,
+    subscribers,
+)
 
 app_name = "disclosures"
 
 urlpatterns = [
     *requests.urlpatterns,
+    *nondisclosure.urlpatterns,
     *authorities.urlpatterns,
     *review.urlpatterns,
     *release.urlpatterns,

@@ -313,6 +313,8 @@ PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR") or VAR_DIR / "private"
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 PACKAGE_MAX_DOWNLOADS = env_int("PACKAGE_MAX_DOWNLOADS", 3)
 PACKAGE_RETENTION_DAYS = env_int("PACKAGE_RETENTION_DAYS", 30)
+# A non-disclosure order without an end date is confirmed again every this many days.
+NONDISCLOSURE_REVIEW_DAYS = env_int("NONDISCLOSURE_REVIEW_DAYS", 90)
 # Service levels in hours for instruments without a legal deadline.
 DISCLOSURE_SLA_HOURS = {
     "epoc": 240,  # Reg. 2023/1543 Art. 10(3): 10 days

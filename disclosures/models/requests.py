@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from disclosures.crypto import EncryptedTextField
@@ -129,6 +130,14 @@ class LegalRequest(models.Model):
     nondisclosure_expires_at = models.DateTimeField(
         _("non-disclosure expires (UTC)"), null=True, blank=True
     )
+    # An order without an end date (a §2705(b) order may run "for such period as the court
+    # deems appropriate") is re-examined periodically: when someone last reviewed it, and why.
+    nondisclosure_reviewed_at = models.DateTimeField(
+        _("non-disclosure order last reviewed (UTC)"), null=True, blank=True
+    )
+    nondisclosure_review_note = models.TextField(
+        _("reason given at the last non-disclosure review"), blank=True
+    )
     document = models.CharField(_("stored order document"), max_length=300, blank=True)
     document_name = models.CharField(_("original file name"), max_length=200, blank=True)
     document_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
@@ -173,6 +182,13 @@ class LegalRequest(models.Model):
             models.Index(fields=["status", "deadline_at"], name="request_deadline"),
             models.Index(fields=["authority", "-received_at"], name="request_authority"),
             models.Index(fields=["received_at"], name="request_received"),
+            # The non-disclosure reviews due, by due date: only orders without an end date.
+            models.Index(
+                Coalesce("nondisclosure_reviewed_at", "received_at"),
+                name="request_ndo_review_due",
+                condition=models.Q(nondisclosure_expires_at__isnull=True)
+                & ~models.Q(nondisclosure="none"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -193,6 +209,13 @@ class LegalRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def has_indefinite_nondisclosure(self) -> bool:
+        """A non-disclosure order without an end date: it is reviewed periodically."""
+        return (
+            self.nondisclosure != self.NonDisclosure.NONE and self.nondisclosure_expires_at is None
+        )
 
 
 class RequestTarget(models.Model):

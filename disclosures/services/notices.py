@@ -178,6 +178,12 @@ def _candidates(now: datetime) -> list[int]:
             Q(due_at__lte=now)
             | Q(request__emergency=True, request__status=LegalRequest.Status.CLOSED)
             | Q(request__nondisclosure_expires_at__lte=now)
+            # Nothing holds these back any more: an order lifted at its review whose
+            # notices were not re-assessed right after (disclosures.services.nondisclosure).
+            | (
+                Q(request__nondisclosure=LegalRequest.NonDisclosure.NONE, request__emergency=False)
+                & ~Q(request__instrument__in=EPOC_INSTRUMENTS)
+            )
         )
         .values_list("request_id", "deferred_reason", "due_at")
         .order_by("request_id")

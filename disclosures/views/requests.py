@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,17 +17,26 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.permissions import require
 from disclosures import permissions
 from disclosures.exceptions import DisclosureError, InvalidRequest
-from disclosures.forms import RequestFilterForm, RequestForm
+from disclosures.forms import NondisclosureReviewForm, RequestFilterForm, RequestForm
 from disclosures.models import LegalRequest
 from disclosures.selectors import requests as request_selectors
+from disclosures.selectors.nondisclosure import (
+    nondisclosure_review_state,
+    nondisclosure_reviews_due,
+)
 from disclosures.services import intake
+
+REVIEWS_DUE_SHOWN = 10
 
 
 @require_GET
 @never_cache
 @vary_on_headers("HX-Request")
 def home(request: HttpRequest) -> HttpResponse:
-    """Every request, open ones first by deadline; emergencies stand out."""
+    """
+    Every request, open ones first by deadline; emergencies stand out. Above the list, the
+    non-disclosure orders whose periodic review is overdue (one query, whatever their number).
+    """
     require(permissions.can_view_requests(request.user))
     form = RequestFilterForm(request.GET or None)
     filters = form.filters()
@@ -43,6 +53,8 @@ def home(request: HttpRequest) -> HttpResponse:
     template = "disclosures/requests/list.html"
     if getattr(request, "htmx", False):
         template += "#request-table"
+    else:
+        context["reviews_due"] = nondisclosure_reviews_due(limit=REVIEWS_DUE_SHOWN)
     return render(request, template, context)
 
 
@@ -77,17 +89,29 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "disclosures/requests/new.html", {"form": form})
 
 
-def _overview_context(request: HttpRequest, request_id: int) -> dict[str, Any]:
+def _overview_context(request: HttpRequest, request_id: int, **overrides: Any) -> dict[str, Any]:
+    """The overview tab's context; `overrides` carry a bound form back with its errors."""
     try:
         overview = request_selectors.request_overview(request_id=request_id)
     except LegalRequest.DoesNotExist as exc:
         raise Http404 from exc
-    return {
+    legal_request = overview.request
+    can_prepare = permissions.can_prepare(request.user)
+    indefinite = legal_request.has_indefinite_nondisclosure
+    expiry = legal_request.nondisclosure_expires_at
+    context = {
         "overview": overview,
-        "legal_request": overview.request,
+        "legal_request": legal_request,
         "tab": "overview",
-        "can_prepare": permissions.can_prepare(request.user),
+        "can_prepare": can_prepare,
+        "nondisclosure_review": nondisclosure_review_state(legal_request),
+        # An order without an end date is reviewed; one with an end date can still be lifted.
+        "can_review_nondisclosure": can_prepare
+        and (indefinite or (expiry is not None and expiry > timezone.now())),
+        "nondisclosure_form": NondisclosureReviewForm(indefinite=indefinite),
     }
+    context.update(overrides)
+    return context
 
 
 @require_GET

@@ -90,6 +90,11 @@ def test_seed_demo_adds_legal_work_in_every_state():
     assert SubscriberPhone.objects.exists()
     assert SubscriberIp.objects.count() >= 50
     assert UserNotice.objects.filter(status="deferred").exists()
+    # An order without an end date whose periodic review is overdue, on a closed request.
+    from disclosures.selectors.nondisclosure import nondisclosure_reviews_due
+
+    due = nondisclosure_reviews_due().rows
+    assert [row.request.status for row in due] == [LegalRequest.Status.CLOSED]
 
 
 def test_demo_accounts_whose_role_requires_two_steps_get_the_published_authenticator(settings):

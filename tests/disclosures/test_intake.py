@@ -36,8 +36,8 @@ from tests.utils import requires_postgres
 pytestmark = pytest.mark.django_db
 
 # session, user, the session's second factor, user and group permissions, the open half, the
-# finished half, the summary
-LIST_QUERIES = 8
+# finished half, the summary, and the non-disclosure reviews due (one query, with their count)
+LIST_QUERIES = 9
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -243,7 +243,6 @@ BAD_INPUT = {
     "timezone_offset": {"source_timezone": "+02:00"},
     "timezone_blank": {"source_timezone": ""},
     "emergency_unjustified": {"emergency": True, "emergency_justification": " "},
-    "nondisclosure_without_expiry": {"nondisclosure": "us_2705b"},
     "nondisclosure_expired": {"nondisclosure": "fr_secret", "nondisclosure_expires_at": _in(-1)},
     "nondisclosure_naive_expiry": {
         "nondisclosure": "fr_secret",
@@ -284,7 +283,6 @@ EXPECTED_FIELD = {
     "timezone_offset": "source_timezone",
     "timezone_blank": "source_timezone",
     "emergency_unjustified": "emergency_justification",
-    "nondisclosure_without_expiry": "nondisclosure_expires_at",
     "nondisclosure_expired": "nondisclosure_expires_at",
     "nondisclosure_naive_expiry": "nondisclosure_expires_at",
     "expiry_without_nondisclosure": "nondisclosure_expires_at",

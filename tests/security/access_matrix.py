@@ -124,6 +124,7 @@ MATRIX: dict[str, dict[str, str]] = {
     # No document was uploaded with this request.
     "disclosures:request_document": allow(legal=NOT_FOUND, approver=NOT_FOUND),
     "disclosures:request_acknowledge": post_only(),
+    "disclosures:request_nondisclosure_review": post_only(),
     "disclosures:request_approve": post_only(),
     "disclosures:request_reject": post_only(),
     "disclosures:request_check": post_only(),

@@ -50,6 +50,7 @@ from disclosures.services.intake.documents import (
     inspect_document,
 )
 from disclosures.services.intake.targets import _clean_targets
+from disclosures.services.nondisclosure import nondisclosure_end_error
 from disclosures.services.workflow import (
     deadline_for,
     records_denials,
@@ -165,18 +166,17 @@ def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority
     nondisclosure = data.nondisclosure or LegalRequest.NonDisclosure.NONE
     expires = data.nondisclosure_expires_at
     f["nondisclosure"] = nondisclosure
-    f["nondisclosure_expires_at"] = None
+    f["nondisclosure_expires_at"] = f["nondisclosure_reviewed_at"] = None
     if nondisclosure not in LegalRequest.NonDisclosure.values:
         out.error("nondisclosure", _("Choose the type of non-disclosure order."))
     elif nondisclosure == LegalRequest.NonDisclosure.NONE:
         if expires is not None:
             out.error("nondisclosure_expires_at", _("An expiry needs a non-disclosure order."))
     elif expires is None:
-        out.error("nondisclosure_expires_at", _("Give the date the non-disclosure order ends."))
-    elif timezone.is_naive(expires):
-        out.error("nondisclosure_expires_at", _("The expiry needs a time zone."))
-    elif expires <= now:
-        out.error("nondisclosure_expires_at", _("The non-disclosure order has already expired."))
+        # No end date (§2705(b)): reviewed periodically; registering is its first review.
+        f["nondisclosure_reviewed_at"] = now
+    elif error := nondisclosure_end_error(expires, now=now):
+        out.error("nondisclosure_expires_at", error)
     else:
         f["nondisclosure_expires_at"] = expires.astimezone(UTC)
     return authority
