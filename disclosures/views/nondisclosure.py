@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from disclosures import permissions
-from disclosures.exceptions import DisclosureError, InvalidRequest, NotPermitted
 from disclosures.forms import NondisclosureReviewForm
 from disclosures.models import LegalRequest
 from disclosures.services.nondisclosure import nondisclosure_review
 from disclosures.services.review import denial_record
 from disclosures.views.requests import _overview_context
+from disclosures.views.service_calls import call_for_form
 
 TEMPLATE = "disclosures/requests/overview.html"
 REGION = "nondisclosure"
@@ -44,24 +44,18 @@ def request_nondisclosure_review(request: HttpRequest, request_id: int) -> HttpR
     )
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            nondisclosure_review(
+        done, _result = call_for_form(
+            form,
+            lambda: nondisclosure_review(
                 request_id=request_id,
                 actor=request.user,
                 outcome=data["outcome"],
                 note=data["note"],
                 expires_at=data.get("expires_at"),
                 expected_version=data["version"],
-            )
-        except NotPermitted as exc:
-            raise PermissionDenied from exc
-        except InvalidRequest as exc:
-            for name, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(name if name in form.fields else None, error)
-        except DisclosureError as exc:
-            form.add_error(None, exc.message)
-        else:
+            ),
+        )
+        if done:
             messages.success(request, _("Review of the non-disclosure order recorded."))
             url = reverse("disclosures:request", args=[request_id])
             if getattr(request, "htmx", False):

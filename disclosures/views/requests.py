@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
 from disclosures import permissions
-from disclosures.exceptions import DisclosureError, InvalidRequest
+from disclosures.exceptions import DisclosureError
 from disclosures.forms import NondisclosureReviewForm, RequestFilterForm, RequestForm
 from disclosures.models import LegalRequest
 from disclosures.selectors import requests as request_selectors
@@ -25,6 +25,7 @@ from disclosures.selectors.nondisclosure import (
     nondisclosure_reviews_due,
 )
 from disclosures.services import intake
+from disclosures.views.service_calls import call_for_form
 
 REVIEWS_DUE_SHOWN = 10
 
@@ -66,19 +67,15 @@ def request_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = RequestForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                legal_request = intake.request_register(
+            done, legal_request = call_for_form(
+                form,
+                lambda: intake.request_register(
                     actor=request.user,
                     data=form.to_input(),
                     document=form.cleaned_data.get("document"),
-                )
-            except InvalidRequest as exc:
-                for name, errors in exc.errors.items():
-                    for error in errors:
-                        form.add_error(name if name in form.fields else None, error)
-            except DisclosureError as exc:
-                form.add_error(None, exc.message)
-            else:
+                ),
+            )
+            if done:
                 messages.success(
                     request,
                     _("Request %(reference)s registered.") % {"reference": legal_request.reference},

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from disclosures import permissions
-from disclosures.exceptions import DisclosureError, InvalidRequest, NotPermitted
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,
@@ -28,6 +27,7 @@ from disclosures.models import Approval, LegalRequest
 from disclosures.selectors import review as selectors
 from disclosures.services import review
 from disclosures.services.workflow import approvals_needed
+from disclosures.views.service_calls import call_for_form
 
 TEMPLATE = "disclosures/review/review.html"
 PENDING_VOTE = "disclosures_pending_vote"
@@ -155,17 +155,8 @@ def _act(
     _require_action(request, allowed, request_id=request_id, operation=operation)
     legal_request = _legal_request(request_id)
     if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except NotPermitted as exc:
-            raise PermissionDenied from exc
-        except InvalidRequest as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        except DisclosureError as exc:
-            form.add_error(None, exc.message)
-        else:
+        done, _result = call_for_form(form, lambda: call(form.cleaned_data))
+        if done:
             messages.success(request, success)
             return _go(request, _page_url(request_id))
         legal_request = _legal_request(request_id)  # the refusal may follow a lost race
