@@ -780,6 +780,9 @@ def test_home_lists_requests_with_countdowns_and_marks_emergencies(legal_client,
     assert 'class="deadline' in page
     assert "data-deadline=" in page
     assert "no-store" in response["Cache-Control"]
+    assert "1 emergency</span>" in page
+    make_request(created_by=legal, emergency=True)
+    assert "2 emergencies</span>" in legal_client.get(reverse("disclosures:home")).content.decode()
 
 
 def test_home_htmx_filter_returns_only_the_table(legal_client, legal):
