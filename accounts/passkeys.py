@@ -86,10 +86,6 @@ class VerificationComplete(webauthn_views.CompleteCredentialAuthenticationView):
         second_factor.passkey_verified(request=self.request, device=device)
 
 
-def _exempt(view: Any) -> Any:
-    return second_factor.second_factor_exempt(view)
-
-
 urlpatterns = [
     path(
         "registration/begin/",
@@ -103,17 +99,19 @@ urlpatterns = [
     ),
     path(
         "authentication/begin/",
-        _exempt(VerificationBegin.as_view()),
+        second_factor.second_factor_exempt(VerificationBegin.as_view()),
         name="credential-authentication-begin",
     ),
     path(
         "authentication/complete/",
-        _exempt(VerificationComplete.as_view()),
+        second_factor.second_factor_exempt(VerificationComplete.as_view()),
         name="credential-authentication-complete",
     ),
     path(
         "jsi18n/",
-        _exempt(JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])),
+        second_factor.second_factor_exempt(
+            JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])
+        ),
         name="js-i18n-catalog",
     ),
 ]

@@ -72,3 +72,20 @@ def step_up(client, *, next_url: str = "/", password: str = "correct-horse-42"):
     if mfa.has_code_factor(user=user):
         data["code"] = current_code(user)
     return client.post(reverse("accounts:reauth"), data)
+
+
+def set_step_up(client, *, age_seconds: int | None):  # type: ignore[no-untyped-def]
+    """
+    Make the client's last confirmation (step-up) `age_seconds` old, or remove it (None).
+    Signing in may itself count as one: this replaces whatever the login left.
+    """
+    import time
+
+    from accounts import reauth
+
+    session = client.session
+    session.pop(reauth.SESSION_KEY, None)
+    if age_seconds is not None:
+        session[reauth.SESSION_KEY] = int(time.time()) - age_seconds
+    session.save()
+    return client

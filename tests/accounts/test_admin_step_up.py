@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -10,9 +9,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import reauth
 from accounts.models import User
 from accounts.roles import Role
+from tests.utils import set_step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +22,10 @@ NEVER = "never"
 
 def with_step_up(client, when: str):
     """Give the client's session a step-up of the given age, or none at all."""
-    session = client.session
-    # Logging in may itself count as a step-up: replace whatever the login left.
-    session.pop(reauth.SESSION_KEY, None)
-    if when != NEVER:
-        age = 0 if when == FRESH else settings.REAUTH_MAX_AGE_SECONDS + 60
-        session[reauth.SESSION_KEY] = int(time.time()) - age
-    session.save()
-    return client
+    if when == NEVER:
+        return set_step_up(client, age_seconds=None)
+    age = 0 if when == FRESH else settings.REAUTH_MAX_AGE_SECONDS + 60
+    return set_step_up(client, age_seconds=age)
 
 
 def reauth_url_for(next_url: str) -> str:

@@ -14,6 +14,7 @@ from accounts import mfa, reauth
 from accounts.roles import Role
 from audit.models import AuditEvent
 from tests.disclosures.factories import give_subscriber_data, make_account
+from tests.utils import set_step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +45,8 @@ def legal(make_user):
 
 @pytest.fixture
 def legal_client(legal, client_for):
-    client = client_for(legal)
     # Signed in more than five minutes ago: the login no longer counts as a fresh step-up.
-    session = client.session
-    session.pop(reauth.SESSION_KEY, None)
-    session.save()
-    return client
+    return set_step_up(client_for(legal), age_seconds=None)
 
 
 def confirmed_totp(user, client=None) -> TOTPDevice:

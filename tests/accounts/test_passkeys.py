@@ -6,7 +6,6 @@ Passkey endpoints without a browser: who may start which ceremony, and bad input
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from django.test import Client
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from accounts import reauth
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.utils import login_verified
+from tests.utils import login_verified, set_step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +41,11 @@ def a_passkey(user, credential_id: bytes = b"credential-1") -> WebAuthnCredentia
 
 
 def fresh(client: Client) -> Client:
-    session = client.session
-    session[reauth.SESSION_KEY] = int(time.time())
-    session.save()
-    return client
+    return set_step_up(client, age_seconds=0)
 
 
 def stale(client: Client) -> Client:
-    session = client.session
-    session.pop(reauth.SESSION_KEY, None)
-    session.save()
-    return client
+    return set_step_up(client, age_seconds=None)
 
 
 def post_json(client: Client, url: str, body: object = None) -> object:
@@ -158,8 +151,8 @@ def test_a_passkey_only_user_confirms_with_the_passkey_not_a_code(approver):
     client.force_login(approver)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = passkey.persistent_id  # signed in with the passkey
-    session.pop(reauth.SESSION_KEY, None)
     session.save()
+    stale(client)
 
     page = client.get(reverse("accounts:reauth")).content.decode()
     refused = client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": "/"})

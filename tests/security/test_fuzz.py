@@ -259,7 +259,7 @@ def test_the_second_step_and_the_step_up_refuse_garbage_and_grant_nothing(make_u
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from accounts import reauth
-    from tests.utils import authenticator_for, login_verified
+    from tests.utils import authenticator_for, login_verified, set_step_up
 
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     user = make_user(Role.LEGAL_APPROVER)
@@ -268,9 +268,7 @@ def test_the_second_step_and_the_step_up_refuse_garbage_and_grant_nothing(make_u
     client.force_login(user)  # the password step only
     signed_in = login_verified(Client(raise_request_exception=False), user)
     for each in (client, signed_in):
-        session = each.session
-        session.pop(reauth.SESSION_KEY, None)
-        session.save()
+        set_step_up(each, age_seconds=None)
     fields = st.sampled_from(["code", "password", "next"]) | text.filter(bool)
     data = st.dictionaries(fields, text | huge_text | st.lists(text, max_size=3), max_size=5)
 
