@@ -319,6 +319,7 @@ NONDISCLOSURE_REVIEW_DAYS = env_int("NONDISCLOSURE_REVIEW_DAYS", 90)
 DISCLOSURE_SLA_HOURS = {
     "epoc": 240,  # Reg. 2023/1543 Art. 10(3): 10 days
     "epoc_pr": 24,
+    "us_2703f": 72,
     "dsa_art10": 72,
     "us_subpoena": 336,
     "us_2703d": 336,
@@ -330,6 +331,15 @@ DISCLOSURE_SLA_HOURS = {
     "mlat": 720,
     "other": 240,
 }
+# Unmasks not tied to an open request, per user per hour; past it: refused, and an alarm.
+PII_UNMASK_HOURLY_LIMIT = env_int("PII_UNMASK_HOURLY_LIMIT", 10)
+# Preservation holds: initial length and each extension (EPOC-PR: 60 days, Reg. 2023/1543
+# Art. 11(1), extendable by 30; US §2703(f): 90 days, extendable by 90), reminder lead time.
+PRESERVATION_DAYS = {"epoc_pr": 60, "us_2703f": 90}
+PRESERVATION_EXTENSION_DAYS = {"epoc_pr": 30, "us_2703f": 90}
+PRESERVATION_REMINDER_DAYS = env_int("PRESERVATION_REMINDER_DAYS", 7)
+# Subscriber IP records older than this are purged (daily), except those under a hold.
+SUBSCRIBER_IP_RETENTION_DAYS = env_int("SUBSCRIBER_IP_RETENTION_DAYS", 365)
 EMERGENCY_DEADLINE_HOURS = 8  # Reg. 2023/1543 Art. 10(4)
 EMERGENCY_APPROVALS = env_int("EMERGENCY_APPROVALS", 2)
 STANDARD_APPROVALS = env_int("STANDARD_APPROVALS", 1)

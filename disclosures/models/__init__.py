@@ -1,10 +1,12 @@
 from disclosures.models.access import DisclosureAccess
 from disclosures.models.authorities import Authority, AuthorityContact
+from disclosures.models.holds import PreservationHold
 from disclosures.models.policy import DisclosurePolicy
 from disclosures.models.release import DeadlineReminder, ReleasePackage, UserNotice
 from disclosures.models.requests import DataCategory, LegalRequest, RequestTarget, VerificationCheck
 from disclosures.models.scope import Approval, Scope
 from disclosures.models.subscriber import SubscriberIp, SubscriberPhone
+from disclosures.models.unmask import PiiUnmask
 
 __all__ = [
     "Approval",
@@ -15,6 +17,8 @@ __all__ = [
     "DisclosureAccess",
     "DisclosurePolicy",
     "LegalRequest",
+    "PiiUnmask",
+    "PreservationHold",
     "ReleasePackage",
     "RequestTarget",
     "Scope",

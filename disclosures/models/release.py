@@ -22,6 +22,11 @@ class ReleasePackage(models.Model):
         QA_FAILED = "qa_failed", _("QA failed")
         RELEASED = "released", _("Released")
         PURGED = "purged", _("Purged")
+        # Replaced by a newer build before release; its file is deleted at once.
+        SUPERSEDED = "superseded", _("Superseded by a newer build")
+
+    # The unreleased package a request may have at most one of.
+    LIVE = (Status.BUILT, Status.QA_PASSED, Status.QA_FAILED)
 
     request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="packages")
     scope = models.ForeignKey(Scope, on_delete=models.PROTECT, related_name="packages")
@@ -51,7 +56,12 @@ class ReleasePackage(models.Model):
                 fields=["request"],
                 condition=models.Q(status="released"),
                 name="package_one_release_per_request",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status__in=["built", "qa_passed", "qa_failed"]),
+                name="package_one_live_per_request",
+            ),
         ]
 
     def __str__(self) -> str:

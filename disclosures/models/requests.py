@@ -29,6 +29,7 @@ class LegalRequest(models.Model):
         US_2703D = "us_2703d", _("US 2703(d) order")
         US_WARRANT = "us_warrant", _("US warrant")
         US_EMERGENCY = "us_emergency", _("US emergency request")
+        US_2703F = "us_2703f", _("US 18 U.S.C. §2703(f) preservation request")
         FR_60_1 = "fr_60_1", _("French réquisition (CPP 60-1)")
         FR_77_1_1 = "fr_77_1_1", _("French réquisition (CPP 77-1-1)")
         FR_99_3 = "fr_99_3", _("French réquisition (CPP 99-3)")
@@ -60,11 +61,27 @@ class LegalRequest(models.Model):
         RELEASED = "released", _("Released")
         CLOSED = "closed", _("Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # A preservation order's records are on hold: nothing is produced, nothing purged.
+        PRESERVING = "preserving", _("Records on hold")
+
+    # Preservation orders are holds, not productions: they never build a package.
+    PRESERVATION_INSTRUMENTS: ClassVar[frozenset[str]] = frozenset(
+        {Instrument.EPOC_PR, Instrument.US_2703F}
+    )
 
     TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
         Status.RECEIVED: frozenset({Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN}),
+        # IN_REVIEW -> CLOSED: the confirmed "no records found" outcome, nothing released.
+        # IN_REVIEW -> PRESERVING: a preservation order's hold is placed.
         Status.IN_REVIEW: frozenset(
-            {Status.CLARIFICATION, Status.PENDING_APPROVAL, Status.REJECTED, Status.WITHDRAWN}
+            {
+                Status.CLARIFICATION,
+                Status.PENDING_APPROVAL,
+                Status.REJECTED,
+                Status.WITHDRAWN,
+                Status.CLOSED,
+                Status.PRESERVING,
+            }
         ),
         Status.CLARIFICATION: frozenset({Status.IN_REVIEW, Status.REJECTED, Status.WITHDRAWN}),
         Status.PENDING_APPROVAL: frozenset(
@@ -74,6 +91,7 @@ class LegalRequest(models.Model):
         Status.REJECTED: frozenset({Status.CLOSED}),
         Status.RELEASED: frozenset({Status.CLOSED}),
         Status.WITHDRAWN: frozenset({Status.CLOSED}),
+        Status.PRESERVING: frozenset({Status.CLOSED, Status.WITHDRAWN}),
         Status.CLOSED: frozenset(),
     }
     OPEN = (
@@ -97,6 +115,10 @@ class LegalRequest(models.Model):
         PARTLY = "partly", _("Partly fulfilled")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # Nothing in scope: a distinct, confirmed outcome with its own letter (never an
+        # empty package).
+        NO_RECORDS = "no_records", _("No records found")
+        PRESERVED = "preserved", _("Records preserved")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=32, unique=True)
@@ -209,6 +231,10 @@ class LegalRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def is_preservation(self) -> bool:
+        return self.instrument in self.PRESERVATION_INSTRUMENTS
 
     @property
     def has_indefinite_nondisclosure(self) -> bool:

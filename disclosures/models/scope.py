@@ -24,6 +24,14 @@ class Scope(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    # The data pinned at freeze (see disclosures.pins): a digest over the canonical form of
+    # every record in scope with its provenance, the record counts per target and category,
+    # and one keyed fingerprint per record, so a build can name what changed without values.
+    data_digest = models.CharField(_("data digest (SHA-256)"), max_length=64, blank=True)
+    record_counts = models.JSONField(_("records per target and category"), default=dict)
+    record_fingerprints = models.JSONField(default=dict)
+    # The terms-violation link of each target at freeze: {platform id: [case ids]}.
+    violation_links = models.JSONField(_("terms-violation cases per target"), default=dict)
 
     class Meta:
         verbose_name = _("scope")
