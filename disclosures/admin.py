@@ -20,6 +20,8 @@ from disclosures.models import (
     DeadlineReminder,
     DisclosurePolicy,
     LegalRequest,
+    PiiUnmask,
+    PreservationHold,
     ReleasePackage,
     RequestTarget,
     Scope,
@@ -133,6 +135,7 @@ class VerificationCheckAdmin(ReadOnlyAdmin):
 @admin.register(Scope)
 class ScopeAdmin(ReadOnlyAdmin):
     list_display = ("request", "scope_hash", "prepared_by", "created_at", "voided_at")
+    exclude = ("record_fingerprints",)  # keyed HMACs per record: noise to a reader
 
 
 @admin.register(Approval)
@@ -161,3 +164,18 @@ class AuthorityContactAdmin(AuditedAdmin):
     list_display = ("authority", "kind", "value", "directory_source", "verified_at")
     list_filter = ("kind",)
     list_select_related = ("authority",)
+
+
+@admin.register(PreservationHold)
+class PreservationHoldAdmin(ReadOnlyAdmin):
+    list_display = ("request", "account", "expires_at", "extensions", "released_at")
+    list_select_related = ("request", "account")
+
+
+@admin.register(PiiUnmask)
+class PiiUnmaskAdmin(ReadOnlyAdmin):
+    """Who unmasked which field of which account, for which request or reason (no values)."""
+
+    list_display = ("created_at", "user", "field", "account", "request", "reason", "refused")
+    list_filter = ("refused", "field", "reason")
+    list_select_related = ("user", "account", "request")

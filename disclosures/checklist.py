@@ -4,7 +4,7 @@ belong to, which are mandatory (some only for emergencies), and which the system
 itself. Also the reason codes used when a request is sent back to the authority or refused.
 
 The codes follow the reference (d.4): A = authenticity, B = legality. Gaps in the numbering
-(A4, A5, B3, B10-B12) are checks not required yet; adding one is a row here.
+(A4, A5, B3, B11, B12) are checks not required yet; adding one is a row here.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ REGISTRY_CODES = ("A2", "A3")
 TARGETS_CODE = "B4"
 # B6 can only pass when the categories asked for are ones the platform can release.
 CATEGORIES_CODE = "B6"
-# B9 can only pass when a moderation case shows the terms violation.
+# B8 and B9 are computed by the system from the data and the moderation cases, per target.
+DATA_CODE = "B8"
 VIOLATION_CODE = "B9"
+SUSPECT_CODE = "B10"
 
 CHECKLIST: tuple[CheckItem, ...] = (
     CheckItem(
@@ -141,19 +143,32 @@ CHECKLIST: tuple[CheckItem, ...] = (
     CheckItem(
         VIOLATION_CODE,
         Group.LEGALITY,
-        _("Terms violation and suspect status"),
+        _("Terms violation by each target"),
         _(
-            "A linked moderation case shows the target broke the terms, and the order names the "
-            "user as a suspect."
+            "Computed per target: a linked moderation case shows a violation decided against "
+            "that account (not reversed), or a case about it is escalated to legal and must be "
+            "decided before release. Re-checked at freeze, at each approval and at release."
         ),
+        Mandatory.ALWAYS,
+        automatic=True,
+    ),
+    CheckItem(
+        SUSPECT_CODE,
+        Group.LEGALITY,
+        _("Each target named as a suspect"),
+        _("The order names each target account's user as a suspect in the offence."),
         Mandatory.ALWAYS,
     ),
     CheckItem(
-        "B8",
+        DATA_CODE,
         Group.LEGALITY,
         _("Data exists"),
-        _("The platform holds data of the requested categories for the targets and dates."),
+        _(
+            "Computed from the data: the records the platform holds for each target, category "
+            'and date range. A request with none ends as "no records found".'
+        ),
         Mandatory.ALWAYS,
+        automatic=True,
     ),
     CheckItem(
         POLICY_CODE,

@@ -76,6 +76,11 @@ class Plan:
     nondisclosure: str = "none"
     nondisclosure_days: int | None = None
     data: tuple[str, ...] = ("ip_addresses", "phone_number")
+    # The period asked for; the default covers the demo's subscriber data.
+    period: tuple[datetime, datetime] = (
+        datetime(2026, 8, 1, tzinfo=UTC),
+        datetime(2026, 11, 20, tzinfo=UTC),
+    )
 
 
 PLANS = [
@@ -123,6 +128,19 @@ PLANS = [
     Plan("closed2", 5, "dsa_art10", "police", "scams_fraud", 80, "closed", data=("phone_number",)),
     Plan("refused", 1, "dsa_art10", "prosecutor", "harassment", 40, "rejected"),
     Plan("withdrawn", 2, "epoc", "prosecutor", "weapons", 20, "withdrawn"),
+    # A period before the platform kept any record for the suspect: nothing to release, so
+    # the request ends as "no records found" with its own letter.
+    Plan(
+        "no_records",
+        0,
+        "fr_60_1",
+        "investigating_judge",
+        "scams_fraud",
+        12,
+        "no_records",
+        data=("ip_addresses",),
+        period=(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)),
+    ),
 ]
 
 
@@ -221,6 +239,7 @@ def _register(
                 "epoc": "Regulation (EU) 2023/1543, Art. 5",
                 "dsa_art10": "Regulation (EU) 2022/2065, Art. 10",
                 "fr_77_1_1": "Code de procédure pénale, art. 77-1-1",
+                "fr_60_1": "Code de procédure pénale, art. 60-1",
             }.get(plan.instrument, "18 U.S.C. § 2703"),
             offence_category=plan.offence,
             offence_description=f"Investigation into {plan.offence.replace('_', ' ')} on the platform.",
@@ -229,8 +248,8 @@ def _register(
                 "offence. Its IP addresses and phone number are needed to identify the user."
             ),
             data_requested=plan.data,
-            date_from=datetime(2026, 8, 1, tzinfo=UTC),
-            date_to=datetime(2026, 11, 20, tzinfo=UTC),
+            date_from=plan.period[0],
+            date_to=plan.period[1],
             source_timezone="Europe/Paris" if authority.country != "US" else "America/New_York",
             targets=(f"account_id:{suspect[0]}",)
             + (("username:ghost_account_404",) if plan.name == "review" else ()),
@@ -256,10 +275,11 @@ def _checks(request: LegalRequest, legal: User, legal2: User) -> None:
         "A3": f"Called back {contact.value if contact else 'the registry number'}; the clerk confirmed the order.",
         "A6": "Second verification by a different officer: confirmed with the duty prosecutor.",
     }
-    from disclosures.checklist import CHECKLIST, POLICY_CODE
+    from disclosures.checklist import CHECKLIST
 
     for item in CHECKLIST:
-        if item.code == POLICY_CODE or (item.code == "A6" and not request.emergency):
+        # B-policy, B8 and B9 are computed by the system, never ticked.
+        if item.automatic or (item.code == "A6" and not request.emergency):
             continue
         request.refresh_from_db()
         review.check_record(
@@ -315,6 +335,9 @@ def _advance(plan: Plan, request: LegalRequest, users: dict[str, User]) -> None:
         )
         return
     _checks(request, legal, legal2)
+    if plan.final == "no_records":
+        review.request_close_no_records(request_id=request.pk, actor=legal)
+        return
     scope = review.scope_submit(request_id=request.pk, actor=legal)
     if plan.final == "pending_approval" and not request.emergency:
         return  # waiting for its one approver
@@ -374,4 +397,62 @@ def seed_disclosures() -> int:
             if request.nondisclosure_reviewed_at
             else None,
         )
+    made += seed_preservation(users, authorities, suspects)
     return made
+
+
+def seed_preservation(
+    users: dict[str, User], authorities: list[Authority], suspects: list[tuple[str, int]]
+) -> int:
+    """
+    A European Preservation Order whose hold was placed 55 days ago and expires within the
+    reminder window: the legal home lists it, its overview shows the holds panel with
+    "Extend" and "Release hold". Returns how many requests were made.
+    """
+    from disclosures.models import PreservationHold
+    from disclosures.services.preservation import hold_place, preservation_period
+
+    if len(suspects) <= len(PLANS):
+        return 0
+    account, case_id = suspects[len(PLANS)]
+    legal = users["legal"]
+    authority = authorities[1]
+    received = timezone.now() - timedelta(days=56)
+    request = request_register(
+        actor=legal,
+        data=RequestInput(
+            instrument="epoc_pr",
+            authority_id=authority.pk,
+            issuer_type="prosecutor",
+            issuing_file_number=f"{authority.country}-2026-PR-31337",
+            channel="ecodex",
+            received_at=received,
+            legal_basis="Regulation (EU) 2023/1543, Art. 6 (European Preservation Order)",
+            offence_category="scams_fraud",
+            offence_description="Investment fraud run through a channel; a production order will follow.",
+            statement_of_reasons=(
+                "Preserve the account's IP addresses and phone number until the production "
+                "order is issued: the account is a suspect in an investment fraud."
+            ),
+            data_requested=("ip_addresses", "phone_number"),
+            date_from=received - timedelta(days=90),
+            date_to=received,
+            source_timezone="Europe/Berlin",
+            targets=(f"account_id:{account}",),
+            case_ids=(case_id,),
+        ),
+        document=SimpleUploadedFile("preservation-order.pdf", PDF, content_type="application/pdf"),
+    )
+    request_acknowledge(request_id=request.pk, actor=legal)
+    review.request_start_review(request_id=request.pk, actor=legal)
+    _checks(request, legal, users["legal2"])
+    hold_place(request_id=request.pk, actor=legal)
+    # Placed within a day of receipt, so it now expires in five days.
+    placed = received + timedelta(hours=20)
+    LegalRequest.objects.filter(pk=request.pk).update(
+        acknowledged_at=received + timedelta(hours=2), effect_given_at=placed
+    )
+    PreservationHold.objects.filter(request=request).update(
+        placed_at=placed, expires_at=placed + preservation_period("epoc_pr")
+    )
+    return 1

@@ -28,6 +28,33 @@ class VersionForm(forms.Form):
             self.add_error(None, _("This form is out of date: reload the page and try again."))
 
 
+class ConfirmMixin(forms.Form):
+    """
+    An irreversible act (freeze, send back, refusal, rejection, release, "no records found")
+    is done only with an explicit confirmation of what the page restates beside the button.
+    """
+
+    confirm = forms.BooleanField(
+        label=_("I have read what this will do and confirm it."),
+        required=True,
+        error_messages={
+            "required": _("Tick the box to confirm: this step cannot be undone."),
+        },
+    )
+
+
+class ConfirmVersionForm(ConfirmMixin, VersionForm):
+    pass
+
+
+class ReleaseConfirmForm(ConfirmMixin):
+    """Releasing to the authority: the confirmation of what the page restates."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "release")
+        super().__init__(*args, **kwargs)
+
+
 class CheckForm(VersionForm):
     code = forms.ChoiceField(
         label=_("Check"),
@@ -83,7 +110,11 @@ class ReasonForm(VersionForm):
     )
 
 
-class RefuseForm(VersionForm):
+class ConfirmReasonForm(ConfirmMixin, ReasonForm):
+    """Sending back to review: a reason and the confirmation."""
+
+
+class RefuseForm(ConfirmMixin, VersionForm):
     reason_code = forms.ChoiceField(label=_("Reason"), choices=checklist.RefusalReason.choices)
     reason = forms.CharField(
         label=_("Explanation"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -104,7 +135,7 @@ class VoteForm(VersionForm):
         super().__init__(*args, **kwargs)
 
 
-class RejectVoteForm(VoteForm):
+class RejectVoteForm(ConfirmMixin, VoteForm):
     reason = forms.CharField(
         label=_("Why the scope is rejected"),
         max_length=2000,

@@ -22,6 +22,16 @@ class IpRecord:
     ip: str
     port: int | None
     seen_at: datetime  # UTC
+    # Provenance: the source's own id of the record, so a pinned scope can tell a changed
+    # record from an added one. Empty when the source has none.
+    record_id: str = ""
+
+
+@dataclass(frozen=True)
+class PhoneRecord:
+    account_id: str
+    phone: str  # E.164
+    record_id: str = ""
 
 
 class SubscriberDataSource(Protocol):
@@ -47,6 +57,15 @@ class DatabaseSource:
         )
         return {row.account.platform_id: row.phone for row in rows}
 
+    def phone_records(self, *, account_ids: list[str]) -> list[PhoneRecord]:
+        """The phone numbers with their provenance (row id), for pinning a scope's data."""
+        from disclosures.models import SubscriberPhone
+
+        rows = SubscriberPhone.objects.filter(account__platform_id__in=account_ids).select_related(
+            "account"
+        )
+        return [PhoneRecord(r.account.platform_id, r.phone, f"phone:{r.pk}") for r in rows]
+
     def ip_records(
         self, *, account_ids: list[str], start: datetime, end: datetime
     ) -> list[IpRecord]:
@@ -59,7 +78,9 @@ class DatabaseSource:
             .select_related("account")
             .order_by("seen_at", "id")
         )
-        return [IpRecord(r.account.platform_id, r.ip, r.port, r.seen_at) for r in rows]
+        return [
+            IpRecord(r.account.platform_id, r.ip, r.port, r.seen_at, f"ip:{r.pk}") for r in rows
+        ]
 
 
 @lru_cache(maxsize=2)

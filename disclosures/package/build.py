@@ -81,13 +81,17 @@ class ScopeSpec:
         return self.date_from <= moment < self.date_to
 
 
-def extract(scope_json: str | dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def extract(
+    scope_json: str | dict[str, Any], *, provenance: bool = False
+) -> dict[str, list[dict[str, Any]]]:
     """
     Read exactly the approved scope through the subscriber adapter: those accounts, those
     categories, IP records with date_from <= seen_at < date_to, nothing else.
 
     A category outside the scope is not even asked for. What the adapter returns is filtered
     again against the scope, so a faulty or third-party source cannot widen a release.
+    With `provenance`, each row also carries the source's record id under "record" (for
+    pinning the data at scope freeze; never in a package).
     """
     scope = ScopeSpec.parse(scope_json)
     source = subscriber_source()
@@ -95,26 +99,52 @@ def extract(scope_json: str | dict[str, Any]) -> dict[str, list[dict[str, Any]]]
     wanted = set(accounts)
     data: dict[str, list[dict[str, Any]]] = {}
     if PHONE in scope.categories:
-        phones = source.phone_numbers(account_ids=accounts) if accounts else {}
-        data["phone_numbers"] = [
-            {"account": account, "phone": phones[account]}
-            for account in accounts
-            if phones.get(account)
-        ]
+        data["phone_numbers"] = _phone_rows(source, accounts, provenance=provenance)
     if IP in scope.categories:
         records = (
             source.ip_records(account_ids=accounts, start=scope.date_from, end=scope.date_to)
             if accounts
             else []
         )
-        rows = [
-            {"account": r.account_id, "ip": r.ip, "port": r.port, "seen_at": utc_iso(r.seen_at)}
-            for r in records
-            if r.account_id in wanted and scope.in_range(r.seen_at)
-        ]
+        rows = []
+        for r in records:
+            if r.account_id not in wanted or not scope.in_range(r.seen_at):
+                continue
+            row = {
+                "account": r.account_id,
+                "ip": r.ip,
+                "port": r.port,
+                "seen_at": utc_iso(r.seen_at),
+            }
+            if provenance:
+                row["record"] = getattr(r, "record_id", "") or ""
+            rows.append(row)
         rows.sort(key=lambda r: (r["seen_at"], r["account"], r["ip"], r["port"] or 0))
         data["ip_records"] = rows
     return data
+
+
+def _phone_rows(source: Any, accounts: list[str], *, provenance: bool) -> list[dict[str, Any]]:
+    if not accounts:
+        return []
+    wanted = set(accounts)
+    if provenance and hasattr(source, "phone_records"):
+        found = {
+            r.account_id: r
+            for r in source.phone_records(account_ids=accounts)
+            if r.account_id in wanted and r.phone
+        }
+        return [
+            {"account": a, "phone": found[a].phone, "record": found[a].record_id or ""}
+            for a in accounts
+            if a in found
+        ]
+    phones = source.phone_numbers(account_ids=accounts)
+    rows = [{"account": a, "phone": phones[a]} for a in accounts if phones.get(a)]
+    if provenance:
+        for row in rows:
+            row["record"] = ""
+    return rows
 
 
 def released_accounts(data: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -197,11 +227,25 @@ class BuiltPackage:
 
 
 def build(
-    *, scope_json: str, scope_hash: str, context: PackageContext, created_at: datetime
+    *,
+    scope_json: str,
+    scope_hash: str,
+    context: PackageContext,
+    created_at: datetime,
+    data: dict[str, list[dict[str, Any]]] | None = None,
 ) -> BuiltPackage:
-    """Extract the scope and lay out the package's files, with a signed manifest."""
+    """
+    Lay out the package's files, with a signed manifest, from `data` (rows as extracted,
+    provenance dropped) or, without it, from a fresh extraction of the scope.
+    """
     scope = ScopeSpec.parse(scope_json)
-    data = extract(scope_json)
+    if data is None:
+        data = extract(scope_json)
+    else:
+        data = {
+            key: [{k: v for k, v in row.items() if k != "record"} for row in rows]
+            for key, rows in data.items()
+        }
     counts = data_counts(data)
     document = {
         "request": context.reference,

@@ -82,6 +82,10 @@ def package_qa(
     _qa_rows(report, data, scope)
     _qa_csv(report, files, data)
     report.counts = data_counts(data)
+    report.checks.append("not_empty")
+    if not report.counts["phone_numbers"] and not report.counts["ip_records"]:
+        # An empty package is never a release: "no records found" is its own outcome.
+        report.fail("empty_package", _("the package holds no record"))
     if manifest is not None and manifest.get("counts") != report.counts:
         report.fail("manifest_counts", _("the manifest's counts differ from the data"))
     if source_data is not None:

@@ -12,7 +12,6 @@ rows, and page 100 costs what page 1 costs.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,8 +21,8 @@ from django.utils import timezone
 
 from disclosures.masking import mask_phone
 from disclosures.models import LegalRequest, RequestTarget
-from moderation.models import Case, Category, Decision
-from moderation.models.decisions import Action
+from disclosures.selectors.violations import TargetLink, target_links
+from moderation.models import Case, Category
 
 PAGE_SIZE = 25
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -141,40 +140,6 @@ def request_summary(*, filters: RequestFilters) -> dict[str, int]:
     )
 
 
-# --- Moderation evidence -----------------------------------------------------------------
-
-
-def cases_showing_violation(*, case_ids: Iterable[int], account_ids: Iterable[int]) -> set[int]:
-    """
-    Which of these cases show a terms violation by one of these accounts.
-
-    A case qualifies when its subject's author is one of the accounts and either a decision
-    in force found a violation, or moderators escalated it to legal and no decision in force
-    cleared it ("no violation"). Reads moderation's tables, never writes them.
-    """
-    case_ids, account_ids = list(case_ids), list(account_ids)
-    if not case_ids or not account_ids:
-        return set()
-    about_targets = dict(
-        Case.objects.filter(pk__in=case_ids, subject__author_id__in=account_ids).values_list(
-            "pk", "escalation"
-        )
-    )
-    if not about_targets:
-        return set()
-    verdicts: dict[int, set[bool]] = defaultdict(set)
-    for case_id, actions in Decision.objects.filter(
-        case_id__in=list(about_targets), status=Decision.Status.IN_FORCE
-    ).values_list("case_id", "actions"):
-        verdicts[case_id].add(Action.NO_VIOLATION not in (actions or []))
-    qualifying = set()
-    for case_id, escalation in about_targets.items():
-        found = verdicts.get(case_id, set())
-        if True in found or (escalation == Case.Escalation.LEGAL and False not in found):
-            qualifying.add(case_id)
-    return qualifying
-
-
 # --- One request -------------------------------------------------------------------------
 
 
@@ -191,12 +156,14 @@ class RequestOverview:
     targets: list[RequestTarget]
     cases: list[LinkedCase]
     policy_covers: bool
+    links: list[TargetLink] = field(default_factory=list)
     offence_name: str = ""
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def has_violation_evidence(self) -> bool:
-        return any(c.shows_violation for c in self.cases)
+        """Every resolved target has a link of its own (decided or pending)."""
+        return bool(self.links) and all(t.state != "missing" for t in self.links)
 
 
 def target_display(target: RequestTarget) -> str:
@@ -220,7 +187,8 @@ def request_overview(*, request_id: int) -> RequestOverview:
         target.display_value = target_display(target)  # type: ignore[attr-defined]
     accounts = {t.account_id for t in targets if t.resolution == RequestTarget.Resolution.UNIQUE}
     cases = list(request.linked_cases.select_related("category", "subject__author").order_by("id"))
-    qualifying = cases_showing_violation(case_ids=[c.pk for c in cases], account_ids=accounts)
+    links = target_links(request)
+    qualifying = {case for link in links for case in link.link.cases}
     counts: dict[str, Any] = defaultdict(int)
     for target in targets:
         counts[target.resolution] += 1
@@ -236,6 +204,7 @@ def request_overview(*, request_id: int) -> RequestOverview:
             for c in cases
         ],
         policy_covers=request.policy.covers(request.offence_category),
+        links=links,
         offence_name=Category.objects.filter(code=request.offence_category)
         .values_list("name", flat=True)
         .first()

@@ -18,9 +18,86 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from disclosures import checklist
 from disclosures.models import Approval, AuthorityContact, LegalRequest, Scope, VerificationCheck
 from disclosures.models.requests import RequestTarget
+from disclosures.package import CATEGORIES, IP, PHONE, extract, utc_iso
+from disclosures.selectors.violations import LinkState, TargetLink, target_links
 from disclosures.services.workflow import approvals_needed
 
 PASSED = VerificationCheck.Result.PASSED
+
+
+@dataclass
+class RequestFacts:
+    """
+    What the system decides by itself about a request, from its data: each target's
+    terms-violation link (B9), the records held per target and category (B8), and whether
+    the offence is covered by the policy in force at receipt.
+    """
+
+    links: list[TargetLink]
+    counts: dict[str, dict[str, int]]  # {platform account id: {category: records}}
+    policy_covers: bool
+
+    @property
+    def violation_ok(self) -> bool:
+        return bool(self.links) and all(t.state != LinkState.MISSING for t in self.links)
+
+    @property
+    def records_total(self) -> int:
+        return sum(n for per in self.counts.values() for n in per.values())
+
+    @property
+    def data_exists(self) -> bool:
+        return self.records_total > 0
+
+    def category_totals(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for per in self.counts.values():
+            for category, n in per.items():
+                totals[category] = totals.get(category, 0) + n
+        return totals
+
+    def automatic(self, code: str) -> bool:
+        if code == checklist.VIOLATION_CODE:
+            return self.violation_ok
+        if code == checklist.DATA_CODE:
+            return self.data_exists
+        return self.policy_covers
+
+
+def record_counts(request: LegalRequest) -> dict[str, dict[str, int]]:
+    """Records the platform holds per resolved target and requested category, read now."""
+    accounts = sorted(
+        set(
+            RequestTarget.objects.filter(
+                request=request, resolution=RequestTarget.Resolution.UNIQUE, account__isnull=False
+            ).values_list("account__platform_id", flat=True)
+        )
+    )
+    categories = sorted(set(request.data_requested or []) & set(CATEGORIES))
+    counts = {a: dict.fromkeys(categories, 0) for a in accounts}
+    if not accounts or not categories:
+        return counts
+    data = extract(
+        {
+            "accounts": accounts,
+            "categories": categories,
+            "date_from": utc_iso(request.date_from),
+            "date_to": utc_iso(request.date_to),
+        }
+    )
+    for key, category in (("phone_numbers", PHONE), ("ip_records", IP)):
+        for row in data.get(key, []):
+            counts[row["account"]][category] += 1
+    return counts
+
+
+def request_facts(request: LegalRequest) -> RequestFacts:
+    """Computed now, never cached: each gate sees the state of the moment."""
+    return RequestFacts(
+        links=target_links(request),
+        counts=record_counts(request),
+        policy_covers=request.policy.covers(request.offence_category),
+    )
 
 
 @dataclass
@@ -61,10 +138,13 @@ def _second_level_ok(latest: dict[str, VerificationCheck]) -> bool:
 
 
 def _satisfied(
-    item: checklist.CheckItem, request: LegalRequest, latest: dict[str, VerificationCheck]
+    item: checklist.CheckItem,
+    request: LegalRequest,
+    latest: dict[str, VerificationCheck],
+    facts: RequestFacts,
 ) -> bool:
     if item.automatic:
-        return request.policy.covers(request.offence_category)
+        return facts.automatic(item.code)
     row = latest.get(item.code)
     if row is None or row.result != PASSED:
         return False
@@ -73,30 +153,39 @@ def _satisfied(
     return True
 
 
-def mandatory_checks_passed(request: LegalRequest) -> tuple[bool, list[str]]:
+def mandatory_checks_passed(
+    request: LegalRequest, *, facts: RequestFacts | None = None
+) -> tuple[bool, list[str]]:
     """
     Whether every check mandatory for this request passed, and the codes that did not.
 
     The latest row of each code counts; a mandatory check counts only when it *passed*
     ("not applicable" does not satisfy it). B-policy is decided from the policy in force at
-    receipt. A6 counts only when done by someone other than A1-A3's verifiers.
+    receipt, B8 (records exist) and B9 (each target's own terms violation) from the data
+    and the moderation cases, computed now. A6 counts only when done by someone other than
+    A1-A3's verifiers.
     """
+    facts = facts if facts is not None else request_facts(request)
     latest = {code: rows[0] for code, rows in checks_by_code(request).items()}
     missing = [
         item.code
         for item in checklist.CHECKLIST
-        if item.is_mandatory(emergency=request.emergency) and not _satisfied(item, request, latest)
+        if item.is_mandatory(emergency=request.emergency)
+        and not _satisfied(item, request, latest, facts)
     ]
     return not missing, missing
 
 
-def checklist_rows(request: LegalRequest) -> list[ChecklistRow]:
+def checklist_rows(
+    request: LegalRequest, *, facts: RequestFacts | None = None
+) -> list[ChecklistRow]:
+    facts = facts if facts is not None else request_facts(request)
     by_code = checks_by_code(request)
     latest = {code: rows[0] for code, rows in by_code.items()}
     rows = []
     for item in checklist.CHECKLIST:
         history = by_code.get(item.code, [])
-        satisfied = _satisfied(item, request, latest)
+        satisfied = _satisfied(item, request, latest, facts)
         note = ""
         if (
             item.code == checklist.SECOND_LEVEL_CODE
@@ -253,3 +342,77 @@ def approval_queue(*, user: Any) -> list[QueueRow]:
             )
         )
     return rows
+
+
+CATEGORY_NAMES = {IP: "IP records", PHONE: "phone numbers"}
+
+
+@dataclass(frozen=True)
+class TargetRecords:
+    name: str
+    platform_id: str
+    link_state: str
+    cases: tuple[int, ...]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ActSummary:
+    """
+    What an irreversible act restates beside its button: the request, each target with its
+    violation case and record counts, the totals per kind and the recipient. From the frozen
+    scope when there is one (what approvers approve), else from the data as it is now.
+    """
+
+    reference: str
+    recipient: str
+    targets: list[TargetRecords]
+    totals: dict[str, int]
+    frozen: bool
+
+    @property
+    def totals_display(self) -> list[tuple[str, int]]:
+        return [(CATEGORY_NAMES.get(c, c), n) for c, n in sorted(self.totals.items())]
+
+
+def act_summary(
+    request: LegalRequest, *, facts: RequestFacts, scope: Scope | None = None
+) -> ActSummary:
+    counts = scope.record_counts if scope is not None and scope.record_counts else facts.counts
+    pinned_links = scope.violation_links if scope is not None else {}
+    targets = []
+    for link in facts.links:
+        per = counts.get(link.platform_id, {})
+        cases = tuple(pinned_links.get(link.platform_id, ())) or link.link.cases
+        targets.append(
+            TargetRecords(
+                name=link.name,
+                platform_id=link.platform_id,
+                link_state=str(link.state),
+                cases=cases,
+                counts={CATEGORY_NAMES.get(c, c): n for c, n in sorted(per.items())},
+            )
+        )
+    totals: dict[str, int] = {}
+    for per in counts.values():
+        for category, n in per.items():
+            totals[category] = totals.get(category, 0) + n
+    authority = request.authority
+    return ActSummary(
+        reference=request.reference,
+        recipient=f"{authority.name} ({authority.country}), {request.get_channel_display()}",
+        targets=targets,
+        totals=totals,
+        frozen=scope is not None,
+    )
+
+
+def release_summary(request: LegalRequest) -> ActSummary | None:
+    """The release's restatement, from the approved scope (no read of the data itself)."""
+    scope = live_scope(request)
+    if scope is None:
+        return None
+    facts = RequestFacts(
+        links=target_links(request), counts=scope.record_counts, policy_covers=True
+    )
+    return act_summary(request, facts=facts, scope=scope)

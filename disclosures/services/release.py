@@ -26,6 +26,7 @@ from disclosures.exceptions import (
     ChecksIncomplete,
     DisclosureError,
     InvalidTransition,
+    NoRecordsInScope,
     NotPermitted,
     ReauthenticationRequired,
     ScopeMismatch,
@@ -41,10 +42,13 @@ from disclosures.package import (
     extract,
     package_qa,
     sha256_hex,
-    unzip_files,
 )
+from disclosures.selectors.review import RequestFacts
+from disclosures.selectors.violations import target_links
 from disclosures.services import notices
+from disclosures.services.package_live import packages_supersede
 from disclosures.services.review import approvers_of, live_scope, mandatory_checks_passed
+from disclosures.services.review.gates import data_gate, violation_gate
 from disclosures.services.workflow import (
     approvals_needed,
     records_denials,
@@ -103,21 +107,17 @@ def _store(blob: bytes, written: list[Path]) -> str:
 
 
 def package_files(package: ReleasePackage) -> dict[str, bytes]:
-    """The decrypted files of a stored package."""
-    path = package_file(package.storage_path)
-    try:
-        token = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise PackageNotReady(_("The package file is missing.")) from exc
-    return unzip_files(crypto.fernet().decrypt(token))
+    """The decrypted files of a stored package; PackageDamaged if it cannot be read back."""
+    from disclosures.services.package_files import package_unzip_stored
+
+    return package_unzip_stored(package)
 
 
 def _package_zip(package: ReleasePackage) -> bytes:
-    path = package_file(package.storage_path)
-    try:
-        return crypto.fernet().decrypt(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise PackageNotReady(_("The package file is missing.")) from exc
+    """The decrypted zip of a stored package; PackageDamaged if it cannot be read back."""
+    from disclosures.services.package_files import package_decrypt_stored
+
+    return package_decrypt_stored(package)
 
 
 # --- Shared guards ------------------------------------------------------------------------------
@@ -170,32 +170,59 @@ def package_build(*, request_id: int, actor: Any) -> ReleasePackage:
     """
     Extract the approved scope into a signed, encrypted package and run its QA.
 
-    The file is written inside the transaction; if the transaction fails it is removed, so a
-    refused or failed build leaves neither a row nor a file.
+    Every target's terms-violation link must be a decision in force by then, and the records
+    read now must be exactly those pinned at freeze: otherwise the request goes back to
+    review (committed, audited) and the build is refused, naming the target and case or what
+    changed. A new build supersedes the request's previous unreleased package, whose file is
+    purged at once. The file is written inside the transaction; if the transaction fails it
+    is removed, so a refused or failed build leaves neither a row nor a file.
     """
     written: list[Path] = []
     try:
-        return _package_build(request_id=request_id, actor=actor, written=written)
+        with transaction.atomic(durable=True):
+            outcome = _package_build(request_id=request_id, actor=actor, written=written)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    if isinstance(outcome, DisclosureError):
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise outcome
+    return outcome
 
 
-@transaction.atomic(durable=True)
-def _package_build(*, request_id: int, actor: Any, written: list[Path]) -> ReleasePackage:
+def _package_build(
+    *, request_id: int, actor: Any, written: list[Path]
+) -> ReleasePackage | DisclosureError:
     if not permissions.can_release(actor):
         raise NotPermitted
     request = request_lock(request_id=request_id)
+    if request.is_preservation:
+        raise PackageNotReady(_("A preservation order is a hold: it never builds a package."))
     if request.status != LegalRequest.Status.APPROVED:
         raise PackageNotReady(_("Only an approved request can be packaged."))
     scope = _approved_live_scope(request)
+    refusal = violation_gate(
+        request=request, actor=actor, gate="package_build", scope=scope, require_decided=True
+    )
+    if refusal is not None:
+        return refusal
+    data, pins, refusal = data_gate(request=request, actor=actor, gate="package_build", scope=scope)
+    if refusal is not None:
+        return refusal
+    if not pins.total:
+        raise NoRecordsInScope(
+            _('The scope holds no record: close the request as "no records found".')
+        )
+    superseded = packages_supersede(request=request, actor=actor, reason="rebuilt")
     now = timezone.now()
     built = build(
         scope_json=scope.canonical_json,
         scope_hash=scope.scope_hash,
         context=_context(request),
         created_at=now,
+        data=data,
     )
     package = ReleasePackage.objects.create(
         request=request,
@@ -217,7 +244,9 @@ def _package_build(*, request_id: int, actor: Any, written: list[Path]) -> Relea
             "package": package.pk,
             "manifest_sha256": built.manifest_sha256,
             "scope_hash": scope.scope_hash,
+            "data_digest": pins.digest,
             "counts": built.manifest["counts"],
+            "superseded": superseded,
         },
     )
     _package_check(package=package, scope=scope, actor=actor, now=now)
@@ -252,7 +281,10 @@ def _package_check(*, package: ReleasePackage, scope: Scope, actor: Any, now: da
 
 
 def _outcome(request: LegalRequest, scope: Scope, package: ReleasePackage) -> str:
-    """Fulfilled, or partly when a target did not resolve or a requested category is missing."""
+    """
+    Fulfilled, or partly when a target did not resolve, a requested category was not
+    approved or holds nothing, or an approved target has no record in the package.
+    """
     spec = ScopeSpec.parse(scope.canonical_json)
     unresolved = request.targets.exclude(resolution=RequestTarget.Resolution.UNIQUE).exists()
     requested = set(request.data_requested) & set(CATEGORIES)
@@ -260,7 +292,9 @@ def _outcome(request: LegalRequest, scope: Scope, package: ReleasePackage) -> st
     counts = package.manifest.get("counts", {})
     key = {"ip_addresses": "ip_records", "phone_number": "phone_numbers"}
     empty = [c for c in spec.categories if not counts.get(key[c])]
-    if unresolved or not_approved or empty:
+    released = set(package.manifest.get("released_accounts", []))
+    without_data = set(spec.accounts) - released
+    if unresolved or not_approved or empty or without_data:
         return LegalRequest.Outcome.PARTLY
     return LegalRequest.Outcome.FULFILLED
 
@@ -272,7 +306,6 @@ def _seal_after_release() -> None:
 
 
 @records_denials
-@transaction.atomic(durable=True)
 def package_release(
     *, request_id: int, actor: Any, reauthenticated_at: int | None
 ) -> ReleasePackage:
@@ -280,10 +313,24 @@ def package_release(
     Release the request's latest package to the authority.
 
     Refused unless: the actor may release, approved none of this scope, re-authenticated
-    just now; every mandatory check passed; the package passed QA and was built from the
-    live scope whose hash is approved. The request row lock serialises concurrent releases:
-    the second finds the request released and gets InvalidTransition.
+    just now; every mandatory check passed; every target's terms violation is a decision
+    in force (a link lost since the freeze sends the request back to review, committed and
+    audited); the package passed QA and was built from the live scope whose hash is
+    approved. The request row lock serialises concurrent releases: the second finds the
+    request released and gets InvalidTransition.
     """
+    with transaction.atomic(durable=True):
+        outcome = _package_release(
+            request_id=request_id, actor=actor, reauthenticated_at=reauthenticated_at
+        )
+    if isinstance(outcome, DisclosureError):
+        raise outcome
+    return outcome
+
+
+def _package_release(
+    *, request_id: int, actor: Any, reauthenticated_at: int | None
+) -> ReleasePackage | DisclosureError:
     if not permissions.can_release(actor):
         raise NotPermitted
     request = request_lock(request_id=request_id)
@@ -297,17 +344,28 @@ def package_release(
         raise SeparationOfDutiesViolation(_("You approved this scope: someone else releases it."))
     if not is_fresh(reauthenticated_at):
         raise ReauthenticationRequired
-    passed, missing = mandatory_checks_passed(request)
+    scope = _approved_live_scope(request)
+    refusal = violation_gate(
+        request=request, actor=actor, gate="release", scope=scope, require_decided=True
+    )
+    if refusal is not None:
+        return refusal
+    # B8 at release is the data pinned at freeze and verified at build: the package is what
+    # leaves, not what the platform holds now.
+    facts = RequestFacts(
+        links=target_links(request),
+        counts=scope.record_counts,
+        policy_covers=request.policy.covers(request.offence_category),
+    )
+    passed, missing = mandatory_checks_passed(request, facts=facts)
     if not passed:
         raise ChecksIncomplete(
             _("Mandatory checks have not all passed: %(codes)s")
             % {"codes": ", ".join(str(m) for m in missing)}
         )
-    scope = _approved_live_scope(request)
     package = (
         ReleasePackage.objects.select_for_update()
-        .filter(request=request)
-        .exclude(status=ReleasePackage.Status.PURGED)
+        .filter(request=request, status__in=ReleasePackage.LIVE)
         .order_by("-pk")
         .first()
     )
@@ -323,6 +381,12 @@ def package_release(
         raise ScopeMismatch(_("The package was built from another scope than the approved one."))
     if not crypto.verify(canonical_bytes(package.manifest), package.signature):
         raise PackageNotReady(_("The package's manifest signature does not verify."))
+    # What leaves is the stored file: read back and proven intact, or refused and recorded.
+    from disclosures.services.package_files import package_integrity_gate
+
+    stored = package_integrity_gate(package=package, actor=actor, operation="package_release")
+    if isinstance(stored, DisclosureError):
+        return stored
 
     now = timezone.now()
     request.outcome = _outcome(request, scope, package)

@@ -4,8 +4,10 @@ releaser's downloads, and the notices owed to the users.
 
 Each POST authorizes by role, makes one service call and redirects (Post/Redirect/Get). A
 refusal by a domain rule re-renders the tab with its message and status 200; a role refusal
-is a 403 and leaves an `authz.denied` event. Releasing needs a fresh re-authentication: the
-tab links to the password confirmation, which comes back here.
+is a 403 and leaves an `authz.denied` event. A stored package that fails its integrity check
+gets its own page: 409 before release (build it again), 410 once released (it cannot be
+served again). Releasing needs a fresh re-authentication: the tab links to the password
+confirmation, which comes back here.
 """
 
 from __future__ import annotations
@@ -26,14 +28,17 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import reauth
 from accounts.permissions import require
 from disclosures import permissions
-from disclosures.exceptions import DisclosureError, ReauthenticationRequired
+from disclosures.exceptions import DisclosureError, PackageDamaged, ReauthenticationRequired
+from disclosures.forms_review import ReleaseConfirmForm
 from disclosures.models import LegalRequest, ReleasePackage
 from disclosures.selectors import release as selectors
+from disclosures.selectors import review as review_selectors
 from disclosures.services import release
 from disclosures.services.deadlines import deadline_state
 from disclosures.services.review import denial_record
 
 TEMPLATE = "disclosures/release/release.html"
+DAMAGED_TEMPLATE = "disclosures/release/package_damaged.html"
 Status = LegalRequest.Status
 
 
@@ -52,7 +57,13 @@ def _require_action(request: HttpRequest, *, request_id: int | str, operation: s
         raise PermissionDenied
 
 
-def _context(request: HttpRequest, request_id: int, *, error: str = "") -> dict[str, Any]:
+def _context(
+    request: HttpRequest,
+    request_id: int,
+    *,
+    error: str = "",
+    release_form: ReleaseConfirmForm | None = None,
+) -> dict[str, Any]:
     try:
         page = selectors.release_page(request_id=request_id)
     except LegalRequest.DoesNotExist as exc:
@@ -63,6 +74,12 @@ def _context(request: HttpRequest, request_id: int, *, error: str = "") -> dict[
     approved = legal_request.status == Status.APPROVED
     latest = page.latest
     released = page.released
+    can_release = (
+        operator
+        and approved
+        and latest is not None
+        and latest.status == ReleasePackage.Status.QA_PASSED
+    )
     return {
         "page": page,
         "legal_request": legal_request,
@@ -70,10 +87,9 @@ def _context(request: HttpRequest, request_id: int, *, error: str = "") -> dict[
         "error": error,
         "deadline_state": deadline_state(legal_request),
         "can_build": operator and approved,
-        "can_release": operator
-        and approved
-        and latest is not None
-        and latest.status == ReleasePackage.Status.QA_PASSED,
+        "can_release": can_release,
+        "release_form": release_form or ReleaseConfirmForm(),
+        "summary": review_selectors.release_summary(legal_request) if can_release else None,
         "fresh": reauth.is_fresh(reauth.reauthenticated_at(request)),
         "reauth_url": _reauth_url(request_id),
         "can_download": operator
@@ -84,8 +100,25 @@ def _context(request: HttpRequest, request_id: int, *, error: str = "") -> dict[
     }
 
 
-def _refused(request: HttpRequest, request_id: int, message: str) -> HttpResponse:
-    return render(request, TEMPLATE, _context(request, request_id, error=message))
+def _refused(
+    request: HttpRequest,
+    request_id: int,
+    message: str,
+    *,
+    release_form: ReleaseConfirmForm | None = None,
+) -> HttpResponse:
+    context = _context(request, request_id, error=message, release_form=release_form)
+    return render(request, TEMPLATE, context)
+
+
+def _damaged(request: HttpRequest, request_id: int, damaged: PackageDamaged) -> HttpResponse:
+    """
+    The refusal page of a damaged package. Gone (410) once released: that copy can never
+    be served again. A conflict (409) before: building again replaces it.
+    """
+    context = _context(request, request_id)
+    context["damaged"] = damaged
+    return render(request, DAMAGED_TEMPLATE, context, status=410 if damaged.released else 409)
 
 
 @require_GET
@@ -103,6 +136,8 @@ def package_build(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404
     try:
         package = release.package_build(request_id=request_id, actor=request.user)
+    except PackageDamaged as exc:
+        return _damaged(request, request_id, exc)
     except DisclosureError as exc:
         return _refused(request, request_id, exc.message)
     if package.status == ReleasePackage.Status.QA_PASSED:
@@ -118,6 +153,11 @@ def package_release(request: HttpRequest, request_id: int) -> HttpResponse:
     _require_action(request, request_id=request_id, operation="package_release")
     if not LegalRequest.objects.filter(pk=request_id).exists():
         raise Http404
+    form = ReleaseConfirmForm(request.POST)
+    if not form.is_valid():  # releasing is irreversible: nothing happens unconfirmed
+        return _refused(
+            request, request_id, _("Nothing was released: confirm first."), release_form=form
+        )
     try:
         release.package_release(
             request_id=request_id,
@@ -126,6 +166,8 @@ def package_release(request: HttpRequest, request_id: int) -> HttpResponse:
         )
     except ReauthenticationRequired:
         return redirect(_reauth_url(request_id))
+    except PackageDamaged as exc:
+        return _damaged(request, request_id, exc)
     except DisclosureError as exc:
         return _refused(request, request_id, exc.message)
     messages.success(request, _("Released. The package can now be downloaded by you."))
@@ -149,6 +191,8 @@ def package_download(request: HttpRequest, package_id: int) -> HttpResponse:
         raise Http404
     try:
         blob = release.package_download(package_id=package_id, actor=request.user)
+    except PackageDamaged as exc:
+        return _damaged(request, found.request.pk, exc)
     except DisclosureError as exc:
         return _refused(request, found.request.pk, exc.message)
     response = HttpResponse(blob, content_type="application/zip")

@@ -11,7 +11,7 @@ approver confirms their password and comes back to a pre-filled form to vote aga
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.cache import never_cache
@@ -19,12 +19,15 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import require
 from disclosures import permissions
+from disclosures.models import LegalRequest
 from disclosures.selectors import review as selectors
+from disclosures.services import review
 from disclosures.views.review_actions import (
     request_approve,
     request_check,
     request_clarify,
     request_close,
+    request_close_no_records,
     request_refuse,
     request_reject,
     request_reopen,
@@ -52,6 +55,21 @@ def request_review(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_GET
 @never_cache
+def no_records_letter(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The "no records found" letter, as recorded (its SHA-256 is in `request.no_records`)."""
+    require(permissions.can_prepare(request.user))
+    legal_request = _legal_request(request_id)
+    if legal_request.outcome != LegalRequest.Outcome.NO_RECORDS:
+        raise Http404
+    response = HttpResponse(review.no_records_letter(legal_request), content_type="text/html")
+    name = f"{legal_request.reference}-no-records.html"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@never_cache
 def approvals(request: HttpRequest) -> HttpResponse:
     require(permissions.can_approve(request.user))
     rows = selectors.approval_queue(user=request.user)
@@ -70,8 +88,18 @@ urlpatterns = [
     path("requests/<int:request_id>/review/withdraw/", request_withdraw, name="request_withdraw"),
     path("requests/<int:request_id>/review/close/", request_close, name="request_close"),
     path("requests/<int:request_id>/scope/submit/", scope_submit, name="scope_submit"),
+    path(
+        "requests/<int:request_id>/review/no-records/",
+        request_close_no_records,
+        name="request_close_no_records",
+    ),
     path("requests/<int:request_id>/scope/reopen/", request_reopen, name="request_reopen"),
     path("requests/<int:request_id>/approve/", request_approve, name="request_approve"),
     path("requests/<int:request_id>/reject/", request_reject, name="request_reject"),
+    path(
+        "requests/<int:request_id>/no-records-letter/",
+        no_records_letter,
+        name="request_no_records_letter",
+    ),
     path("approvals/", approvals, name="approvals"),
 ]

@@ -21,6 +21,8 @@ from disclosures import permissions
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,
+    ConfirmReasonForm,
+    ConfirmVersionForm,
     ReasonForm,
     RefuseForm,
     RejectVoteForm,
@@ -171,16 +173,25 @@ request_close = _action_view(
 scope_submit = _action_view(
     _Action(
         operation="scope_submit",
-        form=lambda data: VersionForm(data, prefix="submit"),
+        form=lambda data: ConfirmVersionForm(data, prefix="submit"),
         form_key="submit_form",
         region="scope",
         success=_lazy("Scope frozen and submitted for approval."),
     )
 )
+request_close_no_records = _action_view(
+    _Action(
+        operation="request_close_no_records",
+        form=lambda data: ConfirmVersionForm(data, prefix="norecords"),
+        form_key="no_records_form",
+        region="scope",
+        success=_lazy("Closed as “no records found”. The letter to the authority is ready."),
+    )
+)
 request_reopen = _action_view(
     _Action(
         operation="request_reopen",
-        form=lambda data: ReasonForm(data, prefix="reopen"),
+        form=lambda data: ConfirmReasonForm(data, prefix="reopen"),
         form_key="reopen_form",
         region="scope",
         success=_lazy("Sent back to review; the scope and its approvals are void."),

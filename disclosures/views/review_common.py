@@ -17,6 +17,8 @@ from disclosures import permissions
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,
+    ConfirmReasonForm,
+    ConfirmVersionForm,
     ReasonForm,
     RefuseForm,
     RejectVoteForm,
@@ -74,7 +76,8 @@ def _context(request: HttpRequest, legal_request: LegalRequest, **overrides: Any
     status = legal_request.status
     scope = selectors.live_scope(legal_request)
     votes = selectors.votes_on(scope) if scope else []
-    rows = selectors.checklist_rows(legal_request)
+    facts = selectors.request_facts(legal_request)
+    rows = selectors.checklist_rows(legal_request, facts=facts)
     contacts = selectors.registry_contacts(legal_request)
     can_prepare = permissions.can_prepare(user)
     can_approve = permissions.can_approve(user)
@@ -98,6 +101,8 @@ def _context(request: HttpRequest, legal_request: LegalRequest, **overrides: Any
         "targets": selectors.target_summary(legal_request),
         "scope": scope,
         "scope_pretty": selectors.scope_pretty(scope) if scope else "",
+        "facts": facts,
+        "summary": selectors.act_summary(legal_request, facts=facts, scope=scope),
         "voided_scopes": selectors.voided_scope_count(legal_request),
         "votes": votes,
         "approvals": sum(1 for v in votes if v.decision == Approval.Decision.APPROVED),
@@ -109,9 +114,14 @@ def _context(request: HttpRequest, legal_request: LegalRequest, **overrides: Any
         "can_clarify": can_prepare and status == Status.IN_REVIEW,
         "can_resume": can_prepare and status == Status.CLARIFICATION,
         "can_refuse": can_prepare and status in review.CHECKABLE,
-        "can_withdraw": can_prepare and status in LegalRequest.OPEN,
+        "can_withdraw": can_prepare
+        and (status in LegalRequest.OPEN or status == Status.PRESERVING),
         "can_close": can_prepare and status in review.CLOSABLE,
         "can_submit": can_prepare and status == Status.IN_REVIEW,
+        "can_close_no_records": can_prepare
+        and status == Status.IN_REVIEW
+        and not legal_request.is_preservation
+        and not facts.data_exists,
         "can_reopen": (can_prepare or can_approve)
         and status in (Status.PENDING_APPROVAL, Status.APPROVED),
         "can_vote": can_approve and status == Status.PENDING_APPROVAL and scope is not None,
@@ -123,8 +133,9 @@ def _context(request: HttpRequest, legal_request: LegalRequest, **overrides: Any
         "refuse_form": RefuseForm(),
         "withdraw_form": ReasonForm(prefix="withdraw"),
         "close_form": VersionForm(prefix="close"),
-        "submit_form": VersionForm(prefix="submit"),
-        "reopen_form": ReasonForm(prefix="reopen"),
+        "submit_form": ConfirmVersionForm(prefix="submit"),
+        "no_records_form": ConfirmVersionForm(prefix="norecords"),
+        "reopen_form": ConfirmReasonForm(prefix="reopen"),
         "approve_form": VoteForm(),
         "reject_form": RejectVoteForm(initial=reject_initial),
     }

@@ -86,6 +86,7 @@ def test_seed_demo_adds_legal_work_in_every_state():
     states = set(LegalRequest.objects.values_list("status", flat=True))
     assert states == set(LegalRequest.Status.values)
     assert LegalRequest.objects.filter(emergency=True).exists()
+    assert LegalRequest.objects.filter(outcome=LegalRequest.Outcome.NO_RECORDS).exists()
     assert Authority.objects.filter(status="suspended").exists()
     assert SubscriberPhone.objects.exists()
     assert SubscriberIp.objects.count() >= 50

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from audit.models import AuditEvent
-from disclosures.checklist import CHECKLIST, POLICY_CODE
+from disclosures.checklist import CHECKLIST
 from disclosures.models import LegalRequest
 from disclosures.services import review
 from tests.browser.conftest import age_step_up, code_for, second_step
@@ -47,7 +47,7 @@ def emergency_request(transactional_db, settings):
     request.linked_cases.add(make_case(subject__author_id=account.platform_id))
     review.request_start_review(request_id=request.pk, actor=legal)
     for item in CHECKLIST:
-        if item.code == POLICY_CODE:
+        if item.automatic:  # B-policy, B8 and B9 are computed by the system
             continue
         request.refresh_from_db()
         review.check_record(
@@ -86,9 +86,17 @@ def test_prepare_approve_twice_release_and_audit(emergency_request, live_server,
 
     _login(page, live_server.url, "legal")
     page.goto(review_url)
+    # Each target's terms violation and the records are computed, shown per target.
+    expect(page.locator("ul.target-links")).to_contain_text("violation decided")
+    # Freezing is irreversible: without the confirmation nothing happens.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Freeze the scope and submit for approval").click()
+    expect(page.locator("#scope-panel")).to_contain_text("Tick the box to confirm")
+    page.locator("#id_submit-confirm").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Freeze the scope and submit for approval").click()
     expect(page.locator("body")).to_contain_text("Pending approval")
+    expect(page.locator("table.scope-records")).to_contain_text("1 IP records, 1 phone numbers")
 
     for approver in ("approver", "approver2"):
         _login(page, live_server.url, approver)
@@ -109,6 +117,8 @@ def test_prepare_approve_twice_release_and_audit(emergency_request, live_server,
     expect(page.locator("body")).to_contain_text("QA passed")
     page.get_by_text("Confirm your password to release").click()
     _confirm_password(page, "legal")
+    expect(page.locator("form.release-form")).to_contain_text("cannot be taken back")
+    page.locator("#id_release-confirm").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Release to the authority").click()
     request.refresh_from_db()

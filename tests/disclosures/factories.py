@@ -22,7 +22,7 @@ from disclosures.models import (
     SubscriberPhone,
 )
 from disclosures.services.workflow import deadline_for
-from moderation.models import PlatformAccount
+from moderation.models import Case, Category, Decision, PlatformAccount, Subject
 
 _seq = itertools.count(1)
 
@@ -55,6 +55,51 @@ def make_account(platform_id: str | None = None, **overrides: Any) -> PlatformAc
     )
 
 
+def make_violation_case(
+    account: PlatformAccount,
+    *,
+    decided_by: Any,
+    category: str = "illegal_drugs",
+    state: str = "decided",
+) -> Case:
+    """
+    A moderation case about a message `account` wrote. state: "decided" (resolved, a
+    violation decision in force), "pending" (escalated to legal, no decision yet),
+    "cleared" (decided "no violation").
+    """
+    n = next(_seq)
+    subject = Subject.objects.create(
+        type=Subject.Type.MESSAGE,
+        platform_id=f"msg-d{n}",
+        author=account,
+        chat_id=f"chat-d{n}",
+        chat_kind=Subject.ChatKind.GROUP,
+    )
+    pending = state == "pending"
+    case = Case.objects.create(
+        subject=subject,
+        subject_type=subject.type,
+        category=Category.objects.get(code=category),
+        status=Case.Status.LEGAL if pending else Case.Status.RESOLVED,
+        escalation=Case.Escalation.LEGAL if pending else "",
+        escalated_by=decided_by if pending else None,
+        report_count=1,
+        reporter_count=1,
+        deadline_at=timezone.now() + timedelta(hours=24),
+        resolved_at=None if pending else timezone.now(),
+    )
+    if not pending:
+        Decision.objects.create(
+            case=case,
+            moderator=decided_by,
+            actions=["remove_content"] if state == "decided" else ["no_violation"],
+            ground="terms" if state == "decided" else "",
+            terms_clause="Terms of Service §4.5",
+            facts="The message offers narcotics for sale.",
+        )
+    return case
+
+
 def give_subscriber_data(
     account: PlatformAccount, *, phone: str | None = "+33612345678", ips: list[tuple] = ()
 ) -> None:
@@ -76,13 +121,17 @@ def give_subscriber_data(
 def make_request(
     *, created_by: Any, status: str = LegalRequest.Status.RECEIVED, **overrides: Any
 ) -> LegalRequest:
-    """A complete request (policy v2, one resolved target) in any status."""
+    """
+    A complete request (policy v2, one resolved target) in any status. Each target account
+    gets a linked case with a violation decided against it unless `violation_cases=False`.
+    """
     n = next(_seq)
     received = overrides.pop("received_at", timezone.now() - timedelta(hours=2))
     instrument = overrides.pop("instrument", LegalRequest.Instrument.EPOC)
     emergency = overrides.pop("emergency", False)
     deadline, rule = deadline_for(instrument=instrument, emergency=emergency, received_at=received)
     accounts = overrides.pop("accounts", None)
+    violation_cases = overrides.pop("violation_cases", True)
     fields: dict[str, Any] = {
         "reference": f"LR-TEST-{n:05d}",
         "instrument": instrument,
@@ -110,6 +159,12 @@ def make_request(
     fields.update(overrides)
     request = LegalRequest.objects.create(**fields)
     for account in accounts if accounts is not None else [make_account()]:
+        if violation_cases:
+            request.linked_cases.add(
+                make_violation_case(
+                    account, decided_by=created_by, category=request.offence_category
+                )
+            )
         RequestTarget.objects.create(
             request=request,
             kind=RequestTarget.Kind.ACCOUNT_ID,

@@ -29,6 +29,7 @@ from disclosures.exceptions import (
 from disclosures.models import Approval, LegalRequest, Scope
 from disclosures.selectors import review as selectors
 from disclosures.services import review
+from disclosures.services.review.scope import scope_freeze_fields
 from tests.disclosures.factories import make_request
 from tests.disclosures.test_review import events, pass_checks, snapshot, submitted_request
 from tests.utils import requires_postgres, step_up
@@ -416,8 +417,17 @@ def test_a_rejection_reason_survives_the_reauthentication(legal, approver, appro
     body = approver_client.get(page(request)).content.decode()
     assert "Targets not specific enough" in body
 
-    response = approver_client.post(
+    unconfirmed = approver_client.post(
         reject_url, vote_data(request, prefix="reject", reason="Targets not specific enough")
+    )
+    assert unconfirmed.status_code == 200
+    assert "Tick the box to confirm" in unconfirmed.content.decode()
+    request.refresh_from_db()
+    assert request.status == Status.PENDING_APPROVAL
+
+    response = approver_client.post(
+        reject_url,
+        vote_data(request, prefix="reject", reason="Targets not specific enough", confirm="on"),
     )
     assert response.status_code == 302
     request.refresh_from_db()
@@ -597,10 +607,9 @@ def _pending_without_services(*, registrar: Any, emergency: bool = False) -> Leg
     """A request pending approval with its scope, arranged directly (no moderation case)."""
     request = make_request(created_by=registrar, status=Status.IN_REVIEW, emergency=emergency)
     pass_checks(request, registrar)
-    text, digest = review.scope_canonical(request)
-    Scope.objects.create(
-        request=request, canonical_json=text, scope_hash=digest, prepared_by=registrar
-    )
+    fields = scope_freeze_fields(request)
+    fields.pop("pins")
+    Scope.objects.create(request=request, prepared_by=registrar, **fields)
     LegalRequest.objects.filter(pk=request.pk).update(status=Status.PENDING_APPROVAL)
     request.refresh_from_db()
     return request

@@ -51,7 +51,7 @@ from disclosures.package import (
 )
 from disclosures.services import release
 from disclosures.services.release import DownloadRefused, PackageNotReady, package_files
-from disclosures.services.review import scope_canonical
+from disclosures.services.review.scope import scope_freeze_fields
 from moderation.models import Delivery
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
 from tests.utils import requires_postgres
@@ -88,11 +88,11 @@ def pass_checks(request: LegalRequest, by, second=None) -> None:
 
 
 def approve(request: LegalRequest, *, prepared_by, approvers) -> Scope:
-    """Freeze the request's scope as review does and record approvals of its hash."""
-    text, digest = scope_canonical(request)
-    scope = Scope.objects.create(
-        request=request, canonical_json=text, scope_hash=digest, prepared_by=prepared_by
-    )
+    """Freeze the request's scope as review does (data pinned) and record approvals of it."""
+    fields = scope_freeze_fields(request)
+    fields.pop("pins")
+    scope = Scope.objects.create(request=request, prepared_by=prepared_by, **fields)
+    digest = scope.scope_hash
     for user in approvers:
         Approval.objects.create(
             request=request,
@@ -661,12 +661,22 @@ def test_build_and_release_through_the_views(legal, approver, legal_client):
     assert response.status_code == 302
     assert response["Location"] == page
 
-    response = legal_client.post(reverse("disclosures:package_release", args=[request.pk]))
+    release_url = reverse("disclosures:package_release", args=[request.pk])
+    confirmed = {"release-confirm": "on"}
+    response = legal_client.post(release_url, confirmed)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:reauth") + "?next=")
     assert LegalRequest.objects.get(pk=request.pk).status == LegalRequest.Status.APPROVED
 
-    response = fresh(legal_client).post(reverse("disclosures:package_release", args=[request.pk]))
+    html = fresh(legal_client).get(page).content.decode()
+    assert "This sends exactly this package to the authority" in html
+    assert "4 IP records, 2 phone numbers" in html
+    unconfirmed = legal_client.post(release_url)
+    assert unconfirmed.status_code == 200
+    assert "Tick the box to confirm" in unconfirmed.content.decode()
+    assert LegalRequest.objects.get(pk=request.pk).status == LegalRequest.Status.APPROVED
+
+    response = legal_client.post(release_url, confirmed)
     assert response.status_code == 302
     assert response["Location"] == page
     assert LegalRequest.objects.get(pk=request.pk).status == LegalRequest.Status.RELEASED
@@ -691,7 +701,9 @@ def test_release_refused_by_a_rule_shows_the_error(legal, make_user, client_for)
     client = fresh(client_for(both))
     before, denied = written(), denials()
 
-    response = client.post(reverse("disclosures:package_release", args=[request.pk]))
+    response = client.post(
+        reverse("disclosures:package_release", args=[request.pk]), {"release-confirm": "on"}
+    )
 
     assert response.status_code == 200
     assert "You approved this scope" in response.content.decode()

@@ -38,10 +38,17 @@ from disclosures.models import (
     Scope,
     VerificationCheck,
 )
+from disclosures.pins import data_pins
 from disclosures.selectors import review as selectors
 from disclosures.services import review
 from disclosures.services.workflow import request_lock, request_transition
-from tests.disclosures.factories import add_contact, make_account, make_authority, make_request
+from tests.disclosures.factories import (
+    add_contact,
+    give_subscriber_data,
+    make_account,
+    make_authority,
+    make_request,
+)
 from tests.moderation.factories import make_case
 
 pytestmark = pytest.mark.django_db
@@ -69,16 +76,27 @@ def pass_checks(request: LegalRequest, by: Any, *, second: Any = None) -> None:
 
 def reviewable_request(*, by: Any, status: str = Status.IN_REVIEW, **overrides: Any):
     """A request ready to be checked: a registry contact and a linked moderation case."""
-    request = make_request(created_by=by, status=status, **overrides)
+    request = with_records(make_request(created_by=by, status=status, **overrides))
     add_contact(request.authority, verified_by=by)
-    request.linked_cases.add(make_case())
+    request.linked_cases.add(make_case())  # a case about someone else: never a link
+    return request
+
+
+def with_records(request: LegalRequest) -> LegalRequest:
+    """Give every target account a phone number and an IP record inside the request's range."""
+    for n, target in enumerate(request.targets.filter(account__isnull=False)):
+        give_subscriber_data(
+            target.account,
+            phone=f"+3369{request.pk % 1000:03d}{n:04d}",
+            ips=[("203.0.113.7", 51000 + n, request.date_from + timedelta(days=1))],
+        )
     return request
 
 
 def submitted_request(*, registrar: Any, preparer: Any = None, second: Any = None, **overrides):
     """A request pending approval, its scope frozen through the service by `preparer`."""
     preparer = preparer or registrar
-    request = make_request(created_by=registrar, status=Status.IN_REVIEW, **overrides)
+    request = with_records(make_request(created_by=registrar, status=Status.IN_REVIEW, **overrides))
     pass_checks(request, preparer, second=second)
     scope = review.scope_submit(request_id=request.pk, actor=preparer)
     request.refresh_from_db()
@@ -113,9 +131,11 @@ def test_checklist_marks_mandatory_items_per_emergency_flag():
     standard = checklist.mandatory_codes(emergency=False)
     emergency = checklist.mandatory_codes(emergency=True)
     assert set(emergency) - set(standard) == {"A6"}
-    expected = {"A1", "A2", "A3", "B1", "B2", "B4", "B5", "B6", "B7", "B8", "B9", "B-policy"}
+    expected = {
+        "A1", "A2", "A3", "B1", "B2", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B-policy"
+    }  # fmt: skip
     assert set(standard) == expected
-    assert [i.code for i in checklist.CHECKLIST if i.automatic] == ["B-policy"]
+    assert [i.code for i in checklist.CHECKLIST if i.automatic] == ["B9", "B8", "B-policy"]
     assert all(len(code) <= 8 for code in checklist.ITEMS)  # fits VerificationCheck.code
 
 
@@ -164,7 +184,27 @@ def test_missing_checks_are_listed_in_checklist_order(legal):
     request = reviewable_request(by=legal)
     passed, missing = selectors.mandatory_checks_passed(request)
     assert not passed
-    assert missing == ["A1", "A2", "A3", "B1", "B2", "B4", "B5", "B6", "B7", "B9", "B8"]
+    assert missing == ["A1", "A2", "A3", "B1", "B2", "B4", "B5", "B6", "B7", "B10"]
+
+
+def test_b8_and_b9_are_computed_not_ticked(legal):
+    """Nobody records B8 or B9: the system computes them from the data and the cases."""
+    request = reviewable_request(by=legal)
+    for code in ("B8", "B9"):
+        with pytest.raises(InvalidRequest) as exc:
+            review.check_record(
+                request_id=request.pk,
+                actor=legal,
+                code=code,
+                result=PASSED,
+                evidence="ticked by hand",
+                expected_version=None,
+            )
+        assert "automatic" in str(exc.value)
+    pass_checks(request, legal)
+    assert selectors.mandatory_checks_passed(request) == (True, [])
+    request.linked_cases.clear()
+    assert selectors.mandatory_checks_passed(request) == (False, ["B9"])
 
 
 def test_emergency_needs_second_level_verification_by_someone_else(legal, second_legal):
@@ -291,7 +331,6 @@ def test_callback_check_must_name_a_registry_contact_of_the_authority(legal):
     ("code", "arrange", "message"),
     [
         ("B4", "unresolved_target", "target"),
-        ("B9", "no_linked_case", "moderation case"),
         ("B6", "bad_category", "IP addresses"),
         ("A2", "suspended_authority", "suspended"),
     ],
@@ -306,8 +345,6 @@ def test_data_backed_checks_cannot_pass_against_the_data(legal, code, arrange, m
             value_index="x" * 64,
             resolution=RequestTarget.Resolution.AMBIGUOUS,
         )
-    elif arrange == "no_linked_case":
-        request.linked_cases.clear()
     elif arrange == "bad_category":
         request.data_requested = ["ip_addresses", "messages"]
         request.save()
@@ -342,7 +379,9 @@ def test_policy_check_is_decided_from_the_policy_in_force_at_receipt(legal):
     old_policy = DisclosurePolicy.objects.get(version=1)  # terrorism only
     request = reviewable_request(by=legal, policy=old_policy, offence_category="illegal_drugs")
     pass_checks(request, legal)
-    assert selectors.mandatory_checks_passed(request) == (False, ["B-policy"])
+    # Under the terrorism-only policy a drug offence is not covered, and the target's drug
+    # case does not qualify as its terms-violation link either.
+    assert selectors.mandatory_checks_passed(request) == (False, ["B9", "B-policy"])
 
     with pytest.raises(InvalidRequest):
         review.check_record(
@@ -448,14 +487,23 @@ def test_scope_canonical_form_is_exact(legal):
 
     text, digest = review.scope_canonical(request)
 
+    pins = data_pins(review.scope_payload(request))
+    alpha, zulu = (
+        request.linked_cases.get(subject__author__platform_id=p).pk
+        for p in ("acct-alpha", "acct-zulu")
+    )
     expected = (
         '{"accounts":["acct-alpha","acct-zulu"],'
         '"categories":["ip_addresses","phone_number"],'
+        f'"data":{{"digest":"{pins.digest}","records":'
+        '{"acct-alpha":{"ip_addresses":0,"phone_number":0},'
+        '"acct-zulu":{"ip_addresses":0,"phone_number":0}}},'
         '"date_from":"2026-10-01T00:00:00Z",'
         '"date_to":"2026-10-31T23:00:00Z",'
         f'"recipient":{{"authority_id":{authority.pk},"channel":"ecodex","country":"FR",'
         '"name":"Tribunal judiciaire de Créteil"},'
-        f'"request":{{"id":{request.pk},"reference":"LR-2026-00042","version":1}}}}'
+        f'"request":{{"id":{request.pk},"reference":"LR-2026-00042","version":1}},'
+        f'"violations":{{"acct-alpha":[{alpha}],"acct-zulu":[{zulu}]}}}}'
     )
     assert text == expected
     assert digest == hashlib.sha256(expected.encode("utf-8")).hexdigest()
@@ -547,7 +595,7 @@ def test_two_targets_naming_one_account_give_it_once(legal):
 
 
 def test_scope_submit_freezes_the_scope_and_asks_for_approval(legal):
-    request = make_request(created_by=legal, status=Status.IN_REVIEW)
+    request = with_records(make_request(created_by=legal, status=Status.IN_REVIEW))
     pass_checks(request, legal)
     seen_version = request.version
     expected_text, expected_hash = review.scope_canonical(request)
@@ -568,17 +616,17 @@ def test_scope_submit_freezes_the_scope_and_asks_for_approval(legal):
 
 
 def test_scope_submit_refused_until_every_mandatory_check_passed(legal):
-    request = make_request(created_by=legal, status=Status.IN_REVIEW)
+    request = with_records(make_request(created_by=legal, status=Status.IN_REVIEW))
     pass_checks(request, legal)
     VerificationCheck.objects.create(
-        request=request, code="B8", result=FAILED, evidence="no data", performed_by=legal
+        request=request, code="B7", result=FAILED, evidence="disproportionate", performed_by=legal
     )
     before = snapshot(request)
 
     with pytest.raises(ChecksIncomplete) as exc:
         review.scope_submit(request_id=request.pk, actor=legal)
 
-    assert "B8" in exc.value.message
+    assert "B7" in exc.value.message
     assert snapshot(request) == before
 
 
@@ -785,7 +833,7 @@ SERVICE_STATES: dict[str, tuple[str, ...]] = {
     "request_reopen": (Status.PENDING_APPROVAL, Status.APPROVED),
     "request_approve": (Status.PENDING_APPROVAL,),
     "request_reject": (Status.PENDING_APPROVAL,),
-    "request_withdraw": tuple(LegalRequest.OPEN),
+    "request_withdraw": (*LegalRequest.OPEN, Status.PRESERVING),
     "request_close": (Status.REJECTED, Status.RELEASED, Status.WITHDRAWN),
 }
 
@@ -918,6 +966,7 @@ ACTIONS = [
     "request_refuse",
     "request_withdraw",
     "request_close",
+    "request_close_no_records",
     "scope_submit",
     "request_reopen",
     "request_approve",
@@ -1103,14 +1152,21 @@ def test_the_whole_review_path_through_the_pages(legal, legal_client, approver):
         )
         assert response.status_code == 302, (code, response.content.decode()[:2000])
     assert legal_client.get(page).status_code == 200
-    response = legal_client.post(url("scope_submit", request), {"submit-version": version()})
+    unconfirmed = legal_client.post(url("scope_submit", request), {"submit-version": version()})
+    assert unconfirmed.status_code == 200
+    assert "Tick the box to confirm" in unconfirmed.content.decode()
+    assert selectors.live_scope(request) is None
+    response = legal_client.post(
+        url("scope_submit", request), {"submit-version": version(), "submit-confirm": "on"}
+    )
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.PENDING_APPROVAL
     assert selectors.live_scope(request).prepared_by == legal
 
     response = legal_client.post(
-        url("request_reopen", request), {"reopen-version": version(), "reopen-reason": "Typo"}
+        url("request_reopen", request),
+        {"reopen-version": version(), "reopen-reason": "Typo", "reopen-confirm": "on"},
     )
     assert response.status_code == 302
     request.refresh_from_db()
@@ -1129,9 +1185,12 @@ def test_the_whole_review_path_through_the_pages(legal, legal_client, approver):
 
 
 def test_submit_through_the_page_with_missing_checks_shows_them(legal, legal_client):
-    request = make_request(created_by=legal, status=Status.IN_REVIEW)
+    request = with_records(make_request(created_by=legal, status=Status.IN_REVIEW))
     before = snapshot(request)
-    response = legal_client.post(url("scope_submit", request), {"submit-version": request.version})
+    response = legal_client.post(
+        url("scope_submit", request),
+        {"submit-version": request.version, "submit-confirm": "on"},
+    )
     assert response.status_code == 200
     assert "mandatory checks have not passed" in response.content.decode()
     assert snapshot(request) == before
@@ -1139,9 +1198,20 @@ def test_submit_through_the_page_with_missing_checks_shows_them(legal, legal_cli
 
 def test_approvers_may_send_back_through_the_page(legal, approver_client):
     request, scope = submitted_request(registrar=legal)
-    response = approver_client.post(
+    unconfirmed = approver_client.post(
         url("request_reopen", request),
         {"reopen-version": request.version, "reopen-reason": "Narrow the dates"},
+    )
+    assert unconfirmed.status_code == 200
+    scope.refresh_from_db()
+    assert scope.voided_at is None
+    response = approver_client.post(
+        url("request_reopen", request),
+        {
+            "reopen-version": request.version,
+            "reopen-reason": "Narrow the dates",
+            "reopen-confirm": "on",
+        },
     )
     assert response.status_code == 302
     scope.refresh_from_db()

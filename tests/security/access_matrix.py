@@ -123,6 +123,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "disclosures:request_release": allow(*LEGAL),
     # No document was uploaded with this request.
     "disclosures:request_document": allow(legal=NOT_FOUND, approver=NOT_FOUND),
+    # The request in the matrix was not closed as "no records found".
+    "disclosures:request_no_records_letter": allow(legal=NOT_FOUND),
     "disclosures:request_acknowledge": post_only(),
     "disclosures:request_nondisclosure_review": post_only(),
     "disclosures:request_approve": post_only(),
@@ -130,12 +132,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "disclosures:request_check": post_only(),
     "disclosures:request_clarify": post_only(),
     "disclosures:request_close": post_only(),
+    "disclosures:request_close_no_records": post_only(),
     "disclosures:request_refuse": post_only(),
     "disclosures:request_resume": post_only(),
     "disclosures:request_start_review": post_only(),
     "disclosures:request_withdraw": post_only(),
     "disclosures:request_reopen": post_only(),
     "disclosures:scope_submit": post_only(),
+    "disclosures:hold_place": post_only(),
+    "disclosures:hold_extend": post_only(),
+    "disclosures:hold_release": post_only(),
     "disclosures:package_build": post_only(),
     "disclosures:package_release": post_only(),
     # The package is deliberately missing: 404 to the officer who may download.

@@ -3,7 +3,9 @@ Registering a legal request, acknowledging it, and serving its order document.
 
 `request_register` validates everything before writing anything: a request with one bad
 field leaves no row, no file and no audit event. Targets that resolve to no account or to
-several are kept (the review has to see them); at least one must resolve to exactly one.
+several are kept (the review has to see them); at least one must resolve to exactly one,
+and each resolved target needs its own terms-violation link (a linked case decided as a
+violation by that account, or escalated to legal), named in the error when it has none.
 Whether the offence is covered by the policy in force is shown, not enforced here: the
 review step refuses it, so the record of what the authority asked for stays complete.
 """
@@ -25,6 +27,7 @@ from django.utils.translation import ngettext
 import audit
 from disclosures import permissions
 from disclosures.exceptions import InvalidRequest, NotPermitted
+from disclosures.masking import mask_phone
 from disclosures.models import (
     Authority,
     DataCategory,
@@ -32,7 +35,7 @@ from disclosures.models import (
     LegalRequest,
     RequestTarget,
 )
-from disclosures.selectors.requests import cases_showing_violation
+from disclosures.selectors.violations import LinkState, account_links
 from disclosures.services.intake.common import (
     _FILE_NUMBER,
     _NEEDS_VALIDATION,
@@ -229,17 +232,45 @@ def _clean_cases(case_ids: tuple[int, ...], out: _Cleaned) -> None:
             % {"ids": ", ".join(f"#{n}" for n in missing)},
         )
         return
-    if "targets" in out.errors:
+
+
+def _clean_links(out: _Cleaned) -> None:
+    """
+    Each resolved target needs its own link: a linked case showing a violation decided
+    against that account, or one about it escalated to legal (to be decided before any
+    release). Name each that has none. Whether the policy in force at receipt covers the
+    offence is decided at review (B9 and B-policy), so the request itself is still recorded.
+    """
+    if "targets" in out.errors or "case_ids" in out.errors:
         return  # which case concerns a target cannot be told yet
-    accounts = {t.account_id for t in out.targets if t.account_id}
-    if not cases_showing_violation(case_ids=wanted, account_ids=accounts):
-        out.error(
-            "case_ids",
-            _(
-                "None of these cases shows a terms violation by a resolved target: link a case "
-                "about that account that was escalated to legal or decided as a violation."
-            ),
-        )
+    links = account_links(
+        account_ids={t.account_id for t in out.targets if t.account_id},
+        case_ids=[c.pk for c in out.cases],
+        policy=None,
+    )
+    named: set[int] = set()
+    for target in out.targets:
+        if not target.account_id or target.account_id in named:
+            continue
+        named.add(target.account_id)
+        if links[target.account_id].state == LinkState.MISSING:
+            out.error(
+                "case_ids",
+                _(
+                    "Target %(target)s has no linked case showing its own terms violation: "
+                    "link a case about content of that account that was decided as a "
+                    "violation or escalated to legal."
+                )
+                % {"target": _target_name(target)},
+            )
+
+
+def _target_name(target: Any) -> str:
+    if target.kind == RequestTarget.Kind.PHONE:
+        return mask_phone(target.value)
+    if target.kind == RequestTarget.Kind.USERNAME:
+        return f"@{target.value}"
+    return f"account_id:{target.value}"
 
 
 def _policy_at(received_at: datetime) -> DisclosurePolicy | None:
@@ -305,6 +336,7 @@ def _register(
     policy = _policy_at(out.fields["received_at"]) if "received_at" in out.fields else None
     if "received_at" in out.fields and policy is None:
         out.error("received_at", _("No disclosure policy was in force at that time."))
+    _clean_links(out)
     if out.errors:
         raise InvalidRequest(out.errors)
     assert policy is not None

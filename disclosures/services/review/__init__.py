@@ -19,6 +19,7 @@ from disclosures.services.review.moves import (
     request_start_review,
     request_withdraw,
 )
+from disclosures.services.review.no_records import no_records_letter, request_close_no_records
 from disclosures.services.review.scope import (
     canonical_json,
     request_reopen,
@@ -39,9 +40,11 @@ __all__ = [
     "denial_record",
     "live_scope",
     "mandatory_checks_passed",
+    "no_records_letter",
     "request_approve",
     "request_ask_clarification",
     "request_close",
+    "request_close_no_records",
     "request_refuse",
     "request_reject",
     "request_reopen",

@@ -95,10 +95,6 @@ def _check_guards(
             raise InvalidRequest(
                 {"result": [_("Only IP addresses and phone numbers can be released.")]}
             )
-    if code == checklist.VIOLATION_CODE and not request.linked_cases.exists():
-        raise InvalidRequest(
-            {"result": [_("Link a moderation case that shows the terms violation first.")]}
-        )
     return contact
 
 

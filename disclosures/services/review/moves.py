@@ -16,6 +16,7 @@ from disclosures.exceptions import (
 from disclosures.models import (
     LegalRequest,
 )
+from disclosures.services.preservation import request_holds_release
 from disclosures.services.review.common import (
     CHECKABLE,
     CLOSABLE,
@@ -123,8 +124,10 @@ def request_withdraw(
     """The authority withdrew the request: stop processing (outcome: withdrawn)."""
     _require(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, *LegalRequest.OPEN, to=Status.WITHDRAWN)
+    _expect(request, *LegalRequest.OPEN, Status.PRESERVING, to=Status.WITHDRAWN)
     reason = _text(reason, field="reason")
+    if request.status == Status.PRESERVING:
+        request_holds_release(request=request, actor=actor, why="withdrawn", reason=reason)
     request.outcome = LegalRequest.Outcome.WITHDRAWN
     request.outcome_reason = reason
     request_transition(

@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from disclosures import permissions
+from disclosures import checklist, permissions
 from disclosures.exceptions import (
     ChecksIncomplete,
+    InvalidRequest,
+    NoRecordsInScope,
 )
 from disclosures.models import (
     Approval,
@@ -22,14 +24,18 @@ from disclosures.models import (
     LegalRequest,
     RequestTarget,
     Scope,
+    VerificationCheck,
 )
-from disclosures.selectors.review import mandatory_checks_passed
+from disclosures.pins import data_pins
+from disclosures.selectors.review import RequestFacts, mandatory_checks_passed, request_facts
+from disclosures.selectors.violations import links_snapshot, target_links
 from disclosures.services.review.common import (
     Status,
     _expect,
     _require,
     _text,
 )
+from disclosures.services.review.gates import violation_gate
 from disclosures.services.workflow import (
     approvals_needed,
     records_denials,
@@ -79,15 +85,38 @@ def scope_payload(request: LegalRequest) -> dict[str, Any]:
     }
 
 
+def scope_freeze_fields(request: LegalRequest) -> dict[str, Any]:
+    """
+    Everything a frozen scope stores: the canonical JSON and its hash, which now cover the
+    data (a digest of the exact records in scope and their counts per target and category)
+    and each target's terms-violation cases, plus the per-record fingerprints kept beside it.
+    """
+    payload = scope_payload(request)
+    pins = data_pins(payload)
+    links = links_snapshot(target_links(request))
+    payload["data"] = {"digest": pins.digest, "records": pins.counts}
+    payload["violations"] = links
+    text = canonical_json(payload)
+    return {
+        "canonical_json": text,
+        "scope_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "data_digest": pins.digest,
+        "record_counts": pins.counts,
+        "record_fingerprints": pins.fingerprints,
+        "violation_links": links,
+        "pins": pins,
+    }
+
+
 def canonical_json(payload: dict[str, Any]) -> str:
     """One exact serialisation: sorted keys, no spaces, UTF-8 characters as they are."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def scope_canonical(request: LegalRequest) -> tuple[str, str]:
-    """The request's scope as canonical JSON and its SHA-256 (hex)."""
-    text = canonical_json(scope_payload(request))
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The request's scope, with its pinned data, as canonical JSON and its SHA-256 (hex)."""
+    fields = scope_freeze_fields(request)
+    return fields["canonical_json"], fields["scope_hash"]
 
 
 def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> Scope | None:
@@ -125,29 +154,111 @@ def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> 
 def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = None) -> Scope:
     """
     Freeze the scope and send the request for approval, once every mandatory check passed.
-    The scope records the request version the preparer saw.
+
+    The system decides B9 (each target's own terms violation) and B8 (records exist) now:
+    a target without a link is named in the refusal, and a scope without any record points
+    to "no records found". A refusal writes nothing. On success both computed checks are
+    recorded with their evidence, and the frozen scope pins the exact records (see
+    disclosures.pins), each target's violation cases and the request version the preparer saw.
     """
     _require(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     _expect(request, Status.IN_REVIEW, to=Status.PENDING_APPROVAL)
-    passed, missing = mandatory_checks_passed(request)
+    if request.is_preservation:
+        raise InvalidRequest(
+            {
+                "__all__": [
+                    _(
+                        "A preservation order produces no data: place a hold on the targets' "
+                        "records instead of freezing a scope."
+                    )
+                ]
+            }
+        )
+    refusal = violation_gate(
+        request=request, actor=actor, gate="scope_freeze", scope=None, require_decided=False
+    )
+    if refusal is not None:
+        raise refusal  # in review already: nothing to send back, nothing written
+    facts = request_facts(request)
+    if not facts.data_exists:
+        raise NoRecordsInScope(
+            _(
+                "The platform holds no record of the requested categories for these targets "
+                'and dates. Nothing can be released: close the request as "no records found".'
+            )
+        )
+    passed, missing = mandatory_checks_passed(request, facts=facts)
     if not passed:
         raise ChecksIncomplete(
             _("These mandatory checks have not passed: %(codes)s.") % {"codes": ", ".join(missing)}
         )
-    text, digest = scope_canonical(request)
+    fields = scope_freeze_fields(request)
+    pins = fields.pop("pins")
+    if not pins.total:  # the data vanished between the check and the freeze
+        raise NoRecordsInScope(_("The records in scope disappeared: check the data again."))
+    _record_system_checks(request=request, actor=actor, facts=facts, gate="scope_freeze")
     scope_invalidate(request=request, actor=actor, reason="superseded")  # none expected
-    scope = Scope.objects.create(
-        request=request, canonical_json=text, scope_hash=digest, prepared_by=actor
-    )
+    scope = Scope.objects.create(request=request, prepared_by=actor, **fields)
+    digest = scope.scope_hash
     request_transition(request=request, to=Status.PENDING_APPROVAL, actor=actor, scope_hash=digest)
     audit.record(
         action="scope.proposed",
         actor=actor,
         target=request,
-        data={"scope": scope.pk, "scope_hash": digest, "needed": approvals_needed(request)},
+        data={
+            "scope": scope.pk,
+            "scope_hash": digest,
+            "data_digest": pins.digest,
+            "records": pins.category_totals(),
+            "needed": approvals_needed(request),
+        },
     )
     return scope
+
+
+def _record_system_checks(
+    *, request: LegalRequest, actor: Any, facts: RequestFacts, gate: str
+) -> None:
+    """
+    Record B8 and B9 as the system computed them, with per-target evidence (account ids,
+    case ids and record counts, never values). The row names the person whose action made
+    the system compute it.
+    """
+    link_lines = [
+        f"account {t.platform_id}: {t.state} (cases "
+        + (", ".join(f"#{c}" for c in t.link.cases) or "none")
+        + ")"
+        for t in facts.links
+    ]
+    count_lines = [
+        f"account {account}: " + ", ".join(f"{category} {n}" for category, n in sorted(per.items()))
+        for account, per in sorted(facts.counts.items())
+    ]
+    for code, ok, lines in (
+        (checklist.VIOLATION_CODE, facts.violation_ok, link_lines),
+        (checklist.DATA_CODE, facts.data_exists, count_lines),
+    ):
+        evidence = f"Computed by the system at {gate}. " + "; ".join(lines or ["no target"])
+        check = VerificationCheck.objects.create(
+            request=request,
+            code=code,
+            result=VerificationCheck.Result.PASSED if ok else VerificationCheck.Result.FAILED,
+            evidence=evidence[:4000],
+            performed_by=actor,
+        )
+        audit.record(
+            action="check.computed",
+            actor=actor,
+            target=request,
+            data={
+                "check": check.pk,
+                "code": code,
+                "result": check.result,
+                "gate": gate,
+                "evidence_hash": audit.pii_digest(evidence),
+            },
+        )
 
 
 @records_denials

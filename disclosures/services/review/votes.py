@@ -11,6 +11,7 @@ import audit
 from accounts import reauth
 from disclosures import permissions
 from disclosures.exceptions import (
+    DisclosureError,
     ReauthenticationRequired,
     ScopeMismatch,
     SeparationOfDutiesViolation,
@@ -27,6 +28,7 @@ from disclosures.services.review.common import (
     _require,
     _text,
 )
+from disclosures.services.review.gates import data_gate, violation_gate
 from disclosures.services.workflow import (
     approvals_needed,
     records_denials,
@@ -60,7 +62,6 @@ def _vote_guards(
 
 
 @records_denials
-@transaction.atomic(durable=True)
 def request_approve(
     *,
     request_id: int,
@@ -73,17 +74,47 @@ def request_approve(
     Approve the live scope, identified by the hash the approver saw.
 
     Neither the scope's preparer nor the request's registrar may vote; one vote per
-    approver; a fresh re-authentication is required. When the distinct approvals reach
-    `approvals_needed` (two for emergencies) the request becomes approved. Concurrent votes
-    are serialised by the request's row lock: a vote arriving after the request was approved
-    is refused as an invalid transition.
+    approver; a fresh re-authentication is required. Each vote re-evaluates every target's
+    terms-violation link and the data pinned at freeze: a link lost or data changed since
+    sends the request back to review (committed, audited) and refuses the vote. When the
+    distinct approvals reach `approvals_needed` (two for emergencies) the request becomes
+    approved. Concurrent votes are serialised by the request's row lock: a vote arriving
+    after the request was approved is refused as an invalid transition.
     """
+    with transaction.atomic(durable=True):
+        outcome = _approve(
+            request_id=request_id,
+            actor=actor,
+            scope_hash=scope_hash,
+            reauthenticated_at=reauthenticated_at,
+            expected_version=expected_version,
+        )
+    if isinstance(outcome, DisclosureError):
+        raise outcome
+    return outcome
+
+
+def _approve(
+    *,
+    request_id: int,
+    actor: Any,
+    scope_hash: str,
+    reauthenticated_at: int | None,
+    expected_version: int | None,
+) -> Approval | DisclosureError:
     _require(permissions.can_approve(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     _expect(request, Status.PENDING_APPROVAL, to=Status.APPROVED)
     scope = _vote_guards(
         request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
     )
+    refusal = violation_gate(
+        request=request, actor=actor, gate="approval", scope=scope, require_decided=False
+    )
+    if refusal is None:
+        refusal = data_gate(request=request, actor=actor, gate="approval", scope=scope)[2]
+    if refusal is not None:
+        return refusal
     approval = Approval.objects.create(
         request=request,
         scope=scope,
