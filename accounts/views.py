@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 import audit
 from accounts import mfa, reauth
 from accounts.context_processors import NAVIGATION
+from audit import alarms as audit_alarms
 from audit import selectors as audit_selectors
 
 
@@ -47,6 +48,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "roles": user.role_names,  # type: ignore[union-attr]
             "sections": sections,
             "recent_activity": audit_selectors.recent_events_by_actor(actor=user, limit=8),
+            "alarm_panels": audit_alarms.panels_for(request),
         },
     )
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 import audit
 from accounts.permissions import require
-from audit import log, permissions
+from audit import alarms, log, permissions
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditVerification
 
 
@@ -34,6 +34,7 @@ def _with_previous(checkpoints: list[AuditCheckpoint]) -> list[tuple[AuditCheckp
 @require_GET
 def integrity(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view_audit_trail(request.user))
+    htmx = getattr(request, "htmx", False)
     latest = AuditCheckpoint.objects.order_by("-tree_size").first()
     last_leaf = AuditLeaf.objects.order_by("-leaf_index").first()
     context = {
@@ -47,9 +48,10 @@ def integrity(request: HttpRequest) -> HttpResponse:
         "verifier_key": log.verifier_key(),
         "can_verify": _can_verify(request.user),
         "now": timezone.now(),
+        "alarm_panels": [] if htmx else alarms.panels_for(request),
     }
     template = "audit/integrity.html"
-    if getattr(request, "htmx", False):
+    if htmx:
         template += "#verification"
     return render(request, template, context)
 

@@ -2,7 +2,9 @@
 Subscriber data screens: find an account, see its phone number and IP records masked, and
 unmask one value for a stated purpose (recorded as `pii.viewed`).
 
-A clear value reaches a page only as the answer to an unmasking: htmx swaps it into its
+An unmasking names an open legal request whose targets include the account, or a reason
+from a fixed list (then it counts against the user's hourly limit); the form offers both
+in one list. A clear value reaches a page only as the answer to an unmasking: htmx swaps it into its
 cell; without JavaScript it is carried, encrypted, through the session to the next page
 load and shown that once. Every page here is marked no-store and noindex.
 """
@@ -21,6 +23,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
@@ -34,7 +37,8 @@ from accounts.permissions import require
 from disclosures import crypto, permissions
 from disclosures.exceptions import DisclosureError, InvalidRequest
 from disclosures.masking import mask_ip, mask_phone
-from disclosures.models import SubscriberIp, SubscriberPhone
+from disclosures.models import PiiUnmask, SubscriberIp, SubscriberPhone
+from disclosures.selectors.unmask import unmask_budget, unmask_requests_for_account
 from disclosures.services.pii import FIELDS, PURPOSE_MAX_LENGTH, PURPOSE_MIN_LENGTH, pii_unmask
 from moderation.models import PlatformAccount
 
@@ -88,6 +92,7 @@ class PiiCell:
     masked: str
     value: str | None = None
     purpose: str = ""
+    basis: str = ""
     error: str = ""
 
 
@@ -144,11 +149,35 @@ class LookupForm(forms.Form):
 
 
 class UnmaskForm(forms.Form):
+    """
+    One unmasking. `basis` is the one list the page offers: "request:<id>" (an open
+    request naming the account) or "reason:<code>" (PiiUnmask.Reason). A page that unmasks
+    for a known request sends `request_id` instead. The service judges the basis and the
+    purpose; the form only reads them.
+    """
+
     field = forms.ChoiceField(choices=[(f, f) for f in FIELDS])
     record_id = forms.IntegerField(min_value=1)
+    basis = forms.CharField(max_length=64, required=False, strip=True)
     request_id = forms.IntegerField(min_value=1, required=False)
     purpose = forms.CharField(required=False, strip=True)  # the service says what is wrong
     after = forms.CharField(max_length=64, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        data["reason"] = ""
+        kind, _sep, value = (data.get("basis") or "").partition(":")
+        if kind == "request" and value.isdigit() and 0 < int(value) < 2**63:
+            if data.get("request_id") not in (None, int(value)):
+                raise forms.ValidationError(_("Name one legal request only."))
+            data["request_id"] = int(value)
+        elif kind == "reason" and value in PiiUnmask.Reason.values:
+            data["reason"] = value
+        elif data.get("basis"):
+            raise forms.ValidationError(
+                _("Choose an open legal request or a reason from the list.")
+            )
+        return data
 
 
 # --- Views -------------------------------------------------------------------------------------
@@ -189,7 +218,7 @@ def _detail_context(
     account_id: int,
     *,
     after: IpCursor | None,
-    refused: tuple[str, int, str, str] | None = None,
+    refused: tuple[str, int, str, str, str] | None = None,
 ) -> dict[str, Any]:
     account = get_object_or_404(
         PlatformAccount.objects.select_related("subscriber_phone"), pk=account_id
@@ -202,7 +231,7 @@ def _detail_context(
         if (field, record_id) in shown:
             made.value, made.purpose = shown[(field, record_id)]
         if refused and refused[:2] == (field, record_id):
-            made.error, made.purpose = refused[2], refused[3]
+            made.error, made.purpose, made.basis = refused[2], refused[3], refused[4]
         return made
 
     phone = _phone(account)
@@ -211,6 +240,7 @@ def _detail_context(
     ips = [IpRow(cell("ip", r.pk, r.ip), r.port, r.seen_at) for r in records]
     placed = (phone_cell and phone_cell.error) or any(row.cell.error for row in ips)
     return {
+        **_unmask_choices(request, account.pk),
         "account": account,
         "phone": phone_cell,
         "ips": ips,
@@ -220,6 +250,26 @@ def _detail_context(
         "purpose_min": PURPOSE_MIN_LENGTH,
         "purpose_max": PURPOSE_MAX_LENGTH,
     }
+
+
+def _unmask_choices(request: HttpRequest, account_id: int) -> dict[str, Any]:
+    """
+    What an unmasking of this account may name, as the grouped options of the form's one
+    list, and the user's hourly share without a request (2 queries).
+    """
+    if not permissions.can_unmask(request.user):
+        return {}
+    budget = unmask_budget(user=request.user)
+    requests = [
+        (f"request:{r.pk}", f"{r.reference} ({r.get_status_display()})")
+        for r in unmask_requests_for_account(account_id=account_id)
+    ]
+    reasons = [(f"reason:{value}", label) for value, label in PiiUnmask.Reason.choices]
+    reasons_label = _("Reason, without a request (at most %(limit)d an hour)") % {
+        "limit": budget.limit
+    }
+    options = [(_("Open request naming this account"), requests)] if requests else []
+    return {"unmask_options": [*options, (reasons_label, reasons)], "unmask_budget": budget}
 
 
 @require_GET
@@ -259,9 +309,10 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
         return _unmask_needs_step_up(request, account.pk)
     form = UnmaskForm(request.POST)
     if not form.is_valid():
-        return _unmask_refused(
-            request, account.pk, form, _("Choose a value to unmask and state the purpose.")
+        message = " ".join(form.non_field_errors()) or _(
+            "Choose a value to unmask and state the purpose."
         )
+        return _unmask_refused(request, account.pk, form, message)
     data = form.cleaned_data
     try:
         value = pii_unmask(
@@ -271,13 +322,13 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
             record_id=data["record_id"],
             purpose=data["purpose"],
             request_id=data["request_id"],
+            reason=data["reason"],
         )
     except DisclosureError as exc:
         return _unmask_refused(request, account.pk, form, _refusal_message(exc))
     purpose = data["purpose"].strip()
     if getattr(request, "htmx", False):
-        response = render(
-            request,
+        cell = render_to_string(
             "disclosures/_masked_value.html",
             {
                 "account_id": account.pk,
@@ -288,7 +339,14 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
                 "pii_value": value,
                 "pii_purpose": purpose,
             },
+            request=request,
         )
+        budget = render_to_string(  # the page's count of unmaskings left, swapped out of band
+            "disclosures/subscribers/detail.html#unmask-budget",
+            {"unmask_budget": unmask_budget(user=request.user), "oob": True},
+            request=request,
+        )
+        response = HttpResponse(cell + budget)
         response["HX-Trigger"] = "pii-viewed"
         return response
     pending = request.session.get(REVEALED) or []
@@ -330,10 +388,15 @@ def _unmask_needs_step_up(request: HttpRequest, account_id: int) -> HttpResponse
 def _unmask_refused(
     request: HttpRequest, account_id: int, form: UnmaskForm, message: str
 ) -> HttpResponse:
-    """The refusal as a form error, status 200 (htmx swaps 200s only)."""
-    field = form.cleaned_data.get("field") if hasattr(form, "cleaned_data") else None
-    record_id = form.cleaned_data.get("record_id") if hasattr(form, "cleaned_data") else None
+    """
+    The refusal as a form error, status 200 (htmx swaps 200s only), with what was typed
+    and chosen kept. Nothing was written (a refusal by the hourly limit was recorded by
+    the service).
+    """
+    cleaned = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    field, record_id = cleaned.get("field"), cleaned.get("record_id")
     purpose = (request.POST.get("purpose") or "")[:PURPOSE_MAX_LENGTH]
+    basis = (request.POST.get("basis") or "")[:64]
     if getattr(request, "htmx", False):
         if not (field and record_id):  # no cell to redraw: only a hand-made request
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
@@ -341,17 +404,20 @@ def _unmask_refused(
             request,
             "disclosures/_masked_value.html",
             {
+                **_unmask_choices(request, account_id),
                 "account_id": account_id,
                 "field": field,
+                # A request fixed by the including page (not chosen in the list) stays fixed.
+                "request_id": None if basis else cleaned.get("request_id"),
                 "record_id": record_id,
-                "request_id": form.cleaned_data.get("request_id"),
                 "masked": _masked_of(account_id, field, record_id),
                 "pii_error": message,
                 "pii_purpose": purpose,
+                "pii_basis": basis,
             },
         )
     after = IpCursor.decode(request.POST.get("after"))
-    refused = (field or "", record_id or 0, message, purpose)
+    refused = (field or "", record_id or 0, message, purpose, basis)
     context = _detail_context(request, account_id, after=after, refused=refused)
     return render(request, "disclosures/subscribers/detail.html", context)
 

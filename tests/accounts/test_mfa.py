@@ -357,7 +357,12 @@ def test_staff_without_manage_roles_cannot_reset_a_second_factor(make_user, clie
 def test_unmask_without_a_fresh_step_up_reads_and_writes_nothing(legal_client, legal):
     account = make_account(username="drugs_admin")
     give_subscriber_data(account, phone="+33612345678", ips=[])
-    data = {"field": "phone", "record_id": account.subscriber_phone.pk, "purpose": PURPOSE}
+    data = {
+        "field": "phone",
+        "record_id": account.subscriber_phone.pk,
+        "basis": "reason:data_quality",
+        "purpose": PURPOSE,
+    }
     url = reverse("disclosures:subscriber_unmask", args=[account.pk])
     page = reverse("disclosures:subscriber", args=[account.pk])
     mark = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -10,7 +10,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from disclosures.exceptions import InvalidRequest, NotPermitted
 from disclosures.masking import mask_ip, mask_phone
-from disclosures.models import SubscriberIp
+from disclosures.models import PiiUnmask, SubscriberIp
 from disclosures.services import pii
 from disclosures.services.pii import pii_unmask
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
@@ -24,6 +24,8 @@ IP6 = "2001:db8:4::99"
 SEEN = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
 PURPOSE = "Check the number named in request LR-2026-0042 before release."
 HTMX = {"HX-Request": "true"}
+REASON = PiiUnmask.Reason.DATA_QUALITY
+BASIS = f"reason:{REASON}"
 
 
 @pytest.fixture
@@ -53,6 +55,7 @@ def unmask(actor, account, **overrides):
         "record_id": None,
         "purpose": PURPOSE,
         "request_id": None,
+        "reason": "" if overrides.get("request_id") else REASON,
     }
     arguments.update(overrides)
     return pii_unmask(**arguments)
@@ -98,9 +101,23 @@ def test_pii_unmask_returns_the_phone_and_records_pii_viewed(request, role, acco
         "account_id": account.pk,
         "record_id": account.subscriber_phone.pk,
         "request_id": None,
+        "reason": REASON,
         "purpose": PURPOSE,
     }
     assert_no_clear_value(trail_text())
+    unmasked = PiiUnmask.objects.get()
+    assert (unmasked.user, unmasked.account, unmasked.request, unmasked.refused) == (
+        actor,
+        account,
+        None,
+        False,
+    )
+    assert (unmasked.field, unmasked.record_id, unmasked.reason, unmasked.purpose) == (
+        "phone",
+        account.subscriber_phone.pk,
+        REASON,
+        PURPOSE,
+    )
 
 
 def test_pii_unmask_returns_one_ip_record_for_a_legal_request(legal, account):
@@ -285,7 +302,12 @@ def test_moderators_and_auditors_cannot_reach_subscriber_pages(request, who, acc
         client.get(subscriber_url(account)),
         client.post(
             unmask_url(account),
-            {"field": "phone", "record_id": account.subscriber_phone.pk, "purpose": PURPOSE},
+            {
+                "field": "phone",
+                "record_id": account.subscriber_phone.pk,
+                "basis": BASIS,
+                "purpose": PURPOSE,
+            },
         ),
     ]
 
@@ -298,7 +320,7 @@ def test_unmask_with_htmx_swaps_in_the_clear_value_with_its_purpose(legal_client
 
     response = legal_client.post(
         unmask_url(account),
-        {"field": "ip", "record_id": record.pk, "purpose": PURPOSE},
+        {"field": "ip", "record_id": record.pk, "basis": BASIS, "purpose": PURPOSE},
         headers=HTMX,
     )
 
@@ -320,7 +342,12 @@ def test_unmask_refused_is_a_form_error_with_status_200_and_no_value(legal_clien
 
     response = legal_client.post(
         unmask_url(account),
-        {"field": "phone", "record_id": account.subscriber_phone.pk, "purpose": " "},
+        {
+            "field": "phone",
+            "record_id": account.subscriber_phone.pk,
+            "basis": BASIS,
+            "purpose": " ",
+        },
         headers=HTMX,
     )
 
@@ -336,7 +363,8 @@ def test_unmask_without_htmx_shows_the_value_once_after_the_redirect(legal_clien
     phone_id = account.subscriber_phone.pk
 
     response = legal_client.post(
-        unmask_url(account), {"field": "phone", "record_id": phone_id, "purpose": PURPOSE}
+        unmask_url(account),
+        {"field": "phone", "record_id": phone_id, "basis": BASIS, "purpose": PURPOSE},
     )
 
     assert response.status_code == 302
@@ -355,7 +383,8 @@ def test_unmask_refused_without_htmx_re_renders_the_page_with_the_error(legal_cl
     record = ip_record()
 
     response = legal_client.post(
-        unmask_url(account), {"field": "ip", "record_id": record.pk, "purpose": "short"}
+        unmask_url(account),
+        {"field": "ip", "record_id": record.pk, "basis": BASIS, "purpose": "short"},
     )
 
     body = response.content.decode()
@@ -368,7 +397,7 @@ def test_unmask_refused_without_htmx_re_renders_the_page_with_the_error(legal_cl
 def test_unmask_of_an_unknown_account_is_404(legal_client):
     response = legal_client.post(
         reverse("disclosures:subscriber_unmask", args=[999_999]),
-        {"field": "phone", "record_id": 1, "purpose": PURPOSE},
+        {"field": "phone", "record_id": 1, "basis": BASIS, "purpose": PURPOSE},
     )
 
     assert response.status_code == 404
@@ -402,7 +431,8 @@ def test_subscriber_page_query_count_does_not_grow(legal_client, django_assert_n
     give_subscriber_data(account, ips=[(f"198.51.100.{i}", i, SEEN) for i in range(2)])
     legal_client.get(subscriber_url(account))  # warm the session
 
-    with django_assert_num_queries(7) as small:  # 6 + the session's second factor
+    # 6 + the session's second factor + the unmask choices (requests, hourly share)
+    with django_assert_num_queries(9) as small:
         legal_client.get(subscriber_url(account))
     give_subscriber_data(account, phone=None, ips=[(f"192.0.2.{i}", i, SEEN) for i in range(2, 80)])
     with django_assert_num_queries(len(small.captured_queries)):
@@ -416,7 +446,7 @@ def test_ip_records_region_query_count_does_not_grow(legal_client, django_assert
     give_subscriber_data(account, ips=[(f"198.51.100.{i}", i, SEEN) for i in range(3)])
     legal_client.get(subscriber_url(account))
 
-    with django_assert_num_queries(7) as small:  # 6 + the session's second factor
+    with django_assert_num_queries(9) as small:  # the same cells as the page: same queries
         legal_client.get(subscriber_url(account), headers=HTMX)
     expected = len(small.captured_queries)  # the next request empties the query log
     give_subscriber_data(
