@@ -1,6 +1,7 @@
 """
-The transparency report page (a chosen quarter, per issuing country, with a bar chart drawn
-on the server as SVG) and its CSV export.
+The transparency report page (a chosen quarter: per issuing country with a bar chart drawn
+on the server as SVG, per authority, per offence category, preservation orders apart) and
+its exports: each table as CSV, the whole report as JSON.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,6 +24,9 @@ from accounts.permissions import require
 from disclosures import permissions
 from disclosures.models import LegalRequest
 from disclosures.selectors.transparency import (
+    INSTRUMENTS,
+    PRESERVATION_INSTRUMENTS,
+    TABLES,
     CountryRow,
     InvalidPeriod,
     TransparencyReport,
@@ -41,6 +45,29 @@ class PeriodForm(forms.Form):
     )
 
 
+class ExportForm(PeriodForm):
+    table = forms.ChoiceField(choices=[(t, t) for t in TABLES], required=False)
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("json", "JSON")], required=False)
+
+
+EXPORTS = (
+    ("countries", "csv", gettext_lazy("CSV per country")),
+    ("authorities", "csv", gettext_lazy("CSV per authority")),
+    ("categories", "csv", gettext_lazy("CSV per offence category")),
+    ("preservation", "csv", gettext_lazy("CSV of preservation orders")),
+    ("", "json", gettext_lazy("JSON (everything)")),
+)
+
+
+def _export_url(*, year: int, quarter: int, table: str, fmt: str) -> str:
+    query: dict[str, Any] = {"year": year, "quarter": quarter}
+    if table and table != "countries":
+        query["table"] = table
+    if fmt != "csv":
+        query["format"] = fmt
+    return f"{reverse('disclosures:transparency_export')}?{urlencode(query)}"
+
+
 def _current_period() -> dict[str, int]:
     now = timezone.now()
     return {"year": now.year, "quarter": (now.month - 1) // 3 + 1}
@@ -52,6 +79,7 @@ SERIES = (
     ("received", gettext_lazy("Received")),
     ("fulfilled", gettext_lazy("Fulfilled")),
     ("partly_fulfilled", gettext_lazy("Partly fulfilled")),
+    ("no_records", gettext_lazy("No records found")),
     ("rejected", gettext_lazy("Rejected")),
     ("withdrawn", gettext_lazy("Withdrawn")),
 )
@@ -136,18 +164,18 @@ def transparency(request: HttpRequest) -> HttpResponse:
         except InvalidPeriod as exc:
             form.add_error(None, str(exc))
         else:
+            labels = dict(LegalRequest.Instrument.choices)
             context.update(
                 report=report,
                 chart=bar_chart(report.rows),
                 series=[(f"bar-{k.replace('_', '-')}", label) for k, label in SERIES],
-                instruments=[
-                    (label, report.total.by_instrument[code])
-                    for code, label in LegalRequest.Instrument.choices
+                instruments=[(labels[i], report.total.by_instrument[i]) for i in INSTRUMENTS],
+                preservation_instruments=[(i, labels[i]) for i in PRESERVATION_INSTRUMENTS],
+                export_url=_export_url(year=year, quarter=quarter, table="", fmt="csv"),
+                exports=[
+                    (label, _export_url(year=year, quarter=quarter, table=table, fmt=fmt))
+                    for table, fmt, label in EXPORTS
                 ],
-                export_url=(
-                    f"{reverse('disclosures:transparency_export')}?"
-                    f"{urlencode({'year': year, 'quarter': quarter})}"
-                ),
             )
     return render(request, TEMPLATE, context)
 
@@ -155,16 +183,28 @@ def transparency(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def transparency_export(request: HttpRequest) -> HttpResponse:
-    """The report as CSV (the same figures as the page and the management command)."""
+    """
+    One table of the report as CSV (`table=`, per country by default), or the whole report
+    as JSON (`format=json`): the same figures as the page and the management command.
+    """
     require(permissions.can_view_transparency(request.user))
-    form = PeriodForm(request.GET)
+    form = ExportForm(request.GET)
     if not form.is_valid():
         return redirect(f"{reverse('disclosures:transparency')}?{request.GET.urlencode()}")
     year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
+    table = form.cleaned_data["table"] or "countries"
     report = transparency_report(year=year, quarter=quarter)
-    response = HttpResponse(report.as_csv(), content_type="text/csv; charset=utf-8")
+    if form.cleaned_data["format"] == "json":
+        response: HttpResponse = JsonResponse(
+            report.as_dict(), json_dumps_params={"indent": 2, "sort_keys": True}
+        )
+        filename = f"transparency-{year}-Q{quarter}.json"
+    else:
+        response = HttpResponse(report.as_csv(table), content_type="text/csv; charset=utf-8")
+        suffix = "" if table == "countries" else f"-{table}"
+        filename = f"transparency-{year}-Q{quarter}{suffix}.csv"
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"transparency-{year}-Q{quarter}.csv"
+        as_attachment=True, filename=filename
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

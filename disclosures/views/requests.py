@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
 from disclosures import permissions
+from disclosures.downloads import document_download_name, stored_document_type
 from disclosures.exceptions import DisclosureError
 from disclosures.forms import NondisclosureReviewForm, RequestFilterForm, RequestForm
 from disclosures.models import LegalRequest
@@ -24,10 +25,12 @@ from disclosures.selectors.nondisclosure import (
     nondisclosure_review_state,
     nondisclosure_reviews_due,
 )
+from disclosures.selectors.preservation import holds_expiring
 from disclosures.services import intake
 from disclosures.views.service_calls import call_for_form
 
 REVIEWS_DUE_SHOWN = 10
+HOLDS_EXPIRING_SHOWN = 10
 
 
 @require_GET
@@ -56,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         template += "#request-table"
     else:
         context["reviews_due"] = nondisclosure_reviews_due(limit=REVIEWS_DUE_SHOWN)
+        context["holds_expiring"] = holds_expiring(limit=HOLDS_EXPIRING_SHOWN)
     return render(request, template, context)
 
 
@@ -138,7 +142,10 @@ def request_acknowledge(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_GET
 @never_cache
 def request_document(request: HttpRequest, request_id: int) -> HttpResponse:
-    """The order document, always as a download and never rendered by the browser."""
+    """
+    The order document, always as a download and never rendered by the browser, typed and
+    named after what its bytes are (a PDF uploaded as "order.png" is served as "order.pdf").
+    """
     require(permissions.can_view_requests(request.user))
     try:
         document = intake.request_document_download(request_id=request_id, actor=request.user)
@@ -147,11 +154,14 @@ def request_document(request: HttpRequest, request_id: int) -> HttpResponse:
     except intake.DocumentIntegrityError as exc:
         messages.error(request, exc.message)
         return redirect("disclosures:request", request_id=request_id)
+    content_type = stored_document_type(document.path)
     response = FileResponse(
         document.path.open("rb"),
         as_attachment=True,
-        filename=document.name,
-        content_type=document.content_type,
+        filename=document_download_name(
+            name=document.name, content_type=content_type, fallback=f"order-{request_id}"
+        ),
+        content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"

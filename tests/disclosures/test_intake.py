@@ -36,8 +36,9 @@ from tests.utils import requires_postgres
 pytestmark = pytest.mark.django_db
 
 # session, user, the session's second factor, user and group permissions, the open half, the
-# finished half, the summary, and the non-disclosure reviews due (one query, with their count)
-LIST_QUERIES = 9
+# finished half, the summary, the non-disclosure reviews due (one query, with their count) and
+# the preservation holds expiring soon (likewise)
+LIST_QUERIES = 10
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -178,6 +179,7 @@ def test_request_register_records_received_event_without_identifiers(legal, vali
             "username:@othername",
             "phone:+33 6 11 22 33 44",
         ),
+        case_ids=(*valid.case_ids, escalated_case(phone_target).pk),
     )
 
     request = intake.request_register(actor=legal, data=data)
@@ -1023,3 +1025,82 @@ def test_approver_can_read_the_list_and_the_overview(approver_client, legal):
     response = approver_client.get(reverse("disclosures:request", args=[request.pk]))
     assert response.status_code == 200
     assert b"Record acknowledgment" not in response.content
+
+
+# --- The order document's download name and type ---------------------------------------------
+
+
+def download(client, request: LegalRequest):
+    response = client.get(reverse("disclosures:request_document", args=[request.pk]))
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "content_type", "served"),
+    [
+        (PDF, "order.png", "application/pdf", "order.pdf"),
+        (PDF, "order.pdf.exe", "application/pdf", "order.pdf"),
+        (JPEG, "order.pdf", "image/jpeg", "order.jpg"),
+        (PNG, "scan.JPEG", "image/png", "scan.png"),
+        (PDF, "order", "application/pdf", "order.pdf"),
+    ],
+)
+def test_document_is_served_under_the_extension_of_its_content(
+    legal_client, legal, valid, content, name, content_type, served
+):
+    request = intake.request_register(
+        actor=legal, data=valid, document=upload(content, name, content_type)
+    )
+
+    response = download(legal_client, request)
+
+    assert response["Content-Disposition"] == f'attachment; filename="{served}"'
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == content
+
+
+def test_document_name_loses_its_path_and_unsafe_characters(legal_client, legal, valid):
+    request = intake.request_register(
+        actor=legal, data=valid, document=upload(name="../../x/réquisition (n°2).pdf")
+    )
+
+    response = download(legal_client, request)
+
+    assert response["Content-Disposition"] == 'attachment; filename="requisition_n2.pdf"'
+
+
+@pytest.mark.parametrize(
+    ("stored_name", "served"),
+    [
+        ('..\\..\\Windows\\evil"; filename=x.exe', "evil_filename_x.pdf"),
+        ("C:\\orders\\order.pdf\r\nX-Injected: 1", "order.pdf"),
+        ("/etc/passwd", "passwd.pdf"),
+        ("....", "order-{pk}.pdf"),
+        ("", "{reference}.pdf"),
+    ],
+)
+def test_document_name_recorded_with_path_characters_is_served_safe(
+    legal_client, legal, valid, stored_name, served
+):
+    request = intake.request_register(actor=legal, data=valid, document=upload())
+    LegalRequest.objects.filter(pk=request.pk).update(document_name=stored_name)
+
+    response = download(legal_client, request)
+
+    expected = served.format(pk=request.pk, reference=request.reference)
+    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+    assert "\n" not in response["Content-Disposition"]
+
+
+def test_document_type_is_read_from_its_bytes_not_from_the_record(legal_client, legal, valid):
+    request = intake.request_register(actor=legal, data=valid, document=upload())
+    LegalRequest.objects.filter(pk=request.pk).update(
+        document_content_type="text/html", document_name="order.html"
+    )
+
+    response = download(legal_client, request)
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="order.pdf"'
