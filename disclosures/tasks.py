@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from disclosures.services import deadlines, notices, release
+from disclosures.services import deadlines, notices, preservation, release, retention
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
@@ -23,3 +23,16 @@ def send_due_notices() -> int:
 def send_deadline_reminders() -> int:
     """Record the 50/75/90 % reminders and breaches of open requests (every 5 minutes)."""
     return deadlines.reminders_send()
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
+def sweep_preservation_holds() -> dict[str, int]:
+    """End preservation holds past their expiry and remind of those expiring soon (hourly)."""
+    return preservation.holds_sweep()
+
+
+@shared_task(acks_late=True, time_limit=1800, soft_time_limit=1740)
+def purge_subscriber_ips() -> dict[str, int]:
+    """Delete subscriber IP records past retention, except those on hold (daily)."""
+    summary = retention.subscriber_ips_purge()
+    return {"deleted": summary.deleted, "kept_on_hold": summary.kept_on_hold}

@@ -1,6 +1,7 @@
 from disclosures.views import (
     authorities,
     nondisclosure,
+    preservation,
     release,
     reports,
     requests,
@@ -18,4 +19,5 @@ urlpatterns = [
     *release.urlpatterns,
     *subscribers.urlpatterns,
     *reports.urlpatterns,
+    *preservation.urlpatterns,
 ]

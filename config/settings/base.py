@@ -273,6 +273,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disclosures.tasks.send_deadline_reminders",
         "schedule": 5 * 60,
     },
+    "disclosures-sweep-preservation-holds": {
+        "task": "disclosures.tasks.sweep_preservation_holds",
+        "schedule": 60 * 60,
+    },
+    "disclosures-purge-subscriber-ips": {
+        "task": "disclosures.tasks.purge_subscriber_ips",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------
