@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.utils.translation import gettext_lazy as _
 
+from accounts.grants import AuthFailureWindow, EnrolmentLink, RoleGrant
 from accounts.tokens import ApiToken
 
-__all__ = ["ApiToken", "User"]
+__all__ = ["ApiToken", "AuthFailureWindow", "EnrolmentLink", "RoleGrant", "User"]
 
 
 class User(AbstractUser):

@@ -76,6 +76,22 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# --- Dual control and sign-in limits (issue 11) ---------------------------------------------
+# A privileged role takes effect only when a second Administrator approves its grant.
+# Preparing (Legal officer) and approving (Legal approver) roles on one account: refused unless
+# this is set (the rule "who prepared cannot approve" holds either way).
+ALLOW_PREPARER_AND_APPROVER = env_bool("ALLOW_PREPARER_AND_APPROVER", False)
+# A newly privileged account approves and releases nothing for this many hours.
+PRIVILEGED_COOLING_OFF_HOURS = env_int("PRIVILEGED_COOLING_OFF_HOURS", 24)
+# One-time links where an account's owner sets their own password.
+ENROLMENT_LINK_HOURS = env_int("ENROLMENT_LINK_HOURS", 48)
+# Failed sign-ins are written to the trail at most once per username, client and window.
+AUTH_FAILURE_WINDOW_SECONDS = env_int("AUTH_FAILURE_WINDOW_SECONDS", 60)
+# Failed sign-ins from one client address, whatever the username, before it is refused.
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
+# Request bodies above this are refused with 413 before anything parses them (set the same
+# limit on the reverse proxy: nginx client_max_body_size).
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 20 * 1024 * 1024)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
