@@ -39,6 +39,15 @@ type Counts = dict[str, dict[str, int]]
 type Fingerprints = dict[str, dict[str, dict[str, str]]]
 
 
+def category_totals(counts: Counts) -> dict[str, int]:
+    """Records per category over all targets."""
+    totals: dict[str, int] = {}
+    for per in counts.values():
+        for category, n in per.items():
+            totals[category] = totals.get(category, 0) + n
+    return totals
+
+
 def _pin_key() -> bytes:
     base = (settings.BLIND_INDEX_KEY or "").encode() or hashlib.sha256(
         f"blind-index:{settings.SECRET_KEY}".encode()
@@ -57,11 +66,7 @@ class DataPins:
         return sum(n for per in self.counts.values() for n in per.values())
 
     def category_totals(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for per in self.counts.values():
-            for category, n in per.items():
-                totals[category] = totals.get(category, 0) + n
-        return totals
+        return category_totals(self.counts)
 
     def empty_accounts(self) -> list[str]:
         return sorted(a for a, per in self.counts.items() if not any(per.values()))

@@ -19,6 +19,7 @@ from disclosures import checklist
 from disclosures.models import Approval, AuthorityContact, LegalRequest, Scope, VerificationCheck
 from disclosures.models.requests import RequestTarget
 from disclosures.package import CATEGORIES, IP, PHONE, extract, utc_iso
+from disclosures.pins import category_totals
 from disclosures.selectors.violations import LinkState, TargetLink, target_links
 from disclosures.services.workflow import approvals_needed
 
@@ -50,11 +51,7 @@ class RequestFacts:
         return self.records_total > 0
 
     def category_totals(self) -> dict[str, int]:
-        totals: dict[str, int] = {}
-        for per in self.counts.values():
-            for category, n in per.items():
-                totals[category] = totals.get(category, 0) + n
-        return totals
+        return category_totals(self.counts)
 
     def automatic(self, code: str) -> bool:
         if code == checklist.VIOLATION_CODE:
@@ -393,10 +390,7 @@ def act_summary(
                 counts={CATEGORY_NAMES.get(c, c): n for c, n in sorted(per.items())},
             )
         )
-    totals: dict[str, int] = {}
-    for per in counts.values():
-        for category, n in per.items():
-            totals[category] = totals.get(category, 0) + n
+    totals = category_totals(counts)
     authority = request.authority
     return ActSummary(
         reference=request.reference,
