@@ -66,6 +66,32 @@ class DatabaseSource:
         )
         return [PhoneRecord(r.account.platform_id, r.phone, f"phone:{r.pk}") for r in rows]
 
+    def record_counts(
+        self, *, account_ids: list[str], start: datetime, end: datetime
+    ) -> dict[str, dict[str, int]]:
+        """Phone numbers and IP records per account, counted without decrypting anything."""
+        from django.db.models import Count
+
+        from disclosures.models import SubscriberIp, SubscriberPhone
+
+        counts: dict[str, dict[str, int]] = {
+            a: {"phone_number": 0, "ip_addresses": 0} for a in account_ids
+        }
+        for platform_id in SubscriberPhone.objects.filter(
+            account__platform_id__in=account_ids
+        ).values_list("account__platform_id", flat=True):
+            counts[platform_id]["phone_number"] += 1
+        for platform_id, n in (
+            SubscriberIp.objects.filter(
+                account__platform_id__in=account_ids, seen_at__gte=start, seen_at__lt=end
+            )
+            .values_list("account__platform_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            counts[platform_id]["ip_addresses"] += n
+        return counts
+
     def ip_records(
         self, *, account_ids: list[str], start: datetime, end: datetime
     ) -> list[IpRecord]:

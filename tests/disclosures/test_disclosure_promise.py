@@ -536,3 +536,20 @@ def test_building_again_supersedes_and_purges_the_previous_package(
     live = ReleasePackage.objects.filter(request=request, status__in=ReleasePackage.LIVE)
     assert list(live) == [second]
     assert events("package.superseded", request)[-1].data["package"] == first.pk
+
+
+def test_record_counts_by_sql_agree_with_the_extraction(legal, monkeypatch):
+    """The checks screen counts with SQL; a source without counting decrypts: same numbers."""
+    request = approved_request(legal, [])
+    counted = selectors.record_counts(request)
+    pinned = data_pins(review.scope_payload(request)).counts
+    assert counted == pinned
+    assert all(per == {"ip_addresses": 2, "phone_number": 1} for per in counted.values())
+
+    class WithoutCounting:
+        def __init__(self, inner):
+            self.phone_numbers, self.ip_records = inner.phone_numbers, inner.ip_records
+
+    inner = selectors.subscriber_source()
+    monkeypatch.setattr(selectors, "subscriber_source", lambda: WithoutCounting(inner))
+    assert selectors.record_counts(request) == counted
