@@ -20,4 +20,5 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("status/", views.system_status, name="system_status"),
 ]

@@ -1,21 +1,48 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import require
 from config import health
+
+STATUS_PERMISSION = "accounts.manage_roles"  # the Administrator role's own permission
+
+
+def can_view_system_status(user: Any) -> bool:
+    return bool(user.is_active and user.has_perm(STATUS_PERMISSION))
 
 
 @login_not_required
 @never_cache
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker status: 200 when both answer, 503 otherwise."""
-    checks = {"database": health.check_database(), "broker": health.check_broker()}
-    healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
+def healthz(request: HttpRequest) -> HttpResponse:
+    """
+    Readiness for load balancers: "ok" (200) when the database and the broker answer,
+    "unavailable" (503) otherwise. Public, so it names nothing: the failed check and its
+    cause go to the log and to the administrators' status page.
+    """
+    ready, _checks = health.readiness()
+    return HttpResponse(
+        "ok" if ready else "unavailable",
+        status=200 if ready else 503,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@never_cache
+@require_GET
+def system_status(request: HttpRequest) -> HttpResponse:
+    """Each dependency's state, cause of failure and response time, for administrators."""
+    require(can_view_system_status(request.user))
+    checks = health.status_report()
+    return render(
+        request,
+        "status.html",
+        {"checks": checks, "healthy": all(check["ok"] for check in checks.values())},
     )

@@ -153,7 +153,8 @@ class RequestForm(forms.Form):
             part = part.removeprefix("#")
             if not part:
                 continue
-            if not part.isdigit():
+            # isdigit() alone accepts "¹" or "٣", which int() then refuses or reads otherwise.
+            if not (part.isascii() and part.isdigit()) or len(part) > 18:
                 raise forms.ValidationError(_("Give case numbers, such as 12, 15."))
             ids.append(int(part))
         return tuple(ids)

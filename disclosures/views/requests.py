@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -65,11 +66,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
+@csrf_exempt  # checked by _request_new, once the document's upload limit is in place
 def request_new(request: HttpRequest) -> HttpResponse:
     """Register a request as received (multipart: the order document comes with it)."""
     require(permissions.can_prepare(request.user))
+    upload_limit = intake.DocumentUploadLimit(request)
+    if request.method == "POST":
+        # Before anything parses the body (the CSRF check reads request.POST): an oversized
+        # document is then refused while it streams in, not after being received whole.
+        request.upload_handlers.insert(0, upload_limit)
+    return _request_new(request, upload_limit)
+
+
+@csrf_protect
+def _request_new(request: HttpRequest, upload_limit: intake.DocumentUploadLimit) -> HttpResponse:
     if request.method == "POST":
         form = RequestForm(request.POST, request.FILES)
+        if upload_limit.refused:
+            form.add_error("document", intake.document_too_big_message())
         if form.is_valid():
             done, legal_request = call_for_form(
                 form,

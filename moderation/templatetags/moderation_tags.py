@@ -1,13 +1,51 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+# Characters that reorder the text around them (Unicode bidirectional algorithm, UAX #9):
+# marks, embeddings, overrides and isolates. "evil\u202egnp.exe" displays as "evilexe.png".
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def _disarm(match: re.Match[str]) -> str:
+    # Each control in an isolate of its own: its effect ends there, and the CSS shows it.
+    return f'<bdi class="bidi-control" data-char="U+{ord(match[0]):04X}">{match[0]}</bdi>'
+
+
+@register.filter(needs_autoescape=True)
+def show_bidi_controls(value: Any, autoescape: bool = True) -> SafeString:
+    """
+    Escape text and make its direction controls inert and visible.
+
+    For text inside an element that is already isolated (`dir="auto"` on a block). Safe
+    strings (from `linebreaksbr`, say) are not escaped again.
+    """
+    text = conditional_escape(value) if autoescape else str(value)
+    # Escaped above (unless the template turned autoescape off); the markup added is constant.
+    return mark_safe(_BIDI_CONTROL.sub(_disarm, text))  # noqa: S308
+
+
+@register.filter(needs_autoescape=True)
+def isolate(value: Any, autoescape: bool = True) -> SafeString:
+    """
+    User-supplied text, isolated from the page around it: `<bdi>`, escaped.
+
+    A right-to-left name cannot reorder the words after it, and no direction control inside
+    the text (U+202E in "evil<U+202E>gnp.exe") can make it pass for "evilexe.png".
+    """
+    return format_html("<bdi>{}</bdi>", show_bidi_controls(value, autoescape))
+
 
 SOURCE_LABELS = {
     "user": "User notice",

@@ -1104,3 +1104,117 @@ def test_document_type_is_read_from_its_bytes_not_from_the_record(legal_client, 
 
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="order.pdf"'
+
+
+# --- Oversized documents: refused while they stream in ------------------------------------
+
+
+def _form_in_page_order(valid: RequestInput, document: Any) -> dict[str, Any]:
+    """The form's fields in the order a browser sends them: the document comes mid-form."""
+    data = _form_data(valid)
+    ordered: dict[str, Any] = {}
+    for key, value in data.items():
+        ordered[key] = value
+        if key == "received_at":
+            ordered["document"] = document
+    return ordered
+
+
+@pytest.fixture
+def stored_upload_bytes(monkeypatch) -> list[int]:
+    """Bytes handed to Django's storing upload handlers (memory or temporary file)."""
+    from django.core.files import uploadhandler
+
+    received: list[int] = []
+    for handler in (
+        uploadhandler.MemoryFileUploadHandler,
+        uploadhandler.TemporaryFileUploadHandler,
+    ):
+        original = handler.receive_data_chunk
+
+        def counting(self, raw_data, start, _original=original):  # type: ignore[no-untyped-def]
+            if getattr(self, "activated", True):  # the memory handler passes on when inactive
+                received.append(len(raw_data))
+            return _original(self, raw_data, start)
+
+        monkeypatch.setattr(handler, "receive_data_chunk", counting)
+    return received
+
+
+def test_document_over_the_limit_is_refused_while_streaming_and_the_form_kept(
+    legal_client, valid, private_storage, settings, stored_upload_bytes
+):
+    settings.DOCUMENT_MAX_BYTES = 100_000
+    document = upload(PDF + b"\x00" * 1_000_000)
+
+    response = legal_client.post(
+        reverse("disclosures:request_new"), _form_in_page_order(valid, document)
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The document is larger than 0.1 MB." in body
+    # Fields sent after the document were still read: the officer keeps what they typed.
+    assert valid.statement_of_reasons in body
+    # No more than the limit was ever stored, not the whole megabyte.
+    assert 0 < sum(stored_upload_bytes) <= settings.DOCUMENT_MAX_BYTES
+    nothing_written(private_storage)
+
+
+def test_refused_document_leaves_no_temporary_file(
+    legal_client, valid, private_storage, settings, tmp_path, stored_upload_bytes
+):
+    # Over FILE_UPLOAD_MAX_MEMORY_SIZE: the upload streams to a temporary file on disk.
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    (tmp_path / "uploads").mkdir()
+    settings.DOCUMENT_MAX_BYTES = 3_000_000
+    document = upload(PDF + b"\x00" * 4_000_000)
+
+    response = legal_client.post(
+        reverse("disclosures:request_new"), _form_in_page_order(valid, document)
+    )
+
+    assert response.status_code == 200
+    assert "The document is larger than 3.0 MB." in response.content.decode()
+    assert sum(stored_upload_bytes) <= settings.DOCUMENT_MAX_BYTES
+    assert list((tmp_path / "uploads").iterdir()) == []
+    nothing_written(private_storage)
+
+
+def test_document_at_the_limit_is_registered_through_the_form(legal_client, valid, settings):
+    settings.DOCUMENT_MAX_BYTES = len(PDF)
+
+    response = legal_client.post(
+        reverse("disclosures:request_new"), _form_in_page_order(valid, upload())
+    )
+
+    assert response.status_code == 302
+    assert LegalRequest.objects.get().document_size == len(PDF)
+
+
+def test_intake_over_the_request_limit_is_refused_before_parsing(
+    legal_client, valid, private_storage, settings, stored_upload_bytes
+):
+    settings.MAX_REQUEST_BODY_BYTES = 50_000
+
+    response = legal_client.post(
+        reverse("disclosures:request_new"),
+        _form_in_page_order(valid, upload(PDF + b"\x00" * 60_000)),
+    )
+
+    assert response.status_code == 413
+    assert stored_upload_bytes == []
+    nothing_written(private_storage)
+
+
+def test_intake_still_checks_the_csrf_token(legal, valid, private_storage):
+    from django.test import Client
+
+    from tests.utils import login_verified
+
+    client = login_verified(Client(enforce_csrf_checks=True), legal)
+
+    response = client.post(reverse("disclosures:request_new"), _form_data(valid, document=upload()))
+
+    assert response.status_code == 403
+    nothing_written(private_storage)

@@ -19,8 +19,10 @@ from disclosures.services.intake.common import (
     iana_time_zones,
 )
 from disclosures.services.intake.documents import (
+    DocumentUploadLimit,
     StoredDocument,
     document_path,
+    document_too_big_message,
     documents_dir,
     inspect_document,
     request_document_download,
@@ -36,10 +38,12 @@ __all__ = [
     "DocumentInfo",
     "DocumentIntegrityError",
     "DocumentUnavailable",
+    "DocumentUploadLimit",
     "ParsedTarget",
     "RequestInput",
     "StoredDocument",
     "document_path",
+    "document_too_big_message",
     "documents_dir",
     "iana_time_zones",
     "inspect_document",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -39,10 +40,50 @@ def _sniff(head: bytes) -> str | None:
     return None
 
 
+def document_too_big_message() -> str:
+    return _("The document is larger than %(mb).1f MB.") % {
+        "mb": settings.DOCUMENT_MAX_BYTES / 1_000_000
+    }
+
+
+class DocumentUploadLimit(FileUploadHandler):
+    """
+    Refuse an uploaded document while it streams in, as soon as it passes DOCUMENT_MAX_BYTES.
+
+    Installed first in the request's upload handlers, before the body is parsed. Past the
+    limit it raises SkipFile: Django closes (and so deletes) the partly received temporary
+    file, discards the rest of that file without storing it, and goes on reading the form's
+    other fields, so an officer who attached the wrong file keeps what they typed. The body
+    as a whole is bounded by MAX_REQUEST_BODY_BYTES (config.middleware); past that the
+    request is refused with 413 and nothing is parsed.
+    """
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.limit: int = settings.DOCUMENT_MAX_BYTES
+        self.refused = False
+
+    def new_file(self, field_name: str, file_name: str, content_type: str, *args: Any) -> None:
+        super().new_file(field_name, file_name, content_type, *args)
+        declared = self.content_length
+        if declared is not None and declared > self.limit:
+            self.refused = True
+            raise SkipFile
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if start + len(raw_data) > self.limit:
+            self.refused = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the handlers after this one build the uploaded file
+
+
 def inspect_document(document: UploadedFile) -> tuple[DocumentInfo | None, list[str]]:
     """Check an upload's size and real type (by its bytes) and hash it, writing nothing."""
     limit = settings.DOCUMENT_MAX_BYTES
-    too_big = _("The document is larger than %(mb).1f MB.") % {"mb": limit / 1_000_000}
+    too_big = document_too_big_message()
     if document.size is not None and document.size > limit:
         return None, [too_big]
     digest, size, head = hashlib.sha256(), 0, b""
