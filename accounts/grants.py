@@ -116,8 +116,12 @@ class AuthFailureWindow(models.Model):
     one per attempt. `key` is a keyed digest of the username and client address.
     """
 
-    kind = models.CharField(max_length=16)  # "login", "code", "step_up"
+    kind = models.CharField(max_length=16)  # "login", "code", "step_up"; "lockout" marks a lock
     key = models.CharField(max_length=64)
+    # Written into the window's event: the attempted username as a keyed digest ("" when the
+    # client address was refused as a whole) and the client address the failures came from.
+    username_digest = models.CharField(max_length=64, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
     user = models.ForeignKey(

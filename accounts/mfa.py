@@ -13,6 +13,8 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -32,6 +34,13 @@ DEVICE_KINDS: dict[str, type[Device]] = {
 
 class MfaNotPermitted(PermissionError):
     """The actor may not change another user's second factor."""
+
+
+class LastFactorRequired(Exception):
+    """
+    The device is the last passkey or authenticator of a user whose role requires one; only
+    an administrator's reset (mfa_reset) removes it.
+    """
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,13 @@ def has_enrolled_factor(*, user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def second_factor_required(*, user: Any) -> bool:
+    """Whether the user's roles (or superuser status) make a second factor mandatory."""
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name__in=settings.MFA_REQUIRED_ROLES).exists()
+
+
 def has_code_factor(*, user: Any) -> bool:
     """
     Whether the user can answer with a typed code: an authenticator app, or recovery codes
@@ -116,21 +132,36 @@ def totp_secret(*, device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def factors_lock(*, user: Any) -> None:
+    """
+    Lock the user's row until the transaction ends: every check of a code and every removal
+    of a factor of this user queues behind it. Parallel guesses are then checked one at a
+    time, each seeing the lockout and throttling left by the one before.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+
+
 def verify_second_factor(*, user: Any, code: str) -> Device | None:
     """
     The device that accepts the code, or None: a current TOTP code, else an unused recovery
     code (which is used up). django-otp throttles each device after failures and refuses a
     TOTP code that was already accepted once.
+
+    Runs inside a transaction: the devices are read under a row lock, so django-otp's
+    failure counter and the used-up codes are updated by one guess at a time, never lost
+    to a parallel one.
     """
     code = "".join((code or "").split()).lower()
     if not code or len(code) > 16:
         return None
     if code.isdigit():
-        for device in TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"):
+        totp_devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        for device in totp_devices.order_by("pk"):
             if device.verify_token(code):
                 return device
         return None
-    for device in StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk"):
+    static_devices = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
+    for device in static_devices.order_by("pk"):
         if device.verify_token(code):
             return device
     return None
@@ -185,14 +216,31 @@ def recovery_codes_generate(*, user: Any) -> list[str]:
 
 @transaction.atomic(durable=True)
 def device_remove(*, user: Any, kind: str, device_id: int) -> bool:
-    """Remove one of the user's own devices; False when it is not theirs or does not exist."""
+    """
+    Remove one of the user's own devices; False when it is not theirs or does not exist.
+
+    A user whose role requires a second factor cannot remove their last passkey or
+    authenticator (LastFactorRequired): a stolen session must not be able to strip the
+    account down to its password. Recovery codes alone do not count as that factor. The
+    user's row is locked first, so two removals at once cannot each leave the other one.
+    """
     model = DEVICE_KINDS.get(kind)
     if model is None:
         return False
+    factors_lock(user=user)
     device = model.objects.select_for_update().filter(user=user, pk=device_id).first()
     if device is None:
         return False
     was_confirmed = device.confirmed
+    if was_confirmed and kind != "static" and second_factor_required(user=user):
+        passkeys = WebAuthnCredential.objects.filter(user=user, confirmed=True)
+        apps = TOTPDevice.objects.filter(user=user, confirmed=True)
+        if kind == "passkey":
+            passkeys = passkeys.exclude(pk=device.pk)
+        else:
+            apps = apps.exclude(pk=device.pk)
+        if not (passkeys.exists() or apps.exists()):
+            raise LastFactorRequired
     device.delete()
     if was_confirmed:
         audit.record(
@@ -230,4 +278,10 @@ def mfa_reset(*, user: Any, actor: Any) -> int:
         target=user,
         data={"totp_devices": totp, "recovery_devices": static_count, "passkeys": passkey_count},
     )
+    if actor.pk != user.pk:
+        # Whoever resets the factors must not be able to sign in as a privileged account:
+        # its roles come back only through grants a second administrator approves.
+        from accounts.services_grants import privileged_roles_suspend
+
+        privileged_roles_suspend(user=user, actor=actor, reason="second_factor_reset")
     return totp + static_count + passkey_count

@@ -8,7 +8,8 @@ The package's JSON endpoints are narrowed here to what this site allows:
   audited in the same transaction as the new credential;
 - every use asks the authenticator for user verification (PIN or biometric), so an accepted
   passkey is both the login's second step and a fresh step-up for approving, releasing and
-  unmasking; successes and failures are audited.
+  unmasking; each success is audited, failures are counted per window like wrong codes
+  (accounts.auth_failures). An accepted second step renews the session id.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class RegistrationBegin(webauthn_views.BeginCredentialRegistrationView):
 class RegistrationComplete(webauthn_views.CompleteCredentialRegistrationView):
     def post(self, *args: Any, **kwargs: Any) -> Any:
         _require_fresh_step_up(self.request)
+        was_verified = self.request.user.is_verified()
         with transaction.atomic(durable=True):
             response = super().post(*args, **kwargs)
             device_id = json.loads(response.content)["id"]
@@ -55,6 +57,10 @@ class RegistrationComplete(webauthn_views.CompleteCredentialRegistrationView):
                 target=self.request.user,
                 data={"device_id": device_id},
             )
+        if not was_verified:
+            # The package marked the session verified with the new passkey (enrolment right
+            # after the password): that is its second step, so it gets a new session id.
+            self.request.session.cycle_key()
         return response
 
 
@@ -74,8 +80,8 @@ class VerificationComplete(webauthn_views.CompleteCredentialAuthenticationView):
     def post(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().post(*args, **kwargs)
-        except exceptions.OTPWebAuthnApiError as failed:
-            second_factor.passkey_failed(user=self.request.user, code=str(failed.code))
+        except exceptions.OTPWebAuthnApiError:
+            second_factor.passkey_failed(request=self.request)
             raise
 
     def complete_auth(self, device: Any) -> None:

@@ -14,13 +14,13 @@ from django.conf import settings
 from django.db import transaction
 
 import audit
-from accounts import mfa
+from accounts import lockout, mfa
 
 SESSION_KEY = "reauthenticated_at"
 
 
 class ReauthFailed(Exception):
-    """The password or the second-factor code was not accepted."""
+    """The confirmation was refused: "wrong", "locked" or "passkey" (see reauth_verify)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -47,36 +47,52 @@ def needs_second_factor(user: Any) -> bool:
     return mfa.has_code_factor(user=user)
 
 
-def reauth_verify(*, user: Any, password: str, code: str = "") -> Any:
+def reauth_verify(*, request: Any, password: str, code: str = "") -> Any:
     """
-    Check the password and, for users with a second factor, the code; return the device that
-    accepted the code (None without a second factor), or raise ReauthFailed.
+    Check the password and, for users with a code factor, the code, together; return the
+    device that accepted the code (None without one), or raise ReauthFailed.
 
-    The code is only tried after a correct password, so a wrong password does not use up
-    recovery codes or throttle the user's authenticator. The trail records the outcome and the
+    The reason is "passkey" for a user whose only second factor is a passkey (the form is
+    not theirs: nothing is checked), "wrong" when the password or the code or both were not
+    accepted, without saying which, and "locked" while this username is locked out from this
+    client. Each refusal but "passkey" counts towards the same lockout as a wrong password
+    at login, and in the failed step-up windows of the trail; a success is audited with the
     kind of factor, never the password or the code.
     """
-    device, failure = _reauth_check(user=user, password=password, code=code)
+    user = request.user
+    if mfa.has_passkey(user=user) and not mfa.has_code_factor(user=user):
+        raise ReauthFailed("passkey")
+    device, failure = _reauth_check(request=request, user=user, password=password, code=code)
     if failure:
         raise ReauthFailed(failure)
     return device
 
 
 @transaction.atomic(durable=True)
-def _reauth_check(*, user: Any, password: str, code: str) -> tuple[Any, str]:
-    # Returns instead of raising, so the device's throttling counter and the failure event
-    # are committed rather than rolled back.
+def _reauth_check(*, request: Any, user: Any, password: str, code: str) -> tuple[Any, str]:
+    # Returns instead of raising, so the device's throttling counter, the lockout count and
+    # the failure window are committed rather than rolled back. The user's row lock makes
+    # parallel attempts wait here, so each one sees the count left by the one before.
+    mfa.factors_lock(user=user)
+    username = user.get_username()
+    if not lockout.signin_allowed(request=request, username=username):
+        lockout.signin_failed(request=request, username=username, kind="step_up")
+        return None, "locked"
+    password_ok = user.check_password(password or "")
     device = None
-    failure = ""
-    if not user.check_password(password or ""):
-        failure = "password"
-    elif mfa.has_second_factor(user=user):
-        device = mfa.verify_second_factor(user=user, code=code)
+    if mfa.has_code_factor(user=user):
+        # Both are always checked, so neither the answer nor the work done tells which one
+        # was wrong. A right code with a wrong password is not used up (nor the
+        # authenticator's time step): its effects are rolled back to the savepoint.
+        with transaction.atomic():
+            device = mfa.verify_second_factor(user=user, code=code)
+            if device is not None and not password_ok:
+                transaction.set_rollback(True)
         if device is None:
-            failure = "second_factor"
-    if failure:
-        audit.record(action="auth.reauth_failed", actor=user, target=user, data={"reason": failure})
-        return None, failure
+            password_ok = False
+    if not password_ok:
+        lockout.signin_failed(request=request, username=username, kind="step_up")
+        return None, "wrong"
     factor = mfa.kind_of(device) if device is not None else "password"
     audit.record(action="auth.reauthenticated", actor=user, target=user, data={"factor": factor})
     return device, ""

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import django_otp
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import user_logged_in
 from django.db import transaction
@@ -29,7 +28,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 import audit
-from accounts import mfa, reauth
+from accounts import auth_failures, lockout, mfa, reauth
 
 NOT_NEEDED = "_second_factor_not_needed"
 EXEMPT = "second_factor_exempt"
@@ -50,9 +49,7 @@ def enrolment_view(view: Callable) -> Callable:
 
 def required_for(user: Any) -> bool:
     """Whether the user's roles (or superuser status) make a second factor mandatory."""
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=settings.MFA_REQUIRED_ROLES).exists()
+    return mfa.second_factor_required(user=user)
 
 
 @receiver(user_logged_in, dispatch_uid="second_factor_login")
@@ -123,23 +120,43 @@ class SecondFactorMiddleware:
 def verify_code(*, request: HttpRequest, code: str) -> bool:
     """
     Check a code typed on the verification page; on success the session is verified (and
-    counts as a fresh step-up). Both outcomes are audited, never the code itself.
+    counts as a fresh step-up) under a new session id. Both outcomes are audited, never the
+    code itself: a success at once, failures counted per window (accounts.auth_failures).
+
+    A wrong code counts towards the same lockout as a wrong password; while the username is
+    locked out from this client no code is even tried.
     """
-    device = _check_code(user=request.user, code=code)
+    device = _check_code(request=request, user=request.user, code=code)
     if device is None:
         return False
     django_otp.login(request, device)
-    reauth.mark_reauthenticated(request)
+    second_step_done(request)
     return True
 
 
+def second_step_done(request: HttpRequest) -> None:
+    """
+    The session has just answered its second step: it counts as a fresh step-up, and gets a
+    new id, so an id planted or seen before this moment (the password-only session) does not
+    carry the verified session.
+    """
+    reauth.mark_reauthenticated(request)
+    request.session.cycle_key()
+
+
 @transaction.atomic(durable=True)
-def _check_code(*, user: Any, code: str) -> Any:
-    # Returns instead of raising, so the device's throttling counter and the failure event
-    # are committed rather than rolled back.
+def _check_code(*, request: HttpRequest, user: Any, code: str) -> Any:
+    # Returns instead of raising, so the device's throttling counter, the lockout count and
+    # the failure window are committed rather than rolled back. The user's row lock makes
+    # parallel guesses wait here, so each one sees the count left by the one before.
+    mfa.factors_lock(user=user)
+    username = user.get_username()
+    if not lockout.signin_allowed(request=request, username=username):
+        lockout.signin_failed(request=request, username=username, kind="code")
+        return None
     device = mfa.verify_second_factor(user=user, code=code)
     if device is None:
-        audit.record(action="auth.second_factor_failed", actor=user, target=user, data={})
+        lockout.signin_failed(request=request, username=username, kind="code")
         return None
     audit.record(
         action="auth.second_factor_verified",
@@ -160,16 +177,22 @@ def passkey_verified(*, request: HttpRequest, device: Any) -> None:
             data={"factor": "passkey", "device_id": device.pk},
         )
     django_otp.login(request, device)
-    reauth.mark_reauthenticated(request)
+    second_step_done(request)
 
 
-def passkey_failed(*, user: Any, code: str) -> None:
+def passkey_failed(*, request: HttpRequest) -> None:
+    """
+    A passkey assertion was refused. Counted in the failure windows like a wrong code, so
+    forged assertions cannot grow the trail either; not towards the lockout, since a
+    signature cannot be guessed and a browser's glitch should not lock anyone out.
+    """
+    user = request.user
     if not getattr(user, "is_authenticated", False):
         return
     with transaction.atomic(durable=True):
-        audit.record(
-            action="auth.second_factor_failed",
-            actor=user,
-            target=user,
-            data={"factor": "passkey", "error": code[:60]},
+        auth_failures.auth_failure_record(
+            kind="code",
+            username=user.get_username(),
+            ip_address=auth_failures.request_ip(request),
+            user=user,
         )

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import mfa, reauth, second_factor
+from accounts import lockout, mfa, reauth, second_factor
 from accounts.second_factor import enrolment_view, second_factor_exempt
 
 
@@ -51,6 +51,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         if second_factor.verify_code(request=request, code=request.POST.get("code", "")):
             return redirect(next_url)
         error = _("That code is not correct or was already used. Try the current one.")
+        # The lockout page replaces this answer (axes.middleware.AxesMiddleware).
+        lockout.session_end_if_locked_out(request)
     response = render(
         request,
         "accounts/mfa/verify.html",
@@ -107,6 +109,7 @@ def totp_confirm(request: HttpRequest, device_id: int) -> HttpResponse:
             if not request.user.is_verified():
                 # The user just proved they hold it: this session has had its second step.
                 django_otp.login(request, device)
+                request.session.cycle_key()
             messages.success(request, _("Your authenticator app is set up."))
             return redirect("accounts:mfa")
         error = _("That code is not correct. Enter the code your app shows now.")
@@ -143,7 +146,19 @@ def device_remove(request: HttpRequest, kind: str, device_id: int) -> HttpRespon
         raise Http404
     if refused := _step_up_redirect(request):
         return refused
-    if not mfa.device_remove(user=request.user, kind=kind, device_id=device_id):
+    try:
+        removed = mfa.device_remove(user=request.user, kind=kind, device_id=device_id)
+    except mfa.LastFactorRequired:
+        messages.error(
+            request,
+            _(
+                "Your role requires two-step verification, so this is your last passkey or "
+                "authenticator app and it stays. Add another one first, or ask an "
+                "administrator to reset your two-step verification."
+            ),
+        )
+        return redirect("accounts:mfa")
+    if not removed:
         raise Http404
     messages.success(request, _("The device was removed."))
     return redirect("accounts:mfa")

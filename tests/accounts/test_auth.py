@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from tests.accounts.test_signin_hardening import flush_failed_signins
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +36,18 @@ def test_failed_login_is_recorded_without_the_typed_name(make_user, client):
 
     assert response.status_code == 200
     assert b"Please enter a correct username and password" in response.content
+    flush_failed_signins()
     event = AuditEvent.objects.get(action="auth.login_failed")
     assert event.actor is None
     assert event.data["known_user"] is True
+    assert event.data["count"] == 1
+    assert event.ip_address == "127.0.0.1"
     assert "mina" not in str(event.data)
 
 
 def test_failed_login_for_unknown_name_is_recorded(client):
     client.post(reverse("accounts:login"), {"username": "ghost", "password": "x"})
+    flush_failed_signins()
 
     event = AuditEvent.objects.get(action="auth.login_failed")
     assert event.data["known_user"] is False

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import mfa, reauth
 from accounts.roles import Role
 from audit.models import AuditEvent
+from tests.accounts.test_signin_hardening import flush_failed_signins
 from tests.disclosures.factories import give_subscriber_data, make_account
 from tests.utils import set_step_up
 
@@ -196,9 +197,11 @@ def test_step_up_with_a_device_is_refused_with_the_password_only(legal_client, l
 
     assert 'name="code"' in page.content.decode()
     assert response.status_code == 200
+    assert "The password or the code is not right." in response.content.decode()
     assert not is_fresh(legal_client)
-    failed = AuditEvent.objects.get(action="auth.reauth_failed")
-    assert failed.data == {"reason": "second_factor"}
+    flush_failed_signins()
+    failed = AuditEvent.objects.get(action="auth.step_up_failed")
+    assert (failed.actor, failed.data["count"]) == (legal, 1)
 
 
 def test_step_up_with_a_device_is_accepted_with_password_and_current_code(legal_client, legal):
@@ -214,7 +217,7 @@ def test_step_up_with_a_device_is_accepted_with_password_and_current_code(legal_
     assert code not in trail_text()
 
 
-def test_step_up_with_a_wrong_password_does_not_try_the_code(legal_client, legal):
+def test_step_up_with_a_wrong_password_does_not_use_up_the_right_code(legal_client, legal):
     device = confirmed_totp(legal, legal_client)
 
     response = legal_client.post(
@@ -222,8 +225,10 @@ def test_step_up_with_a_wrong_password_does_not_try_the_code(legal_client, legal
     )
 
     assert response.status_code == 200
+    assert "The password or the code is not right." in response.content.decode()
     assert not is_fresh(legal_client)
-    assert AuditEvent.objects.get(action="auth.reauth_failed").data == {"reason": "password"}
+    flush_failed_signins()
+    assert AuditEvent.objects.get(action="auth.step_up_failed").data["count"] == 1
     device.refresh_from_db()
     assert device.last_t == -1
 
@@ -234,8 +239,9 @@ def test_step_up_with_a_wrong_code_is_refused_and_audited_without_the_code(legal
 
     response = step_up(legal_client, code=wrong)
 
-    assert "That code is not correct" in response.content.decode()
+    assert "The password or the code is not right." in response.content.decode()
     assert not is_fresh(legal_client)
+    flush_failed_signins()
     assert wrong not in trail_text()
 
 

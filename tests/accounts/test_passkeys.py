@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from accounts import reauth
 from accounts.roles import Role
 from audit.models import AuditEvent
+from tests.accounts.test_signin_hardening import flush_failed_signins
 from tests.utils import login_verified, set_step_up
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +107,9 @@ def test_completing_without_a_begun_ceremony_is_refused_and_audited(approver):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_state"
     assert "otp_device_id" not in client.session
+    flush_failed_signins()
     event = AuditEvent.objects.get(action="auth.second_factor_failed")
-    assert event.data == {"factor": "passkey", "error": "invalid_state"}
+    assert (event.actor, event.data["count"]) == (approver, 1)
 
 
 @settings(

@@ -262,6 +262,10 @@ def test_the_second_step_and_the_step_up_refuse_garbage_and_grant_nothing(make_u
     from tests.utils import authenticator_for, login_verified, set_step_up
 
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    # Wrong codes and step-ups count towards the lockout, which would end both sessions after
+    # five examples; the lockout has its own tests (tests/accounts/test_signin_hardening.py).
+    settings.AXES_FAILURE_LIMIT = 100_000
+    settings.AXES_IP_FAILURE_LIMIT = 100_000
     user = make_user(Role.LEGAL_APPROVER)
     authenticator_for(user)
     client = Client(raise_request_exception=False)
