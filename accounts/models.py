@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
+from django.db import router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.grants import AuthFailureWindow, EnrolmentLink, RoleGrant
@@ -20,6 +23,14 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         permissions = [("manage_roles", _("Can grant and revoke roles"))]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The account-change events (accounts.signals: user.created, user.password_set, ...)
+        # are written by the save signals. One transaction around the save makes the change
+        # and its event commit together, whichever path saved it (admin, shell, services).
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
 
     @property
     def role_names(self) -> list[str]:

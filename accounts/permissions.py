@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -18,3 +20,23 @@ def require(allowed: bool) -> None:
 
 def can_enter_admin(user: User) -> bool:
     return bool(user.is_active and user.is_staff)
+
+
+def can_manage_roles(user: Any) -> bool:
+    return bool(user.is_active and user.has_perm("accounts.manage_roles"))
+
+
+def cooling_off_refusal(user: Any) -> str | None:
+    """
+    Why the user may not approve or release yet (their privileged role was granted less
+    than PRIVILEGED_COOLING_OFF_HOURS ago), or None when they may.
+    """
+    from accounts.selectors import cooling_off_until
+
+    until = cooling_off_until(user)
+    if until is None:
+        return None
+    return _(
+        "Cooling-off until %(until)s UTC: you cannot approve or release yet. A role given "
+        "through a grant waits this long before it can be used for a disclosure."
+    ) % {"until": until.astimezone(UTC).strftime("%Y-%m-%d %H:%M")}

@@ -76,6 +76,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 # Roles whose holders may enter the Django admin (is_staff follows from these).
 STAFF_ROLES = frozenset({Role.ADMINISTRATOR})
 
+# Superuser status, granted like a privileged role (it holds every permission).
+SUPERUSER = "superuser"
+
+# Roles that reach legal data, the audit trail or other people's access. An Administrator
+# cannot give one in a single step: it is a RoleGrant that a second Administrator approves
+# (accounts.services_grants). Taking one away is immediate.
+PRIVILEGED_ROLES = frozenset(
+    {Role.LEGAL_OFFICER, Role.LEGAL_APPROVER, Role.AUDITOR, Role.ADMINISTRATOR}
+)
+PRIVILEGED_GRANTS: frozenset[str] = frozenset({*PRIVILEGED_ROLES, SUPERUSER})
+
+# The disclosure workflow's preparing and approving roles: never both on one account unless
+# settings.ALLOW_PREPARER_AND_APPROVER (and then "who prepared cannot approve" still holds).
+PREPARING_ROLES = frozenset({Role.LEGAL_OFFICER})
+APPROVING_ROLES = frozenset({Role.LEGAL_APPROVER})
+
 
 class UnknownPermission(LookupError):
     pass

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-import audit
 from accounts.models import User
 from accounts.roles import Role
 
@@ -36,22 +35,30 @@ def user_create(
     last_name: str = "",
     actor: User | None = None,
 ) -> User:
-    """Create a staff account with its roles; the role grant is audited by the m2m handler."""
+    """
+    Create a staff account with its roles, for trusted code (the demo, management
+    commands, tests): the roles are set directly, without a grant. `user.created` is
+    recorded by the save handler and the roles by the m2m handler (accounts.signals).
+    """
     groups = _groups_for(roles)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
+    user._audit_actor = actor  # type: ignore[attr-defined]
     user.save()
-    audit.record(action="user.created", actor=actor, target=user, data={"username": username})
+    user._audit_actor = None  # type: ignore[attr-defined]
     user.groups.set(groups)
     return user
 
 
 @transaction.atomic
 def user_set_roles(*, user: User, roles: Iterable[Role | str]) -> User:
-    """Give the user exactly these roles (changes are audited by the m2m handler)."""
+    """
+    Give the user exactly these roles, for trusted code: privileged ones included, without
+    a grant (changes are audited by the m2m handler). People use accounts.services_grants.
+    """
     user = User.objects.select_for_update().get(pk=user.pk)
     user.groups.set(_groups_for(roles))
     user.refresh_from_db(fields=["is_staff"])

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views, views_mfa
+from accounts import views, views_enrolment, views_mfa
 from accounts.second_factor import second_factor_exempt
 
 app_name = "accounts"
@@ -25,4 +25,9 @@ urlpatterns = [
         views_mfa.device_remove,
         name="mfa_device_remove",
     ),
+]
+
+urlpatterns += [
+    # The one-time link where an account's owner sets their password (public, see the view).
+    path("enrol/<str:token>/", views_enrolment.enrol, name="enrol"),
 ]

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 import audit
-from accounts import mfa, reauth
+from accounts import lockout, mfa, reauth
+from accounts import permissions as account_permissions
+from accounts import selectors as account_selectors
 from accounts.context_processors import NAVIGATION
 from audit import alarms as audit_alarms
 from audit import selectors as audit_selectors
@@ -49,6 +51,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "recent_activity": audit_selectors.recent_events_by_actor(actor=user, limit=8),
             "alarm_panels": audit_alarms.panels_for(request),
+            # Dual control: a newly granted role waits; administrators see grants waiting.
+            "cooling_off_until": account_selectors.cooling_off_until(user),
+            "pending_grants": (
+                account_selectors.role_grants_pending_count()
+                if account_permissions.can_manage_roles(user)
+                else None
+            ),
         },
     )
 
@@ -57,7 +66,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     """
     Ask for the password again before a sensitive step, with a second-factor code for users
-    who have one; failures are audited.
+    who have one. One answer for any refusal, so a guess never learns which part was wrong;
+    refusals count towards the lockout, and a session that locks its account out is ended.
     """
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -66,17 +76,19 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             device = reauth.reauth_verify(
-                user=request.user,
+                request=request,
                 password=request.POST.get("password", ""),
                 code=request.POST.get("code", ""),
             )
         except reauth.ReauthFailed as failed:
-            if failed.reason == "password":
-                error = _("That password is not correct.")
-            elif mfa.has_code_factor(user=request.user):
-                error = _("That code is not correct or was already used. Try the current one.")
-            else:
+            if failed.reason == "passkey":
                 error = _("Confirm with your passkey.")
+            elif mfa.has_code_factor(user=request.user):
+                error = _("The password or the code is not right.")
+            else:
+                error = _("That password is not correct.")
+            # The lockout page replaces this answer (axes.middleware.AxesMiddleware).
+            lockout.session_end_if_locked_out(request)
         else:
             reauth.mark_reauthenticated(request)
             if device is not None:

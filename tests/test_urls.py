@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "healthz": "load balancers probe it",
     "accounts:login": "the way in",
+    "accounts:enrol": "a one-time link's page, where an account's owner sets their password",
     "admin:login": "the admin's own sign-in form",
     "admin:logout": "POST-only; logging out is harmless",
     "admin:password_reset": "not routed (no such pattern) – listed for clarity",

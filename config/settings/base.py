@@ -52,6 +52,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything that reads request.POST (sessions, CSRF, authentication): bodies over
+    # MAX_REQUEST_BODY_BYTES are refused with 413 before they are parsed.
+    "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,12 +95,28 @@ AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
 # Request bodies above this are refused with 413 before anything parses them (set the same
 # limit on the reverse proxy: nginx client_max_body_size).
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 20 * 1024 * 1024)
+# Form fields (everything but files) held in memory, per request; the API reads its JSON
+# itself with the same 5 MB limit (moderation/api/http.py: MAX_BODY_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Uploads above this go to a temporary file instead of memory (order documents: see
+# disclosures/services/intake/documents.py, refused while streaming past DOCUMENT_MAX_BYTES).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+# One username from one client address: someone elsewhere who knows a username cannot lock
+# its owner out. The handler adds the per-address limit, AXES_IP_FAILURE_LIMIT (above), and
+# wrong codes and failed step-ups count too (accounts/lockout.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# The client address as the audit trail sees it (TRUSTED_PROXY_COUNT hops from the right of
+# X-Forwarded-For), so a client cannot pick a new address per attempt.
+AXES_CLIENT_IP_CALLABLE = "audit.middleware.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Masked in axes' stored request data, with the password: the second-factor code.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 # Second factors (django-otp: TOTP and recovery codes; django-otp-webauthn: passkeys).
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "Trust & Safety"
@@ -266,6 +285,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": 60 * 60,
     },
+    "accounts-flush-auth-failures": {"task": "accounts.tasks.flush_auth_failures", "schedule": 60},
     "audit-seal": {"task": "audit.tasks.seal", "schedule": 10},
     "audit-checkpoint": {"task": "audit.tasks.checkpoint", "schedule": 5 * 60},
     "moderation-expire-claims": {"task": "moderation.tasks.expire_claims", "schedule": 60},

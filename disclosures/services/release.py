@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+from accounts.permissions import cooling_off_refusal
 from accounts.reauth import is_fresh
 from disclosures import crypto, permissions
 from disclosures.exceptions import (
@@ -336,6 +337,8 @@ def _package_release(
     request = request_lock(request_id=request_id)
     if request.status != LegalRequest.Status.APPROVED:
         raise InvalidTransition(current=request.status, requested=LegalRequest.Status.RELEASED)
+    if refusal := cooling_off_refusal(actor):
+        raise SeparationOfDutiesViolation(refusal)
     scope = live_scope(request)
     approvers = {getattr(user, "pk", user) for user in approvers_of(request)}
     if scope is not None:

@@ -9,7 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import EnrolmentLink, User
 from accounts.roles import Role
 from tests.utils import set_step_up
 
@@ -101,10 +101,11 @@ def test_user_change_adding_a_group_without_fresh_step_up_changes_nothing(
 
 
 def test_user_change_adding_a_group_with_fresh_step_up_applies(administrator, client_for, target):
+    # An unprivileged role; privileged ones are grants (tests/accounts/test_dual_control.py).
     client = with_step_up(client_for(administrator), FRESH)
     url = reverse("admin:accounts_user_change", args=[target.pk])
-    legal = Group.objects.get(name=Role.LEGAL_OFFICER)
-    groups = [*target.groups.values_list("pk", flat=True), legal.pk]
+    senior = Group.objects.get(name=Role.SENIOR_MODERATOR)
+    groups = [*target.groups.values_list("pk", flat=True), senior.pk]
 
     response = client.post(url, user_change_data(target, groups=groups))
 
@@ -112,21 +113,23 @@ def test_user_change_adding_a_group_with_fresh_step_up_applies(administrator, cl
     assert response["Location"] == reverse("admin:accounts_user_changelist")
     assert set(target.groups.values_list("name", flat=True)) == {
         Role.MODERATOR,
-        Role.LEGAL_OFFICER,
+        Role.SENIOR_MODERATOR,
     }
 
 
-@pytest.mark.parametrize(("when", "granted"), [(STALE, False), (FRESH, True)])
-def test_user_change_making_a_superuser_needs_fresh_step_up(
-    superuser, client_for, target, when, granted
+@pytest.mark.parametrize("when", [STALE, FRESH])
+def test_user_change_cannot_make_a_superuser_even_for_a_superuser(
+    superuser, client_for, target, when
 ):
+    """Superuser status is a grant that a second administrator approves, never a checkbox."""
     client = with_step_up(client_for(superuser), when)
     url = reverse("admin:accounts_user_change", args=[target.pk])
 
     client.post(url, user_change_data(target, is_superuser="on", is_staff="on"))
 
     target.refresh_from_db()
-    assert (target.is_superuser, target.is_staff) == (granted, granted)
+    assert not target.is_superuser
+    assert 'name="is_superuser"' not in client.get(url).content.decode()
 
 
 def test_an_administrator_cannot_grant_superuser_status_or_loose_permissions(
@@ -151,10 +154,12 @@ def test_an_administrator_cannot_grant_superuser_status_or_loose_permissions(
 
 NEW_USER = {
     "username": "newcomer",
+    # Fields the add form does not have (tests/accounts/test_enrolment_links.py): ignored.
     "usable_password": "true",
     "password1": "a-long-enough-pass-1",
     "password2": "a-long-enough-pass-1",
     "is_superuser": "on",
+    "roles": [Role.MODERATOR.value],
     "_save": "Save",
 }
 
@@ -169,22 +174,42 @@ def test_user_add_without_fresh_step_up_creates_nothing(administrator, client_fo
 
     assert_sent_to_step_up(response, url)
     assert not User.objects.filter(username="newcomer").exists()
+    assert not EnrolmentLink.objects.exists()
 
 
-def test_user_add_with_fresh_step_up_creates_the_user(administrator, client_for):
+def test_user_add_with_fresh_step_up_creates_the_user_with_an_enrolment_link(
+    administrator, client_for
+):
     client = with_step_up(client_for(administrator), FRESH)
     data = NEW_USER
 
     response = client.post(reverse("admin:accounts_user_add"), data)
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # the page showing the one-time link
     created = User.objects.get(username="newcomer")
-    # Django's add form has no is_superuser field: status is granted on the change form.
     assert not created.is_superuser
+    assert not created.has_usable_password()
+    assert EnrolmentLink.objects.filter(user=created, used_at__isnull=True).count() == 1
 
 
-@pytest.mark.parametrize(("when", "changed"), [(STALE, False), (FRESH, True)])
-def test_user_password_change_needs_fresh_step_up(administrator, client_for, target, when, changed):
+@pytest.mark.parametrize(("when", "issued"), [(NEVER, False), (STALE, False), (FRESH, True)])
+def test_user_password_page_issues_a_reset_link_only_after_a_fresh_step_up(
+    administrator, client_for, target, when, issued
+):
+    client = with_step_up(client_for(administrator), when)
+    url = reverse("admin:auth_user_password_change", args=[target.pk])
+
+    response = client.post(url, {"issue_reset_link": "1"})
+
+    if not issued:
+        assert_sent_to_step_up(response, url)
+    assert EnrolmentLink.objects.filter(user=target).exists() is issued
+    target.refresh_from_db()
+    assert target.check_password("correct-horse-42") is not issued
+
+
+@pytest.mark.parametrize("when", [STALE, FRESH])
+def test_user_password_page_never_sets_a_password(administrator, client_for, target, when):
     client = with_step_up(client_for(administrator), when)
     url = reverse("admin:auth_user_password_change", args=[target.pk])
     data = {
@@ -196,10 +221,13 @@ def test_user_password_change_needs_fresh_step_up(administrator, client_for, tar
 
     response = client.post(url, data)
 
-    if not changed:
+    if when == STALE:
         assert_sent_to_step_up(response, url)
+    else:
+        assert response.status_code == 403
     target.refresh_from_db()
-    assert target.check_password("another-long-pass-2") is changed
+    assert not target.check_password("another-long-pass-2")
+    assert target.check_password("correct-horse-42")
 
 
 def reset_second_factor(client, user: User):

@@ -48,3 +48,36 @@ def test_first_sign_in_of_a_legal_officer_enrols_an_authenticator(
     page.get_by_role("link", name="Legal requests").first.click()
     expect(page).to_have_url(base + "/legal/")
     assert AuditEvent.objects.filter(action="mfa.totp_enrolled", actor=newcomer).exists()
+
+
+def test_a_new_account_starts_from_its_one_time_link_and_then_enrols_a_second_factor(
+    transactional_db, live_server, page: Page
+):
+    """Nobody but the owner knows the password: they set it on the link's page."""
+    from accounts.enrolment import Purpose, enrolment_link_issue
+
+    owner = services.user_create(username="lena", password=None, roles=(Role.LEGAL_OFFICER,))
+    token = enrolment_link_issue(user=owner, actor=None, purpose=Purpose.ENROL)
+    base = live_server.url
+    referers: list[str] = []
+    page.on("request", lambda r: referers.append(r.headers.get("referer", "")))
+
+    page.goto(f"{base}/accounts/enrol/{token}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Set your password")
+    page.get_by_label("New password", exact=True).fill("a-long-enough-passphrase-7")
+    page.get_by_label("New password again").fill("a-long-enough-passphrase-7")
+    page.get_by_role("button", name="Set password").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+    page.get_by_label("Username").fill("lena")
+    page.get_by_label("Password").fill("a-long-enough-passphrase-7")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step verification")
+    assert not any(token in referer for referer in referers)
+
+    page.goto(f"{base}/accounts/enrol/{token}/")  # spent
+    page.get_by_label("New password", exact=True).fill("another-long-passphrase-8")
+    page.get_by_label("New password again").fill("another-long-passphrase-8")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("alert")).to_contain_text("This link cannot be used")
+    assert AuditEvent.objects.filter(action="user.enrolment_link_used", actor=owner).exists()

@@ -59,8 +59,13 @@ AUDIT = ("auditor", "administrator")
 
 MATRIX: dict[str, dict[str, str]] = {
     # Public, and why.
-    "healthz": everyone(anonymous=OK),  # load balancers probe it
+    "healthz": everyone(anonymous=OK),  # load balancers probe it; says only ok/unavailable
+    # What /healthz does not say (which check failed, why, how long each took).
+    "system_status": allow("administrator"),
     "accounts:login": everyone(anonymous=OK),
+    # A one-time link's page, where an account's owner sets their password: nobody is signed
+    # in yet. The token decides, and an unknown one gets the same form (see the view).
+    "accounts:enrol": everyone(anonymous=OK),
     # Every signed-in user: their own account.
     "dashboard": everyone(),
     "accounts:reauth": everyone(),
@@ -162,11 +167,13 @@ MATRIX: dict[str, dict[str, str]] = {
 # Django admin: summarised by a rule (admin_row) rather than one row per model URL.
 ADMIN_NAMESPACE = "admin:"
 
-# What the Administrator may open in the admin: users, groups, API tokens and the
-# audit trail, read-only where adding or deleting would bypass a service. Every other
-# model page is 403 to them; every other role is sent to the admin's login page.
+# What the Administrator may open in the admin: users, groups, role grant requests, API
+# tokens and the audit trail, read-only where adding or deleting would bypass a service.
+# Every other model page is 403 to them; every other role is sent to the admin's login page.
 ADMIN_OPEN = {
     "accounts_user": ("changelist", "change", "add"),
+    # Dual control: request a privileged role (add), approve or refuse one (change).
+    "accounts_rolegrant": ("changelist", "change", "add"),
     "auth_group": ("changelist", "change"),
     "accounts_apitoken": ("changelist", "change"),
     "audit_auditevent": ("changelist", "change"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from accounts import reauth
+from accounts.permissions import cooling_off_refusal
 from disclosures import permissions
 from disclosures.exceptions import (
     DisclosureError,
@@ -41,6 +42,8 @@ def _vote_guards(
     *, request: LegalRequest, actor: Any, scope_hash: str, reauthenticated_at: int | None
 ) -> Scope:
     """Everything a vote must satisfy, in the order a person can fix them."""
+    if refusal := cooling_off_refusal(actor):
+        raise SeparationOfDutiesViolation(refusal)
     scope = live_scope(request)
     if scope is None or scope.scope_hash != (scope_hash or "").strip().lower():
         raise ScopeMismatch(

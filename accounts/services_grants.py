@@ -1,0 +1,412 @@
+"""
+Dual control over privileged access (NIST SP 800-53 AC-5, AC-2).
+
+A privileged role (accounts.roles.PRIVILEGED_GRANTS: the legal roles, Auditor,
+Administrator, superuser status) is never given in one step. An Administrator requests it
+for someone else, with a reason; a different Administrator, who is not the person receiving
+it, approves it; only then does the account get the role. Both steps need a fresh step-up.
+Refusing, cancelling and revoking reduce access and so take effect at once.
+
+Every function here is one durable transaction that re-reads the rows it decides on under a
+row lock and writes its audit event in the same transaction. A refusal on a rule of dual
+control leaves an `authz.denied` event, written after the refused transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import audit
+from accounts import reauth
+from accounts.models import RoleGrant, User
+from accounts.roles import (
+    APPROVING_ROLES,
+    PREPARING_ROLES,
+    PRIVILEGED_GRANTS,
+    STAFF_ROLES,
+    SUPERUSER,
+    Role,
+)
+
+REASON_MAX_LENGTH = 2000
+
+
+class RoleGrantError(Exception):
+    """The grant cannot be made as asked (its state, or the input); nothing was written."""
+
+    rule = "refused"
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rule = rule or self.rule
+
+
+class RoleGrantDenied(RoleGrantError):
+    """A rule of dual control refused the actor; recorded as `authz.denied`."""
+
+    rule = "denied"
+
+
+class StepUpRequired(RoleGrantDenied):
+    rule = "step_up_required"
+
+
+def role_label(role: str) -> str:
+    return _("Superuser") if role == SUPERUSER else str(role)
+
+
+def is_privileged(role: str) -> bool:
+    return role in PRIVILEGED_GRANTS
+
+
+def _records_refusals[F: Callable[..., Any]](func: F) -> F:
+    """A refusal by a rule of dual control leaves one `authz.denied` event."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RoleGrantDenied as exc:
+            target = kwargs.get("user")
+            with transaction.atomic():
+                audit.record(
+                    action="authz.denied",
+                    actor=kwargs.get("actor"),
+                    target_type="accounts.user" if target is not None else "accounts.rolegrant",
+                    target_id=getattr(target, "pk", "") or kwargs.get("grant_id", ""),
+                    data={
+                        "operation": func.__name__,
+                        "rule": exc.rule,
+                        **({"role": str(kwargs["role"])} if "role" in kwargs else {}),
+                    },
+                )
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- Guards ----------------------------------------------------------------------------------
+
+
+def _require_manager(actor: Any) -> None:
+    if not (actor.is_active and actor.has_perm("accounts.manage_roles")):
+        raise RoleGrantDenied(
+            _("Only an administrator may request or decide role grants."), rule="not_permitted"
+        )
+
+
+def _require_fresh(reauthenticated_at: int | None) -> None:
+    if not reauth.is_fresh(reauthenticated_at):
+        raise StepUpRequired(
+            _("Confirm it is you (password and second factor) first: nothing was changed.")
+        )
+
+
+def _require_privileged(role: str) -> str:
+    role = str(role)
+    if not is_privileged(role):
+        raise RoleGrantError(
+            _(
+                "%(role)s is not a privileged role: an administrator gives it directly on the "
+                "account's page."
+            )
+            % {"role": role},
+            rule="not_privileged",
+        )
+    return role
+
+
+def holds(user: User, role: str) -> bool:
+    if role == SUPERUSER:
+        return user.is_superuser
+    return user.groups.filter(name=role).exists()
+
+
+def _check_preparer_and_approver(*, user: User, role: str, pending_too: bool) -> None:
+    """Refuse a grant after which the account would prepare and approve disclosures."""
+    if settings.ALLOW_PREPARER_AND_APPROVER:
+        return
+    names = set(user.groups.values_list("name", flat=True)) | {role}
+    if pending_too:
+        names |= set(
+            RoleGrant.objects.filter(user=user, status=RoleGrant.Status.PENDING).values_list(
+                "role", flat=True
+            )
+        )
+    if names & {r.value for r in PREPARING_ROLES} and names & {r.value for r in APPROVING_ROLES}:
+        raise RoleGrantDenied(
+            _(
+                "One account may not both prepare and approve disclosures: %(user)s would hold "
+                "both Legal officer and Legal approver."
+            )
+            % {"user": user.get_username()},
+            rule="preparer_and_approver",
+        )
+
+
+def _locked_user(pk: Any) -> User:
+    return User.objects.select_for_update().get(pk=pk)
+
+
+def _locked_pending_grant(grant_id: int) -> RoleGrant:
+    grant = RoleGrant.objects.select_for_update().filter(pk=grant_id).first()
+    if grant is None:
+        raise RoleGrantError(_("There is no such grant request."), rule="missing")
+    if grant.status != RoleGrant.Status.PENDING:
+        raise RoleGrantError(
+            _("This request was already decided (%(status)s): nothing was changed.")
+            % {"status": grant.get_status_display()},
+            rule="already_decided",
+        )
+    return grant
+
+
+def _check_decider(*, actor: Any, grant: RoleGrant, approving: bool) -> None:
+    if actor.pk == grant.requested_by_id:
+        raise RoleGrantDenied(
+            _("You requested this grant: another administrator must approve it.")
+            if approving
+            else _("You requested this grant: withdraw it, or let another administrator refuse."),
+            rule="own_request",
+        )
+    if actor.pk == grant.user_id:
+        raise RoleGrantDenied(
+            _("This grant is for you: another administrator must decide it."), rule="own_grant"
+        )
+
+
+# --- Services --------------------------------------------------------------------------------
+
+
+@_records_refusals
+@transaction.atomic(durable=True)
+def role_grant_request(
+    *, actor: Any, user: User, role: str, reason: str, reauthenticated_at: int | None
+) -> RoleGrant:
+    """
+    Ask for `user` to be given a privileged role; nothing changes until another
+    administrator approves. Nobody asks for themself; the account must not already hold the
+    role or have a request for it waiting.
+    """
+    _require_manager(actor)
+    _require_fresh(reauthenticated_at)
+    role = _require_privileged(role)
+    if actor.pk == user.pk:
+        raise RoleGrantDenied(
+            _("You cannot request a privileged role for yourself."), rule="self_grant"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise RoleGrantError(_("Say why this account needs the role."), rule="reason_missing")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise RoleGrantError(
+            _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX_LENGTH},
+            rule="reason_too_long",
+        )
+    user = _locked_user(user.pk)
+    if not user.is_active:
+        raise RoleGrantError(
+            _("%(user)s is deactivated: reactivate the account first.")
+            % {"user": user.get_username()},
+            rule="inactive",
+        )
+    if holds(user, role):
+        raise RoleGrantError(
+            _("%(user)s already holds %(role)s.")
+            % {"user": user.get_username(), "role": role_label(role)},
+            rule="already_held",
+        )
+    if RoleGrant.objects.filter(user=user, role=role, status=RoleGrant.Status.PENDING).exists():
+        raise RoleGrantError(
+            _("A request for %(role)s for %(user)s is already waiting for approval.")
+            % {"user": user.get_username(), "role": role_label(role)},
+            rule="already_pending",
+        )
+    _check_preparer_and_approver(user=user, role=role, pending_too=True)
+    grant = RoleGrant.objects.create(user=user, role=role, reason=reason, requested_by=actor)
+    audit.record(
+        action="role_grant.requested",
+        actor=actor,
+        target=user,
+        data={"grant": grant.pk, "role": role},
+    )
+    return grant
+
+
+@_records_refusals
+@transaction.atomic(durable=True)
+def role_grant_approve(
+    *, actor: Any, grant_id: int, reauthenticated_at: int | None, note: str = ""
+) -> RoleGrant:
+    """
+    A second administrator approves a waiting grant, and the account gets the role now.
+
+    The grant is re-read under a row lock, so of two administrators approving at once one
+    wins and the other is told it was already decided. The rules are checked again at this
+    point against the account as it is now (it may have gained a role since the request).
+    """
+    _require_manager(actor)
+    _require_fresh(reauthenticated_at)
+    grant = _locked_pending_grant(grant_id)
+    _check_decider(actor=actor, grant=grant, approving=True)
+    user = _locked_user(grant.user_id)
+    if not user.is_active:
+        raise RoleGrantError(
+            _("%(user)s is deactivated: refuse this request instead.")
+            % {"user": user.get_username()},
+            rule="inactive",
+        )
+    _check_preparer_and_approver(user=user, role=grant.role, pending_too=False)
+    now = timezone.now()
+    grant.status = RoleGrant.Status.APPROVED
+    grant.decided_by = actor
+    grant.decided_at = now
+    grant.decision_note = (note or "").strip()[:REASON_MAX_LENGTH]
+    grant.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        action="role_grant.approved",
+        actor=actor,
+        target=user,
+        data={"grant": grant.pk, "role": grant.role, "requested_by": grant.requested_by_id},
+    )
+    if not holds(user, grant.role):
+        _give(user=user, role=grant.role)
+    return grant
+
+
+@_records_refusals
+@transaction.atomic(durable=True)
+def role_grant_refuse(*, actor: Any, grant_id: int, note: str = "") -> RoleGrant:
+    """Another administrator turns a waiting grant down; the account gets nothing."""
+    _require_manager(actor)
+    grant = _locked_pending_grant(grant_id)
+    _check_decider(actor=actor, grant=grant, approving=False)
+    grant.status = RoleGrant.Status.REFUSED
+    grant.decided_by = actor
+    grant.decided_at = timezone.now()
+    grant.decision_note = (note or "").strip()[:REASON_MAX_LENGTH]
+    grant.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        action="role_grant.refused",
+        actor=actor,
+        target_type="accounts.user",
+        target_id=grant.user_id,
+        data={"grant": grant.pk, "role": grant.role},
+    )
+    return grant
+
+
+@_records_refusals
+@transaction.atomic(durable=True)
+def role_grant_cancel(*, actor: Any, grant_id: int) -> RoleGrant:
+    """The administrator who asked withdraws a waiting grant."""
+    _require_manager(actor)
+    grant = _locked_pending_grant(grant_id)
+    if actor.pk != grant.requested_by_id:
+        raise RoleGrantDenied(
+            _("Only the administrator who asked may withdraw a request; refuse it instead."),
+            rule="not_requester",
+        )
+    grant.status = RoleGrant.Status.CANCELLED
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_at"])
+    audit.record(
+        action="role_grant.cancelled",
+        actor=actor,
+        target_type="accounts.user",
+        target_id=grant.user_id,
+        data={"grant": grant.pk, "role": grant.role},
+    )
+    return grant
+
+
+@_records_refusals
+@transaction.atomic(durable=True)
+def role_revoke(*, actor: Any, user: User, role: str) -> User:
+    """
+    Take a role (or superuser status) away now. Any administrator may, from anyone,
+    themself included: reducing access never waits for a second person.
+    """
+    _require_manager(actor)
+    role = str(role)
+    if role != SUPERUSER and role not in {r.value for r in Role}:
+        raise RoleGrantError(_("There is no role %(role)s.") % {"role": role}, rule="unknown")
+    user = _locked_user(user.pk)
+    if not holds(user, role):
+        raise RoleGrantError(
+            _("%(user)s does not hold %(role)s.")
+            % {"user": user.get_username(), "role": role_label(role)},
+            rule="not_held",
+        )
+    latest = (
+        RoleGrant.objects.filter(user=user, role=role, status=RoleGrant.Status.APPROVED)
+        .order_by("-decided_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    audit.record(
+        action="role.revoked",
+        actor=actor,
+        target=user,
+        data={"role": role, "grant": latest},
+    )
+    _take(user=user, role=role)
+    return user
+
+
+def privileged_roles_suspend(*, user: User, actor: Any, reason: str) -> list[str]:
+    """
+    Take every privileged role (and superuser status) from an account whose password or
+    second factor an administrator reset, in the caller's transaction.
+
+    Without this, one administrator could reset a Legal approver's password and factors,
+    set them through the link and sign in as that approver alone. After a recovery the
+    owner gets the account back, but its privileged roles only through new grants that a
+    second administrator approves (and the cooling-off that follows them).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("privileged_roles_suspend must run inside the caller's transaction")
+    user = _locked_user(user.pk)
+    taken = [role for role in sorted(PRIVILEGED_GRANTS) if holds(user, role)]
+    for role in taken:
+        audit.record(
+            action="role.revoked",
+            actor=actor,
+            target=user,
+            data={"role": role, "grant": None, "reason": reason},
+        )
+        _take(user=user, role=role)
+    return taken
+
+
+# --- Applying a role -------------------------------------------------------------------------
+# The group change is audited (`user.roles_changed`) and ends the account's sessions through
+# the m2m handlers in accounts.signals and accounts.session_policy; superuser status through
+# their save handlers (`user.superuser_changed`).
+
+
+def _give(*, user: User, role: str) -> None:
+    if role == SUPERUSER:
+        user.is_superuser = True
+        user.is_staff = True
+        user.save(update_fields=["is_superuser", "is_staff"])
+    else:
+        user.groups.add(Group.objects.get(name=role))
+
+
+def _take(*, user: User, role: str) -> None:
+    if role == SUPERUSER:
+        user.is_superuser = False
+        user.is_staff = user.groups.filter(name__in=[r.value for r in STAFF_ROLES]).exists()
+        user.save(update_fields=["is_superuser", "is_staff"])
+    else:
+        user.groups.remove(Group.objects.get(name=role))
