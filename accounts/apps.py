@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
+        from django.utils.module_loading import autodiscover_modules
 
         from accounts import lockout, roles, second_factor, session_policy, signals  # noqa: F401
 
@@ -15,6 +16,10 @@ class AccountsConfig(AppConfig):
         session_policy.connect_signals()
         lockout.connect_signals()
 
-        # Keep the role groups equal to roles.ROLE_PERMISSIONS after every migrate, so a
+        # Each app declares its roles' permissions and its navigation entries in its own
+        # modules; accounts imports none of them by name.
+        autodiscover_modules("roles", "navigation")
+
+        # Keep the role groups equal to the granted permissions after every migrate, so a
         # permission added by a later migration reaches its roles without another data step.
         post_migrate.connect(roles.sync_after_migrate, sender=self)

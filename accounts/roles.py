@@ -1,12 +1,15 @@
 """
-The roles and what each may do: the single table from which the role groups are built.
+The roles and the registry of what each may do, from which the role groups are built.
 
-A role is a Django group holding exactly the permissions listed here. The data migration
-creates the groups; a post_migrate hook keeps them equal to this table afterwards.
+A role is a Django group holding exactly the permissions granted to it. Accounts imports no
+domain app: each app grants its own permissions in its `roles` module (found by autodiscovery
+when accounts is ready), so a new app plugs its roles in without accounts knowing it. The data
+migration creates the groups; a post_migrate hook keeps them equal to the registry afterwards.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -22,56 +25,33 @@ class Role(StrEnum):
     ADMINISTRATOR = "Administrator"
 
 
-_MODERATION = {"moderation.triage_cases", "moderation.decide_cases"}
-_SENIOR = _MODERATION | {
-    "moderation.handle_escalations",
-    "moderation.decide_appeals",
-    "moderation.bulk_decide",
-    "moderation.view_moderation_stats",
-}
-_LEGAL_READ = {
-    "disclosures.view_requests",
-    "disclosures.view_transparency_report",
-    "moderation.view_legal_escalations",
-}
+_granted: dict[Role, set[str]] = {role: set() for role in Role}
 
-ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.MODERATOR: frozenset(_MODERATION),
-    Role.SENIOR_MODERATOR: frozenset(_SENIOR),
-    Role.LEGAL_OFFICER: frozenset(
-        _LEGAL_READ
-        | {
-            "disclosures.prepare_requests",
-            "disclosures.release_packages",
-            "disclosures.manage_authorities",
-            "disclosures.unmask_pii",
-        }
-    ),
-    Role.LEGAL_APPROVER: frozenset(
-        _LEGAL_READ | {"disclosures.approve_requests", "disclosures.unmask_pii"}
-    ),
-    Role.AUDITOR: frozenset(
-        {
-            "audit.view_audit_trail",
-            "audit.verify_audit_trail",
-            "disclosures.view_transparency_report",
-        }
-    ),
-    Role.ADMINISTRATOR: frozenset(
-        {
-            "accounts.manage_roles",
-            "accounts.view_user",
-            "accounts.add_user",
-            "accounts.change_user",
-            "accounts.view_apitoken",
-            "accounts.revoke_apitoken",
-            "auth.view_group",
-            "auth.view_permission",
-            "audit.view_auditevent",
-            "audit.view_audit_trail",
-        }
-    ),
-}
+
+def grant(role: Role, permissions: Iterable[str]) -> None:
+    """Give a role "app_label.codename" permissions (called from an app's roles module)."""
+    _granted[role].update(permissions)
+
+
+def role_permissions() -> dict[Role, frozenset[str]]:
+    """Every role with the permissions all apps granted it."""
+    return {role: frozenset(perms) for role, perms in _granted.items()}
+
+
+# Accounts' own part: the administrators manage people, roles and service tokens.
+grant(
+    Role.ADMINISTRATOR,
+    {
+        "accounts.manage_roles",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_apitoken",
+        "accounts.revoke_apitoken",
+        "auth.view_group",
+        "auth.view_permission",
+    },
+)
 
 # Roles whose holders may enter the Django admin (is_staff follows from these).
 STAFF_ROLES = frozenset({Role.ADMINISTRATOR})
@@ -99,14 +79,14 @@ class UnknownPermission(LookupError):
 
 def sync_roles(*, apps: Any, using: str = DEFAULT_DB_ALIAS, strict: bool = True) -> None:
     """
-    Create the role groups and set each one's permissions to exactly ROLE_PERMISSIONS.
+    Create the role groups and set each one's permissions to exactly what the apps granted.
 
     strict=False is for data migrations, where a permission of a model created by a later
     migration does not exist yet; the post_migrate sync (strict) then adds it.
     """
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, perms in role_permissions().items():
         group, _ = Group.objects.using(using).get_or_create(name=role.value)
         wanted = []
         for dotted in sorted(perms):

@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 import audit
-from accounts import lockout, mfa, reauth
+from accounts import lockout, mfa, navigation, reauth
 from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
-from accounts.context_processors import NAVIGATION
 from audit import alarms as audit_alarms
 from audit import selectors as audit_selectors
 
@@ -42,7 +41,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    sections = [item for item in NAVIGATION[1:] if item.allowed(user)]
+    sections = [
+        item
+        for item in navigation.entries()
+        if item.url_name != navigation.DASHBOARD and item.allowed(user)
+    ]
     return render(
         request,
         "accounts/dashboard.html",

@@ -2,57 +2,63 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from accounts.tokens import Scope
+from api_core.auth import ApiTokenAuth
+from api_core.http import ApiError, read_json
+from api_core.schemas import ERRORS, StrictIn, body_inline
 from disclosures.services.subscriber_data import (
+    ACCOUNT_ID_MAX_LENGTH,
     RowError,
     SubscriberDataInvalid,
     SubscriberRow,
     subscriber_data_ingest,
     subscriber_rows_check,
 )
-from moderation.api.auth import ApiTokenAuth
-from moderation.api.http import ApiError, read_json
-from moderation.api.schemas import ERRORS
 
 router = Router(tags=["subscriber data"])
 
 MAX_RECORDS = 5000
-FIELDS = frozenset({"account_id", "phone", "ip", "port", "seen_at"})
 _SHAPE = f'Send {{"records": [...]}} with 1 to {MAX_RECORDS} records.'
 
-_BODY_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["records"],
-    "properties": {
-        "records": {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": MAX_RECORDS,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["account_id"],
-                "properties": {
-                    "account_id": {"type": "string", "maxLength": 64},
-                    "phone": {"type": ["string", "null"], "examples": ["+33 6 12 34 56 78"]},
-                    "ip": {"type": ["string", "null"], "examples": ["203.0.113.7"]},
-                    "port": {"type": ["integer", "null"], "minimum": 0, "maximum": 65535},
-                    "seen_at": {
-                        "type": ["string", "null"],
-                        "format": "date-time",
-                        "examples": ["2026-10-05T12:00:00Z"],
-                    },
-                },
-            },
-        }
-    },
-}
+
+# The two models describe the body in the OpenAPI document. The endpoint checks the records
+# with subscriber_rows_check, as CSV imports are checked, so one answer lists every problem.
+
+
+class SubscriberRecordIn(StrictIn):
+    """One account's phone number and/or one IP record."""
+
+    account_id: str = Field(
+        max_length=ACCOUNT_ID_MAX_LENGTH,
+        description="The platform's account id; unknown accounts are created.",
+    )
+    phone: str | None = Field(
+        None,
+        description="International format; stored as E.164, replaces the account's number.",
+        examples=["+33 6 12 34 56 78"],
+    )
+    ip: str | None = Field(None, description="IPv4 or IPv6 address.", examples=["203.0.113.7"])
+    port: int | None = Field(None, ge=0, le=65535)
+    seen_at: datetime | None = Field(
+        None,
+        description="When the address was seen, ISO 8601 with a time zone.",
+        examples=["2026-10-05T12:00:00Z"],
+    )
+
+
+class SubscriberDataIn(StrictIn):
+    """The records to import, all or nothing."""
+
+    records: list[SubscriberRecordIn] = Field(min_length=1, max_length=MAX_RECORDS)
+
+
+FIELDS = frozenset(SubscriberRecordIn.model_fields)
 
 
 class RecordErrorOut(Schema):
@@ -111,12 +117,7 @@ def _invalid(errors: list[RowError]) -> ApiError:
         '`{"index", "field", "message"}` and nothing stored.'
     ),
     response={200: ImportedOut, **ERRORS, 422: RecordsInvalidOut},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _BODY_SCHEMA}},
-        }
-    },
+    openapi_extra=body_inline(SubscriberDataIn),
 )
 def subscriber_data_import(request: HttpRequest) -> Status[dict[str, Any]]:
     payload = read_json(request)

@@ -39,13 +39,30 @@ def _pretty(code: str, prefix: str) -> str:
     return code.removeprefix(prefix).replace("_", " ").capitalize()
 
 
+class IdChoiceField(forms.ModelMultipleChoiceField):
+    """Primary keys from a query string: anything but a 64-bit id is refused as invalid.
+
+    Without this, "10000000000000000000" reaches the database, where SQLite raises
+    OverflowError (a 500) instead of the form answering with an error.
+    """
+
+    def _check_values(self, value):  # type: ignore[no-untyped-def]
+        for item in value or ():
+            text = str(item)
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:20]},
+                )
+        return super()._check_values(value)
+
+
 class QueueFilterForm(forms.Form):
     """Reads the queue's query string; unknown values are errors, never a crash."""
 
     status = forms.ChoiceField(label=_("Status"), choices=QUEUE_STATUSES, required=False)
-    category = forms.ModelMultipleChoiceField(
-        label=_("Category"), queryset=Category.objects.all(), required=False
-    )
+    category = IdChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
     source = forms.MultipleChoiceField(label=_("Source"), choices=SOURCE_CHOICES, required=False)
     subject_type = forms.MultipleChoiceField(
         label=_("Subject"), choices=Subject.Type.choices, required=False

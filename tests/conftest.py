@@ -81,3 +81,11 @@ def auditor_client(auditor, client_for) -> Client:
 @pytest.fixture
 def moderator_client(moderator, client_for) -> Client:
     return client_for(moderator)
+
+
+@pytest.fixture
+def objects(make_user) -> dict[str, int]:
+    """One object of each kind a URL names; URL keyword -> primary key (the access matrix's)."""
+    from tests.security.matrix_urls import make_url_objects
+
+    return make_url_objects(make_user)

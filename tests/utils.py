@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -89,3 +93,61 @@ def set_step_up(client, *, age_seconds: int | None):  # type: ignore[no-untyped-
         session[reauth.SESSION_KEY] = int(time.time()) - age_seconds
     session.save()
     return client
+
+
+def race(*calls: Callable[[], Any], timeout: float = 60.0) -> list[Any]:
+    """
+    Run the calls at the same instant, each in its own thread, and return what each gave.
+
+    The threads wait behind one `threading.Barrier`, so their transactions really overlap (on
+    PostgreSQL: SQLite serialises writers). Each result, in the order of `calls`, is the call's
+    return value or the exception it raised; every thread closes its own database connections.
+    A call still running after `timeout` seconds fails the test rather than hanging it.
+    """
+    barrier = threading.Barrier(len(calls), timeout=timeout)
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except BaseException as exc:  # handed back to the test, which decides
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    stuck = sum(thread.is_alive() for thread in threads)
+    assert not stuck, f"{stuck} of {len(calls)} racing calls still running after {timeout}s"
+    return results
+
+
+def race_errors(results: list[Any], *refusals: type[BaseException]) -> list[BaseException]:
+    """The exceptions among race results that are none of the expected refusals."""
+    return [r for r in results if isinstance(r, BaseException) and not isinstance(r, refusals)]
+
+
+def race_outcomes(
+    results: list[Any],
+    *,
+    refusal: type[BaseException] | tuple[type[BaseException], ...],
+    ok: str = "ok",
+    refused: str = "refused",
+) -> list[str]:
+    """
+    Name each race result: `ok` for a return, `refused` for the expected refusal, and the
+    repr of any other exception, so an assertion on the names shows what went wrong.
+    """
+    names = []
+    for result in results:
+        if isinstance(result, refusal):
+            names.append(refused)
+        elif isinstance(result, BaseException):
+            names.append(f"unexpected {result!r}")
+        else:
+            names.append(ok)
+    return names

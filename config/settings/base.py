@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "audit",
     "moderation",
     "disclosures",
+    # Project level, above every app: the demo data command (seed_demo).
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -96,7 +98,7 @@ AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
 # limit on the reverse proxy: nginx client_max_body_size).
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 20 * 1024 * 1024)
 # Form fields (everything but files) held in memory, per request; the API reads its JSON
-# itself with the same 5 MB limit (moderation/api/http.py: MAX_BODY_BYTES).
+# itself with the same 5 MB limit (api_core/http.py: MAX_BODY_BYTES).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

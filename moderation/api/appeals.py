@@ -9,9 +9,10 @@ from ninja import Router, Status
 from pydantic import ValidationError
 
 from accounts.tokens import Scope
-from moderation.api.auth import ApiTokenAuth
-from moderation.api.http import ApiError, field_errors, read_json
-from moderation.api.schemas import ERRORS, AppealAcceptedOut, AppealIn, body_of
+from api_core.auth import ApiTokenAuth
+from api_core.http import ApiError, field_errors, read_json
+from api_core.schemas import ERRORS, body_of
+from moderation.api.schemas import AppealAcceptedOut, AppealIn
 from moderation.exceptions import AppealRefused
 from moderation.services.appeals import appeal_submit
 
@@ -31,7 +32,7 @@ router = Router(tags=["appeals"])
         "appeal pending); nothing is stored then."
     ),
     response={200: AppealAcceptedOut, 201: AppealAcceptedOut, **ERRORS},
-    openapi_extra=body_of("AppealIn"),
+    openapi_extra=body_of(AppealIn),
 )
 def appeals_submit(request: HttpRequest) -> Status[dict[str, Any]]:
     payload = read_json(request)

@@ -9,16 +9,10 @@ from ninja import Router, Status
 from pydantic import ValidationError
 
 from accounts.tokens import Scope
-from moderation.api.auth import ApiTokenAuth
-from moderation.api.http import ApiError, field_errors, read_json
-from moderation.api.schemas import (
-    ERRORS,
-    MAX_BATCH,
-    BatchOut,
-    ReportAcceptedOut,
-    ReportIn,
-    body_of,
-)
+from api_core.auth import ApiTokenAuth
+from api_core.http import ApiError, field_errors, read_json
+from api_core.schemas import ERRORS, body_of
+from moderation.api.schemas import MAX_BATCH, BatchOut, ReportAcceptedOut, ReportBatchIn, ReportIn
 from moderation.models import Category
 from moderation.services.intake import IngestResult, reports_ingest
 
@@ -131,7 +125,7 @@ def _batch(payload: dict[str, Any], categories: frozenset[str]) -> Status[dict[s
         "even when others are rejected. An empty or too long list: 422, nothing stored."
     ),
     response={200: ReportAcceptedOut | BatchOut, 201: ReportAcceptedOut, **ERRORS},
-    openapi_extra=body_of("ReportIn", "ReportBatchIn"),
+    openapi_extra=body_of(ReportIn, ReportBatchIn),
 )
 def reports_submit(request: HttpRequest) -> Status[dict[str, Any]]:
     payload = read_json(request)

@@ -1,5 +1,6 @@
 """
-What the API accepts and answers. Request models are strict: exact JSON types, no unknown
+What moderation's endpoints accept and answer (the shared error answers are in
+api_core.schemas). Request models are strict: exact JSON types, no unknown
 fields, lengths that fit the columns, and text the database can store (no NUL, no lone
 surrogates), so a request that passes validation cannot fail at INSERT time.
 """
@@ -12,18 +13,16 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
 )
-from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
-from moderation.api.http import pattern_message
+from api_core.http import pattern_message
+from api_core.schemas import FieldErrorOut, StrictIn
 from moderation.services.appeals import AppealInput
 from moderation.services.intake import ReportInput, SignalInput, SubjectInput
 
@@ -108,11 +107,7 @@ Puid = Annotated[str, _chars(500, min_length=1, pattern=_PUID), _STORABLE]
 Score = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class SignalIn(_Strict):
+class SignalIn(StrictIn):
     """An automated signal behind the report: a classifier's score or a hash-list match."""
 
     kind: Literal["classifier", "hash_match"]
@@ -131,7 +126,7 @@ class SignalIn(_Strict):
         )
 
 
-class SubjectIn(_Strict):
+class SubjectIn(StrictIn):
     """The reported thing, with the evidence as it stood when reported."""
 
     type: Literal["message", "channel", "group", "account", "bot", "media", "search_result"]
@@ -177,7 +172,7 @@ class SubjectIn(_Strict):
         )
 
 
-class ReportIn(_Strict):
+class ReportIn(StrictIn):
     """One notice. external_id is the idempotency key: sending it again changes nothing."""
 
     external_id: Identifier128
@@ -231,13 +226,13 @@ class ReportIn(_Strict):
         )
 
 
-class ReportBatchIn(_Strict):
+class ReportBatchIn(StrictIn):
     """Up to 500 reports in one request; each is accepted or rejected on its own."""
 
     reports: list[ReportIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class AppealIn(_Strict):
+class AppealIn(StrictIn):
     """An appeal (DSA Art. 20) against a decision, named by its statement's PUID."""
 
     external_id: Identifier128
@@ -256,40 +251,7 @@ class AppealIn(_Strict):
         )
 
 
-REQUEST_MODELS: tuple[type[BaseModel], ...] = (ReportIn, ReportBatchIn, AppealIn)
-
-
-def request_components() -> dict[str, Any]:
-    """JSON schemas of the request bodies, for the OpenAPI document's components."""
-    _, top = models_json_schema(
-        [(model, "validation") for model in REQUEST_MODELS],
-        ref_template="#/components/schemas/{model}",
-    )
-    return top["$defs"]
-
-
-def body_of(*names: str) -> dict[str, Any]:
-    """An OpenAPI requestBody naming one or several of the component schemas above."""
-    refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
-    schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
-
-
 # --- Answers --------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-class FieldErrorOut(Schema):
-    field: str = Field(description="Dotted path of the offending field; empty for the body.")
-    message: str
-
-
-class ValidationErrorOut(Schema):
-    detail: str
-    errors: list[FieldErrorOut]
 
 
 class ReportAcceptedOut(Schema):
@@ -326,12 +288,3 @@ class StatementsPageOut(Schema):
 class AppealAcceptedOut(Schema):
     id: int
     status: Literal["created", "duplicate"]
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    413: ErrorOut,
-    422: ValidationErrorOut,
-}

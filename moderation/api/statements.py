@@ -9,9 +9,10 @@ from ninja import Query, Router, Status
 from pydantic import TypeAdapter, ValidationError
 
 from accounts.tokens import Scope
-from moderation.api.auth import ApiTokenAuth
-from moderation.api.http import ApiError, field_errors
-from moderation.api.schemas import ERRORS, AwareDatetime, StatementsPageOut
+from api_core.auth import ApiTokenAuth
+from api_core.http import ApiError, field_errors
+from api_core.schemas import ERRORS
+from moderation.api.schemas import AwareDatetime, StatementsPageOut
 from moderation.selectors.statements import (
     PAGE_SIZE,
     InvalidCursor,

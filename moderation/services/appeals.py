@@ -23,6 +23,7 @@ from moderation.models import AccountRestriction, Appeal, Case, Decision, Delive
 from moderation.models.decisions import Action
 from moderation.services import decisions, outbox
 from moderation.services.decisions import DecisionInput, decision_create
+from moderation.services.workflow import appeal_transition
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,6 @@ def appeal_decide(
     if actor.pk in _deciders_of(decision):
         raise OwnDecisionAppealed
     _check_outcome(outcome=outcome, note=note, new_decision=new_decision)
-    assert appeal.can_transition_to(outcome)
     if decision.status != Decision.Status.IN_FORCE:
         raise AppealRefused("This decision is no longer in force.")
     if outcome == Appeal.Status.REVERSED and not decision.is_violation:
@@ -205,11 +205,12 @@ def appeal_decide(
         )
 
     now = timezone.now()
-    appeal.status = outcome
     appeal.decided_by = actor
     appeal.decided_at = now
     appeal.outcome_note = note.strip()
-    appeal.save(update_fields=["status", "decided_by", "decided_at", "outcome_note"])
+    appeal_transition(
+        appeal=appeal, to=outcome, fields=("decided_by", "decided_at", "outcome_note")
+    )
 
     made: Decision | None = None
     if outcome == Appeal.Status.REVERSED:
@@ -219,7 +220,8 @@ def appeal_decide(
         # The reports turned out to need no action: that is what the reporters' records keep.
         decisions.reporter_outcome_record(case=case, actioned=False)
     elif outcome == Appeal.Status.MODIFIED:
-        assert new_decision is not None  # _check_outcome demands one
+        if new_decision is None:  # _check_outcome refuses this; the check survives `-O`
+            raise AppealRefused("A modified decision needs the new decision.")
         _decision_withdraw(
             decision=decision, case=case, status=Decision.Status.SUPERSEDED, appeal=appeal, now=now
         )

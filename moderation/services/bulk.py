@@ -9,6 +9,7 @@ someone in the meantime is skipped, and one case's failure does not stop the oth
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -19,11 +20,11 @@ from django.utils.translation import ngettext
 
 import audit
 from audit.models import AuditEvent
+from moderation import tasks
 from moderation.exceptions import (
     BulkJobFinished,
     BulkSelectionRefused,
     InvalidDecision,
-    InvalidTransition,
     ModerationError,
     NotAllowed,
 )
@@ -31,15 +32,14 @@ from moderation.models import BulkJob, Case, Decision
 from moderation.selectors.bulk import bulk_selection_resolve
 from moderation.selectors.queue import QueueFilters
 from moderation.services.decisions import DecisionInput, case_resolve, decision_create
+from moderation.services.workflow import case_transition_check
 
 BULK_PERMISSION = "moderation.bulk_decide"
 ERROR_MESSAGE_LIMIT = 300
 
 
 def _queue_run(job_id: int) -> None:
-    from moderation.tasks import run_bulk_job
-
-    run_bulk_job.delay(job_id=job_id)
+    tasks.run_bulk_job.delay(job_id=job_id)
 
 
 @transaction.atomic(durable=True)
@@ -159,8 +159,7 @@ def bulk_job_apply_one(*, job_id: int, case_id: int) -> str:
         return _skip_reason(case)
     if not actor.has_perm(BULK_PERMISSION):
         raise NotAllowed
-    if not case.can_transition_to(Case.Status.RESOLVED):
-        raise InvalidTransition(current=case.status, requested=Case.Status.RESOLVED)
+    case_transition_check(case=case, to=Case.Status.RESOLVED)
     made = decision_create(
         case=case,
         actor=actor,
@@ -216,4 +215,41 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
     return job
 
 
-# Reads for the bulk screens.
+def bulk_job_run(*, job_id: int, interrupts: tuple[type[BaseException], ...] = ()) -> BulkJob:
+    """
+    Decide a job's cases one by one, then close the job.
+
+    Each case is its own transaction: one case's failure is recorded on the job and the
+    others go on. Running a job again (a redelivered task) decides nothing twice: cases this
+    job already decided, skipped or failed are passed over. `interrupts` are exceptions that
+    stop the run instead of being recorded against a case (a worker's time limit).
+    """
+    for case_id in bulk_job_begin(job_id=job_id):
+        try:
+            bulk_job_apply_one(job_id=job_id, case_id=case_id)
+        except interrupts:
+            raise
+        except Exception as exc:
+            bulk_job_record_error(job_id=job_id, case_id=case_id, error=exc)
+    return bulk_job_finish(job_id=job_id)
+
+
+STALLED_AFTER = timedelta(minutes=30)
+
+
+def bulk_jobs_resume_stalled(*, now: datetime | None = None) -> int:
+    """
+    Queue again the jobs left queued or running (a lost worker, a time limit): running a
+    job again is safe, since cases it already handled are passed over.
+    """
+    cutoff = (now or timezone.now()) - STALLED_AFTER
+    ids = list(
+        BulkJob.objects.filter(
+            status__in=[BulkJob.Status.QUEUED, BulkJob.Status.RUNNING], created_at__lt=cutoff
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for job_id in ids:
+        _queue_run(job_id)
+    return len(ids)

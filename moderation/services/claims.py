@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-import audit
 from moderation.exceptions import (
     CaseAlreadyClaimed,
     InvalidTransition,
@@ -19,6 +18,7 @@ from moderation.exceptions import (
 )
 from moderation.models import Case
 from moderation.selectors.queue import QueueFilters, apply_filters
+from moderation.services.workflow import case_transition, case_transition_check
 
 
 def _lease_end() -> Any:
@@ -32,16 +32,33 @@ def _may_take(case: Case, actor: Any) -> bool:
 
 
 def _take(case: Case, actor: Any, *, how: str) -> Case:
+    lease_until = _lease_end()
     previous = case.status
-    case.status = Case.Status.CLAIMED
     case.claimed_by = actor
-    case.claim_expires_at = _lease_end()
-    case.save(update_fields=["status", "claimed_by", "claim_expires_at", "updated_at"])
-    audit.record(
-        action="case.claimed",
+    case.claim_expires_at = lease_until
+    case_transition(
+        case=case,
+        to=Case.Status.CLAIMED,
         actor=actor,
-        target=case,
-        data={"from": previous, "how": how, "lease_until": case.claim_expires_at.isoformat()},
+        action="case.claimed",
+        fields=("claimed_by", "claim_expires_at"),
+        data={"from": previous, "how": how, "lease_until": lease_until.isoformat()},
+    )
+    return case
+
+
+def _hand_back(case: Case, *, actor: Any, action: str, data: dict[str, Any]) -> Case:
+    """Return a claimed case to the queue its escalation decides, without a holder."""
+    to = case.unclaimed_status
+    case.claimed_by = None
+    case.claim_expires_at = None
+    case_transition(
+        case=case,
+        to=to,
+        actor=actor,
+        action=action,
+        fields=("claimed_by", "claim_expires_at"),
+        data={**data, "to": to},
     )
     return case
 
@@ -58,8 +75,8 @@ def case_claim(*, case_id: int, actor: Any) -> Case:
             return case
         if case.claim_expires_at and case.claim_expires_at > now:
             raise CaseAlreadyClaimed(holder=case.claimed_by.get_username())
-    elif not case.can_transition_to(Case.Status.CLAIMED):
-        raise InvalidTransition(current=case.status, requested=Case.Status.CLAIMED)
+    else:
+        case_transition_check(case=case, to=Case.Status.CLAIMED)
     if not _may_take(case, actor):
         raise NotAllowed("Escalated cases are handled by senior moderators.")
     return _take(case, actor, how="chosen")
@@ -97,12 +114,7 @@ def case_release(*, case_id: int, actor: Any) -> Case:
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
         raise NotClaimedByActor
-    case.status = case.unclaimed_status
-    case.claimed_by = None
-    case.claim_expires_at = None
-    case.save(update_fields=["status", "claimed_by", "claim_expires_at", "updated_at"])
-    audit.record(action="case.released", actor=actor, target=case, data={"to": case.status})
-    return case
+    return _hand_back(case, actor=actor, action="case.released", data={})
 
 
 @transaction.atomic(durable=True)
@@ -126,13 +138,8 @@ def claims_expire(*, now: Any = None) -> int:
         .order_by("pk")
     )
     for case in expired:
-        holder = case.claimed_by_id
-        case.status = case.unclaimed_status
-        case.claimed_by = None
-        case.claim_expires_at = None
-        case.save(update_fields=["status", "claimed_by", "claim_expires_at", "updated_at"])
-        audit.record(
-            action="case.claim_expired", target=case, data={"holder": holder, "to": case.status}
+        _hand_back(
+            case, actor=None, action="case.claim_expired", data={"holder": case.claimed_by_id}
         )
     return len(expired)
 
@@ -153,22 +160,17 @@ def case_escalate(*, case_id: int, actor: Any, to: str, note: str) -> Case:
         raise ModerationError("Escalate to 'senior' or 'legal'.")
     if case.escalation == to:
         raise InvalidTransition(current=f"escalated to {to}", requested=target)
-    case.status = target
     case.escalation = to
     case.escalated_by = actor
     case.escalation_note = note
     case.claimed_by = None
     case.claim_expires_at = None
-    case.save(
-        update_fields=[
-            "status",
-            "escalation",
-            "escalated_by",
-            "escalation_note",
-            "claimed_by",
-            "claim_expires_at",
-            "updated_at",
-        ]
+    case_transition(
+        case=case,
+        to=target,
+        actor=actor,
+        action="case.escalated",
+        fields=("escalation", "escalated_by", "escalation_note", "claimed_by", "claim_expires_at"),
+        data={"to": to},
     )
-    audit.record(action="case.escalated", actor=actor, target=case, data={"to": to})
     return case

@@ -11,9 +11,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-import audit
 from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES, validate_statement
-from moderation.exceptions import InvalidDecision, InvalidTransition, NotClaimedByActor
+from moderation.exceptions import InvalidDecision, NotClaimedByActor
 from moderation.models import (
     AccountRestriction,
     BulkJob,
@@ -26,6 +25,7 @@ from moderation.models import (
 )
 from moderation.models.decisions import Action, Ground
 from moderation.services import outbox
+from moderation.services.workflow import case_transition, case_transition_check
 from moderation.statements import build_statement
 
 ACCOUNT_ACTIONS = {Action.RESTRICT_ACCOUNT, Action.SUSPEND_ACCOUNT, Action.TERMINATE_ACCOUNT}
@@ -267,34 +267,30 @@ def case_decide(*, case_id: int, actor: Any, decision: DecisionInput) -> Decisio
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
         raise NotClaimedByActor
-    if not case.can_transition_to(Case.Status.RESOLVED):
-        raise InvalidTransition(current=case.status, requested=Case.Status.RESOLVED)
+    case_transition_check(case=case, to=Case.Status.RESOLVED)
     made = decision_create(case=case, actor=actor, decision=decision)
     case_resolve(case=case, actor=actor, decision=made)
     return made
 
 
 def case_resolve(*, case: Case, actor: Any, decision: Decision, **details: Any) -> None:
-    """Close the case on its decision and record `case.decided` (in the caller's transaction)."""
-    case_close(case=case)
-    audit.record(
-        action="case.decided",
+    """
+    Close a locked case on its decision and record `case.decided` (in the caller's
+    transaction): the holder's claim ends with it.
+    """
+    case.resolved_at = timezone.now()
+    case.claimed_by = None
+    case.claim_expires_at = None
+    case_transition(
+        case=case,
+        to=Case.Status.RESOLVED,
         actor=actor,
-        target=case,
+        action="case.decided",
+        fields=("resolved_at", "claimed_by", "claim_expires_at"),
         data={
             "decision": decision.pk,
             "actions": decision.actions,
             "statement": getattr(getattr(decision, "statement", None), "puid", None),
             **details,
         },
-    )
-
-
-def case_close(*, case: Case) -> None:
-    case.status = Case.Status.RESOLVED
-    case.resolved_at = timezone.now()
-    case.claimed_by = None
-    case.claim_expires_at = None
-    case.save(
-        update_fields=["status", "resolved_at", "claimed_by", "claim_expires_at", "updated_at"]
     )

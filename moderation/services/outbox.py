@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from moderation import tasks
 from moderation.models import Case, Decision, Delivery, Report, Statement
 
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -29,10 +30,8 @@ def _queue(deliveries: list[Delivery]) -> None:
     ids = [d.pk for d in deliveries]
 
     def send() -> None:
-        from moderation.tasks import deliver
-
         for pk in ids:
-            deliver.delay(delivery_id=pk)
+            tasks.deliver.delay(delivery_id=pk)
 
     transaction.on_commit(send)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
@@ -184,3 +185,34 @@ def deadline_sensitive_case_ids(*, now: datetime, horizon: timedelta) -> list[in
         .order_by("deadline_at")
         .values_list("pk", flat=True)
     )
+
+
+DEADLINE_HORIZON = timedelta(hours=48)
+REFRESH_CHUNK = 500
+
+
+def cases_refresh_deadlines(*, now: datetime | None = None) -> int:
+    """
+    Re-score active cases whose deadline approaches, so they climb the queue in time.
+
+    Chunks of cases are locked and refreshed in their own transactions: a long run never
+    holds many row locks at once, and intake waits for one chunk at most.
+    """
+    now = now or timezone.now()
+    ids = deadline_sensitive_case_ids(now=now, horizon=DEADLINE_HORIZON)
+    return sum(
+        cases_lock_and_refresh(case_ids=ids[start : start + REFRESH_CHUNK], now=now)
+        for start in range(0, len(ids), REFRESH_CHUNK)
+    )
+
+
+@transaction.atomic(durable=True)
+def cases_lock_and_refresh(*, case_ids: list[int], now: datetime | None = None) -> int:
+    """Lock these cases in id order (as intake does, so neither deadlocks), then re-score them."""
+    list(
+        Case.objects.select_for_update()
+        .filter(pk__in=case_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return cases_refresh(case_ids=case_ids, now=now)

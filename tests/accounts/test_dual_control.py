@@ -11,7 +11,6 @@ The first test is the attack from the issue, replayed through the admin's pages.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,7 +41,14 @@ from disclosures.models import LegalRequest
 from disclosures.selectors import review as review_selectors
 from disclosures.services import review
 from tests.accounts.test_admin_step_up import user_change_data
-from tests.utils import login_verified, requires_postgres, set_step_up
+from tests.utils import (
+    login_verified,
+    race,
+    race_errors,
+    race_outcomes,
+    requires_postgres,
+    set_step_up,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +138,7 @@ def vote(request: LegalRequest, actor: User) -> Any:
 def test_a_single_administrator_cannot_make_a_second_pair_of_eyes(
     admin1, admin2, make_user, client_for
 ):
-    from tests.disclosures.test_review import submitted_request
+    from tests.disclosures.helpers import submitted_request
 
     client = fresh(client_for(admin1))
 
@@ -466,7 +472,7 @@ def test_exclusivity_is_checked_again_at_approval(admin1, admin2, newcomer):
 def test_when_allowed_both_roles_are_held_and_the_preparer_still_cannot_approve(
     admin1, admin2, make_user, settings
 ):
-    from tests.disclosures.test_review import submitted_request
+    from tests.disclosures.helpers import submitted_request
 
     settings.ALLOW_PREPARER_AND_APPROVER = True
     settings.PRIVILEGED_COOLING_OFF_HOURS = 0  # this test is about four eyes alone
@@ -669,7 +675,7 @@ def test_roles_set_by_trusted_code_have_no_cooling_off(make_user, client_for):
 
 
 def test_after_the_cooling_off_the_new_approver_may_vote(admin1, admin2, newcomer, make_user):
-    from tests.disclosures.test_review import submitted_request
+    from tests.disclosures.helpers import submitted_request
 
     grant = approve_grant(admin2, request_grant(admin1, newcomer, Role.LEGAL_APPROVER))
     RoleGrant.objects.filter(pk=grant.pk).update(decided_at=timezone.now() - timedelta(hours=25))
@@ -685,7 +691,7 @@ def test_a_new_legal_officer_cannot_release_within_the_cooling_off(
     admin1, admin2, newcomer, make_user, settings, tmp_path
 ):
     from disclosures.services import release
-    from tests.disclosures.test_release import built
+    from tests.disclosures.helpers import built
 
     settings.PRIVATE_STORAGE_DIR = tmp_path / "private"
     legal = make_user(Role.LEGAL_OFFICER)
@@ -787,29 +793,10 @@ def _digest(value: str) -> str:
 
 def _race(calls: list[Any]) -> list[str]:
     """Run the calls at the same instant; "ok" or "refused" for each."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-
-    def work(call: Any) -> None:
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except RoleGrantError:
-            outcomes.append("refused")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(*calls)
+    errors = race_errors(results, RoleGrantError)
     assert errors == []
-    return outcomes
+    return race_outcomes(results, refusal=RoleGrantError)
 
 
 @requires_postgres

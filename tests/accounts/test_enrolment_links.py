@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,6 @@ from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +38,7 @@ from accounts.enrolment import (
 from accounts.models import EnrolmentLink, User
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.utils import login_verified, requires_postgres, set_step_up
+from tests.utils import login_verified, race, race_errors, requires_postgres, set_step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -335,27 +333,14 @@ def test_two_uses_of_one_link_at_once_set_the_password_once(make_user):
     user = services.user_create(username="noor", password=None, roles=[Role.MODERATOR])
     token = enrolment_link_issue(user=user, actor=None, purpose=Purpose.ENROL)
     passwords = [GOOD, OTHER_GOOD]
-    barrier = threading.Barrier(len(passwords))
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-
-    def work(password: str) -> None:
-        try:
-            barrier.wait()
-            enrolment_link_use(token=token, password=password, password2=password)
-            outcomes.append(password)
-        except EnrolmentLinkInvalid:
-            outcomes.append("refused")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(p,)) for p in passwords]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(
+        *[lambda p=p: enrolment_link_use(token=token, password=p, password2=p) for p in passwords]
+    )
+    errors = race_errors(results, EnrolmentLinkInvalid)
+    outcomes = [
+        "refused" if isinstance(result, EnrolmentLinkInvalid) else password
+        for result, password in zip(results, passwords, strict=True)
+    ]
 
     assert errors == []
     assert len(outcomes) == 2

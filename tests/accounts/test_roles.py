@@ -4,18 +4,72 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts import services
-from accounts.roles import ROLE_PERMISSIONS, Role
+from accounts import navigation, services
+from accounts.roles import Role, role_permissions
 from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
-def test_every_role_group_holds_exactly_its_permissions():
-    for role, expected in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=role.value)
-        actual = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
-        assert actual == set(expected), role
+# What each role may do, frozen: every app grants its own part (its roles module), and the
+# groups built from all of them must hold exactly this.
+EXPECTED_PERMISSIONS = {
+    Role.MODERATOR: {"moderation.triage_cases", "moderation.decide_cases"},
+    Role.SENIOR_MODERATOR: {
+        "moderation.triage_cases",
+        "moderation.decide_cases",
+        "moderation.handle_escalations",
+        "moderation.decide_appeals",
+        "moderation.bulk_decide",
+        "moderation.view_moderation_stats",
+    },
+    Role.LEGAL_OFFICER: {
+        "disclosures.view_requests",
+        "disclosures.view_transparency_report",
+        "moderation.view_legal_escalations",
+        "disclosures.prepare_requests",
+        "disclosures.release_packages",
+        "disclosures.manage_authorities",
+        "disclosures.unmask_pii",
+    },
+    Role.LEGAL_APPROVER: {
+        "disclosures.view_requests",
+        "disclosures.view_transparency_report",
+        "moderation.view_legal_escalations",
+        "disclosures.approve_requests",
+        "disclosures.unmask_pii",
+    },
+    Role.AUDITOR: {
+        "audit.view_audit_trail",
+        "audit.verify_audit_trail",
+        "disclosures.view_transparency_report",
+    },
+    Role.ADMINISTRATOR: {
+        "accounts.manage_roles",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_apitoken",
+        "accounts.revoke_apitoken",
+        "auth.view_group",
+        "auth.view_permission",
+        "audit.view_auditevent",
+        "audit.view_audit_trail",
+    },
+}
+
+
+def test_the_apps_grant_each_role_exactly_its_permissions():
+    assert role_permissions() == EXPECTED_PERMISSIONS
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_group_holds_exactly_its_permissions(role):
+    group = Group.objects.get(name=role.value)
+
+    actual = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+
+    assert actual == EXPECTED_PERMISSIONS[role]
 
 
 def test_the_six_roles_exist():
@@ -46,6 +100,23 @@ EXPECTED_NAV = {
     Role.AUDITOR: {"dashboard", "audit:events", "disclosures:transparency"},
     Role.ADMINISTRATOR: {"dashboard", "audit:events", "admin:index"},
 }
+
+
+def test_the_apps_navigation_entries_come_in_one_order():
+    entries = [(item.url_name, str(item.label)) for item in navigation.entries()]
+
+    assert entries == [
+        ("dashboard", "Dashboard"),
+        ("moderation:home", "Moderation"),
+        ("moderation:appeals", "Appeals"),
+        ("disclosures:home", "Legal requests"),
+        ("disclosures:approvals", "Approvals"),
+        ("moderation:legal_escalations", "Escalated cases"),
+        ("disclosures:subscribers", "Subscriber data"),
+        ("disclosures:transparency", "Transparency"),
+        ("audit:events", "Audit trail"),
+        ("admin:index", "Administration"),
+    ]
 
 
 @pytest.mark.parametrize("role", list(Role))

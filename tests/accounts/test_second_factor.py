@@ -12,12 +12,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from tests.accounts.test_signin_hardening import flush_failed_signins
 from tests.security.access_matrix import LOGIN
-from tests.security.test_access_matrix import (  # noqa: F401 (objects is a fixture)
-    _key,
-    concrete_url,
-    expected_row,
-    objects,
-)
+from tests.security.matrix_urls import concrete_url, expected_row, route_key
 from tests.test_urls import all_routes
 from tests.utils import authenticator_for, current_code, login_verified
 
@@ -153,7 +148,7 @@ def test_the_password_alone_cannot_add_a_second_factor(make_user):
     assert not AuditEvent.objects.filter(action__startswith="mfa.").exists()
 
 
-def test_every_page_behind_the_login_waits_for_the_second_step(make_user, objects):  # noqa: F811
+def test_every_page_behind_the_login_waits_for_the_second_step(make_user, objects):
     """Walks the URL resolver: nothing but the second step itself opens before it."""
     user = make_user(Role.ADMINISTRATOR, username="ines", password=PASSWORD)
     authenticator_for(user)
@@ -169,7 +164,7 @@ def test_every_page_behind_the_login_waits_for_the_second_step(make_user, object
 
     wrong = {}
     for route, name in all_routes():
-        key = _key(route, name)
+        key = route_key(route, name)
         row = expected_row(route, name)
         if row is None or row["anonymous"] != LOGIN or key in open_before:
             continue

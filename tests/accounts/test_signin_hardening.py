@@ -8,13 +8,11 @@ second step. Each test is the attacker's or the insider's attempt to get round o
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.db.models import F, Sum
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -32,6 +30,9 @@ from tests.utils import (
     authenticator_for,
     current_code,
     login_verified,
+    race,
+    race_errors,
+    race_outcomes,
     requires_postgres,
     set_step_up,
 )
@@ -351,26 +352,10 @@ def test_a_typed_code_is_not_kept_in_the_lockout_records(staff):
 def _parallel_wrong_codes(user, n: int) -> list[int]:
     clients = [password_only(user) for _ in range(n)]
     code = wrong_code(user)
-    barrier = threading.Barrier(n)
-    statuses: list[int] = []
-    errors: list[Exception] = []
-
-    def guess(client: Client) -> None:
-        try:
-            barrier.wait()
-            statuses.append(client.post(VERIFY, {"code": code}).status_code)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(*[lambda c=c: c.post(VERIFY, {"code": code}) for c in clients])
+    errors = race_errors(results)
     assert errors == []
-    return statuses
+    return [response.status_code for response in results]
 
 
 @requires_postgres
@@ -473,27 +458,11 @@ def test_a_role_without_the_requirement_may_remove_its_last_factor(moderator):
 def test_two_parallel_removals_cannot_take_both_last_factors(staff):
     passkey = a_passkey(staff)
     app = TOTPDevice.objects.get(user=staff)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def take(kind: str, device_id: int) -> None:
-        try:
-            barrier.wait()
-            mfa.device_remove(user=staff, kind=kind, device_id=device_id)
-            outcomes.append("removed")
-        except mfa.LastFactorRequired:
-            outcomes.append("kept")
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=take, args=("totp", app.pk)),
-        threading.Thread(target=take, args=("passkey", passkey.pk)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(
+        lambda: mfa.device_remove(user=staff, kind="totp", device_id=app.pk),
+        lambda: mfa.device_remove(user=staff, kind="passkey", device_id=passkey.pk),
+    )
+    outcomes = race_outcomes(results, refusal=mfa.LastFactorRequired, ok="removed", refused="kept")
 
     assert sorted(outcomes) == ["kept", "removed"]
     assert mfa.has_enrolled_factor(user=staff)

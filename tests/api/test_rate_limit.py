@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts.tokens import ApiToken
-from moderation.api.auth import RATE_WINDOW_SECONDS, RateLimited, api_rate_limit_check
+from api_core.ratelimit import RATE_WINDOW_SECONDS, RateLimited, api_rate_limit_check
 from moderation.models import Report
 from tests.api.conftest import REPORTS_URL, STATEMENTS_URL
 from tests.api.payloads import report_json

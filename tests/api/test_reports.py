@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
+from api_core.http import MAX_BODY_BYTES
 from audit.models import AuditEvent
-from moderation.api.http import MAX_BODY_BYTES
 from moderation.models import Case, CaseSignal, PlatformAccount, Report, Reporter, Subject
 from tests.api.conftest import REPORTS_URL
 from tests.api.payloads import report_json

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.token_services import api_token_issue
 from audit.models import AuditEvent
 from moderation.models import Case, CaseSignal, Report, Subject
 from tests.api.conftest import REPORTS_URL, ApiClient
 from tests.api.payloads import report_json
-from tests.utils import requires_postgres
+from tests.utils import race, race_errors, requires_postgres
 
 THREADS = 6
 
@@ -21,25 +19,11 @@ THREADS = 6
 def post_at_once(bodies: list[dict[str, Any]]) -> list[Any]:
     """POST each body from its own thread, all released by one barrier; the responses."""
     _, secret = api_token_issue(name="platform-concurrency", scopes=["reports"])
-    barrier = threading.Barrier(len(bodies))
-    responses: list[Any] = [None] * len(bodies)
-    errors: list[BaseException] = []
-
-    def work(index: int, body: dict[str, Any]) -> None:
-        client = ApiClient(secret)
-        try:
-            barrier.wait()
-            responses[index] = client.post(REPORTS_URL, body)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, b)) for i, b in enumerate(bodies)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    clients = [ApiClient(secret) for _ in bodies]
+    responses = race(
+        *[lambda c=c, b=b: c.post(REPORTS_URL, b) for c, b in zip(clients, bodies, strict=True)]
+    )
+    errors = race_errors(responses)
     assert errors == []
     return responses
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import second_step
+from tests.browser.helpers import second_step
 
 EXPECTED = {
     "moderator": ["Dashboard", "Moderation"],

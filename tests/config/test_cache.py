@@ -8,9 +8,9 @@ from django.core.cache import CacheHandler
 from django.core.exceptions import ImproperlyConfigured
 
 from accounts.tokens import ApiToken
+from api_core import ratelimit
+from api_core.ratelimit import RATE_WINDOW_SECONDS, RateLimited, api_rate_limit_check
 from config.cache import LOCMEM_BACKEND, REDIS_BACKEND, caches_from_url, caches_required
-from moderation.api import auth
-from moderation.api.auth import RATE_WINDOW_SECONDS, RateLimited, api_rate_limit_check
 from tests.config.test_settings import PRODUCTION, _manage
 
 # A database of its own on the local Redis, so the test never touches another one's keys.
@@ -90,10 +90,10 @@ def test_rate_limit_counter_is_shared_by_two_processes_through_redis(
     token = ApiToken(name="platform", prefix=secrets.token_hex(4))
     now = 2_000 * RATE_WINDOW_SECONDS + 1.0
 
-    monkeypatch.setattr(auth, "cache", first)
+    monkeypatch.setattr(ratelimit, "cache", first)
     for _ in range(3):
         api_rate_limit_check(token=token, now=now)
-    monkeypatch.setattr(auth, "cache", second)
+    monkeypatch.setattr(ratelimit, "cache", second)
 
     with pytest.raises(RateLimited):
         api_rate_limit_check(token=token, now=now + 1)

@@ -11,9 +11,9 @@ from django.conf import settings as django_settings
 
 from accounts.token_services import api_token_issue
 from accounts.tokens import SCOPES
+from api_core.http import MAX_BODY_BYTES
 from config.middleware import BoundedStream, RequestBodyTooLarge
 from disclosures.api import MAX_RECORDS
-from moderation.api.http import MAX_BODY_BYTES
 from moderation.api.schemas import MAX_BATCH
 from moderation.models import Report
 from tests.api.conftest import REPORTS_URL, ApiClient

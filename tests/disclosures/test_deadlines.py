@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -15,7 +13,7 @@ from disclosures.models import DeadlineReminder, LegalRequest
 from disclosures.selectors.release import deadline_states, requests_at_risk
 from disclosures.services.deadlines import deadline_state, reminders_send
 from tests.disclosures.factories import make_request
-from tests.utils import requires_postgres
+from tests.utils import race, race_errors, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -121,23 +119,8 @@ def test_beat_task_records_reminders(legal):
 def test_two_beat_runs_at_once_remind_once(make_user):
     legal = make_user(Role.LEGAL_OFFICER)
     requests = [make_request(created_by=legal, received_at=RECEIVED) for _ in range(3)]
-    barrier = threading.Barrier(2)
-    errors: list[Exception] = []
-
-    def work():
-        try:
-            barrier.wait()
-            reminders_send(now=DEADLINE)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(*[lambda: reminders_send(now=DEADLINE)] * 2)
+    errors = race_errors(results)
 
     assert errors == []
     assert DeadlineReminder.objects.count() == 4 * len(requests)

@@ -51,8 +51,7 @@ from tests.disclosures.factories import (
     make_request,
     make_violation_case,
 )
-from tests.disclosures.test_release import FROM, INSIDE, TO, approved_request
-from tests.disclosures.test_review import pass_checks, with_records
+from tests.disclosures.helpers import FROM, INSIDE, TO, approved_request, pass_checks, with_records
 
 pytestmark = pytest.mark.django_db
 

@@ -7,12 +7,11 @@ pages; every refused authorization leaves one `authz.denied` event and nothing e
 
 from __future__ import annotations
 
-import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -31,8 +30,8 @@ from disclosures.selectors import review as selectors
 from disclosures.services import review
 from disclosures.services.review.scope import scope_freeze_fields
 from tests.disclosures.factories import make_request
-from tests.disclosures.test_review import events, pass_checks, snapshot, submitted_request
-from tests.utils import requires_postgres, step_up
+from tests.disclosures.helpers import events, pass_checks, snapshot, submitted_request
+from tests.utils import race, race_errors, race_outcomes, requires_postgres, step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -624,35 +623,20 @@ def _race(
 ) -> list[str]:
     """All approvers vote at the same instant; returns "approved" or "refused" per vote."""
     scope_hash = selectors.live_scope(request).scope_hash
-    barrier = threading.Barrier(len(approvers))
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
 
-    def work(user: Any) -> None:
-        try:
-            barrier.wait()
-            review.request_approve(
-                request_id=request.pk,
-                actor=user,
-                scope_hash=scope_hash,
-                reauthenticated_at=now(),
-                expected_version=expected_version,
-            )
-            outcomes.append("approved")
-        except refusal:
-            outcomes.append("refused")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def vote(user: Any) -> Callable[[], Any]:
+        return lambda: review.request_approve(
+            request_id=request.pk,
+            actor=user,
+            scope_hash=scope_hash,
+            reauthenticated_at=now(),
+            expected_version=expected_version,
+        )
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in approvers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(*[vote(u) for u in approvers])
+    errors = race_errors(results, refusal)
     assert errors == []
-    return outcomes
+    return race_outcomes(results, refusal=refusal, ok="approved")
 
 
 @requires_postgres

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,24 +29,19 @@ from tests.disclosures.factories import (
     make_authority,
     make_request,
 )
+from tests.disclosures.helpers import PDF, escalated_case, form_data, upload
 from tests.moderation.factories import make_case
-from tests.utils import requires_postgres
+from tests.utils import race, requires_postgres
 
-pytestmark = pytest.mark.django_db
+# Private files go to a fresh folder per test (tests/disclosures/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 # session, user, the session's second factor, user and group permissions, the open half, the
 # finished half, the summary, the non-disclosure reviews due (one query, with their count) and
 # the preservation holds expiring soon (likewise)
 LIST_QUERIES = 10
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.PRIVATE_STORAGE_DIR = tmp_path / "private"
-    return settings.PRIVATE_STORAGE_DIR
 
 
 def stored_files(private_storage) -> list:
@@ -55,61 +49,10 @@ def stored_files(private_storage) -> list:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-def upload(content: bytes = PDF, name: str = "order.pdf", content_type: str = "application/pdf"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def escalated_case(account, **overrides: Any) -> Case:
-    """A moderation case about the account, escalated to legal."""
-    case = make_case(subject__author_id=account.platform_id, **overrides)
-    Case.objects.filter(pk=case.pk).update(escalation=Case.Escalation.LEGAL, status="legal")
-    return case
-
-
 def decided_case(account, moderator, *, actions=("remove_content",), status="in_force") -> Case:
     case = make_case(subject__author_id=account.platform_id)
     Decision.objects.create(case=case, moderator=moderator, actions=list(actions), status=status)
     return case
-
-
-@pytest.fixture
-def suspect():
-    return make_account(username="darkseller")
-
-
-@pytest.fixture
-def authority():
-    return make_authority(country="FR")
-
-
-@pytest.fixture
-def evidence(suspect):
-    return escalated_case(suspect)
-
-
-@pytest.fixture
-def valid(authority, suspect, evidence) -> RequestInput:
-    """A complete EPOC about one account, linked to a case escalated to legal."""
-    return RequestInput(
-        instrument=LegalRequest.Instrument.EPOC,
-        authority_id=authority.pk,
-        issuer_type=LegalRequest.IssuerType.INVESTIGATING_JUDGE,
-        issuing_file_number="JI-2026/0042",
-        channel=LegalRequest.Channel.ECODEX,
-        received_at=timezone.now() - timedelta(hours=1),
-        legal_basis="Regulation (EU) 2023/1543, Art. 5",
-        offence_category="illegal_drugs",
-        offence_description="Sale of narcotics through a channel",
-        statement_of_reasons="The account administers a channel selling narcotics.",
-        data_requested=("ip_addresses", "phone_number"),
-        date_from=datetime(2026, 10, 1, 0, 0),
-        date_to=datetime(2026, 11, 1, 0, 0),
-        source_timezone="Europe/Paris",
-        targets=(f"account_id:{suspect.platform_id}",),
-        case_ids=(evidence.pk,),
-    )
 
 
 def nothing_written(private_storage) -> None:
@@ -655,32 +598,10 @@ def test_request_acknowledge_needs_the_prepare_permission(approver, legal):
 # --- Concurrency (PostgreSQL) ------------------------------------------------------------
 
 
-def _race(*jobs) -> list[Any]:
-    """Run the jobs at the same instant; each result is a value or the exception raised."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job) -> None:
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_get_distinct_references(legal, valid):
-    results = _race(*[lambda: intake.request_register(actor=legal, data=valid)] * 4)
+    results = race(*[lambda: intake.request_register(actor=legal, data=valid)] * 4)
 
     assert all(isinstance(r, LegalRequest) for r in results), results
     references = sorted(LegalRequest.objects.values_list("reference", flat=True))
@@ -693,7 +614,7 @@ def test_concurrent_registrations_get_distinct_references(legal, valid):
 def test_registration_racing_a_suspension_never_lands_after_it(legal, valid, authority):
     from disclosures.services.authorities import authority_set_status
 
-    registered, _suspended = _race(
+    registered, _suspended = race(
         lambda: intake.request_register(actor=legal, data=valid),
         lambda: authority_set_status(
             authority_id=authority.pk, actor=legal, status="suspended", reason="Forgeries"
@@ -835,36 +756,9 @@ def test_request_new_form_renders(legal_client, authority):
     assert "no-store" in response["Cache-Control"]
 
 
-def _form_data(valid: RequestInput, **overrides: Any) -> dict[str, Any]:
-    data = {
-        "instrument": valid.instrument,
-        "authority": valid.authority_id,
-        "issuer_type": valid.issuer_type,
-        "issuing_file_number": valid.issuing_file_number,
-        "validating_file_number": "",
-        "channel": valid.channel,
-        "received_at": valid.received_at.strftime("%Y-%m-%dT%H:%M"),
-        "legal_basis": valid.legal_basis,
-        "offence_category": valid.offence_category,
-        "offence_description": valid.offence_description,
-        "statement_of_reasons": valid.statement_of_reasons,
-        "data_requested": list(valid.data_requested),
-        "source_timezone": valid.source_timezone,
-        "date_from": "2026-10-01T00:00",
-        "date_to": "2026-11-01T00:00",
-        "targets": "\n".join(valid.targets),
-        "case_ids": ", ".join(str(n) for n in valid.case_ids),
-        "nondisclosure": "none",
-        "nondisclosure_expires_at": "",
-        "emergency_justification": "",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_request_new_registers_and_redirects_to_the_overview(legal_client, valid):
     response = legal_client.post(
-        reverse("disclosures:request_new"), _form_data(valid, document=upload())
+        reverse("disclosures:request_new"), form_data(valid, document=upload())
     )
 
     request = LegalRequest.objects.get()
@@ -879,7 +773,7 @@ def test_request_new_with_errors_rerenders_with_200_and_writes_nothing(
 ):
     response = legal_client.post(
         reverse("disclosures:request_new"),
-        _form_data(valid, targets="account_id:nobody", data_requested=[], document=upload()),
+        form_data(valid, targets="account_id:nobody", data_requested=[], document=upload()),
     )
 
     assert response.status_code == 200
@@ -1111,7 +1005,7 @@ def test_document_type_is_read_from_its_bytes_not_from_the_record(legal_client, 
 
 def _form_in_page_order(valid: RequestInput, document: Any) -> dict[str, Any]:
     """The form's fields in the order a browser sends them: the document comes mid-form."""
-    data = _form_data(valid)
+    data = form_data(valid)
     ordered: dict[str, Any] = {}
     for key, value in data.items():
         ordered[key] = value
@@ -1214,7 +1108,7 @@ def test_intake_still_checks_the_csrf_token(legal, valid, private_storage):
 
     client = login_verified(Client(enforce_csrf_checks=True), legal)
 
-    response = client.post(reverse("disclosures:request_new"), _form_data(valid, document=upload()))
+    response = client.post(reverse("disclosures:request_new"), form_data(valid, document=upload()))
 
     assert response.status_code == 403
     nothing_written(private_storage)

@@ -26,13 +26,10 @@ from disclosures.services.intake import RequestInput
 from disclosures.services.nondisclosure import nondisclosure_review
 from moderation.models import Delivery
 from tests.disclosures.factories import make_account, make_authority, make_request
-from tests.disclosures.test_intake import _form_data, escalated_case
-from tests.disclosures.test_release import (  # noqa: F401 - private_storage is an autouse fixture
-    private_storage,
-    released,
-)
+from tests.disclosures.helpers import escalated_case, form_data, released
 
-pytestmark = pytest.mark.django_db
+# Private files go to a fresh folder per test (tests/disclosures/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 NDO = LegalRequest.NonDisclosure
 REVIEWED = "request.nondisclosure_reviewed"
@@ -163,7 +160,7 @@ def test_request_new_form_accepts_an_empty_expiry_and_says_what_it_means(legal_c
     assert "reviewed periodically" in page
 
     response = legal_client.post(
-        reverse("disclosures:request_new"), _form_data(valid, nondisclosure=NDO.US_2705B)
+        reverse("disclosures:request_new"), form_data(valid, nondisclosure=NDO.US_2705B)
     )
 
     request = LegalRequest.objects.get()

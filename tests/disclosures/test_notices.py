@@ -13,13 +13,10 @@ from disclosures.models import LegalRequest, UserNotice
 from disclosures.services import notices
 from disclosures.services.review import request_close
 from moderation.models import Delivery
-from tests.disclosures.test_release import (  # noqa: F401 - private_storage is an autouse fixture
-    PHONE,
-    private_storage,
-    released,
-)
+from tests.disclosures.helpers import PHONE, released
 
-pytestmark = pytest.mark.django_db
+# Private files go to a fresh folder per test (tests/disclosures/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 EPOC_REASON = "issuing authority informs the person (Reg. 2023/1543 Art. 13)"
 

@@ -33,7 +33,7 @@ from disclosures.package import (
 from disclosures.selectors.package_integrity import package_integrity_oversight
 from disclosures.services import package_files, release
 from disclosures.services.package_files import package_check_stored, package_verify_stored
-from tests.disclosures.test_release import approved_request, built, fresh, now_ts, released
+from tests.disclosures.helpers import approved_request, built, fresh, now_ts, released
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ never a scope or a package; and the screens (review tab, holds panel, legal home
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,17 +32,8 @@ from disclosures.services import preservation, retention, review
 from disclosures.services.preservation import HoldNotExtendable, NotAPreservationOrder
 from disclosures.services.release import PackageNotReady, package_build
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
-from tests.disclosures.test_intake import (  # noqa: F401 - fixtures of the intake form
-    _form_data,
-    authority,
-    evidence,
-    suspect,
-    upload,
-    valid,
-)
-from tests.disclosures.test_release import approved_request
-from tests.disclosures.test_review import pass_checks
-from tests.utils import requires_postgres
+from tests.disclosures.helpers import approved_request, form_data, pass_checks, upload
+from tests.utils import race, race_errors, race_outcomes, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -526,27 +516,16 @@ def test_two_officers_extending_at_once_extend_once(make_user):
     officers = [make_user(Role.LEGAL_OFFICER) for _ in range(2)]
     request = preserving(officers[0])
     first = PreservationHold.objects.get(request=request).expires_at
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-
-    def work(user: Any) -> None:
-        try:
-            barrier.wait()
-            preservation.hold_extend(request_id=request.pk, actor=user, reason="Renewed")
-            outcomes.append("extended")
-        except HoldNotExtendable:
-            outcomes.append("refused")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in officers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(
+        *[
+            lambda u=user: preservation.hold_extend(
+                request_id=request.pk, actor=u, reason="Renewed"
+            )
+            for user in officers
+        ]
+    )
+    errors = race_errors(results, HoldNotExtendable)
+    outcomes = race_outcomes(results, refusal=HoldNotExtendable, ok="extended")
 
     assert errors == []
     assert sorted(outcomes) == ["extended", "refused"]
@@ -770,7 +749,7 @@ def test_legal_home_lists_holds_expiring_soon_in_constant_queries(legal, legal_c
 )
 def test_intake_registers_preservation_orders(
     legal_client,
-    valid,  # noqa: F811 - test_intake's fixture
+    valid,
     instrument,
     issuer,
     legal_basis,
@@ -780,7 +759,7 @@ def test_intake_registers_preservation_orders(
 
     response = legal_client.post(
         reverse("disclosures:request_new"),
-        _form_data(
+        form_data(
             valid,
             instrument=instrument,
             issuer_type=issuer,
@@ -794,10 +773,10 @@ def test_intake_registers_preservation_orders(
     assert (request.instrument, request.is_preservation) == (instrument, True)
 
 
-def test_intake_wants_a_validation_for_a_police_epoc_pr(legal_client, valid):  # noqa: F811
+def test_intake_wants_a_validation_for_a_police_epoc_pr(legal_client, valid):
     response = legal_client.post(
         reverse("disclosures:request_new"),
-        _form_data(valid, instrument=Instrument.EPOC_PR, issuer_type="police", document=upload()),
+        form_data(valid, instrument=Instrument.EPOC_PR, issuer_type="police", document=upload()),
     )
 
     assert response.status_code == 200

@@ -6,9 +6,7 @@ rest, QA), the release rules broken every way, downloads, purge, and the views.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -16,12 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.reauth import SESSION_KEY
 from accounts.roles import Role
-from accounts.services import user_create
 from audit.models import AuditEvent
 from disclosures import crypto, tasks
-from disclosures.checklist import CHECKLIST
 from disclosures.exceptions import (
     ChecksIncomplete,
     InvalidTransition,
@@ -34,7 +29,6 @@ from disclosures.models import (
     Approval,
     LegalRequest,
     ReleasePackage,
-    Scope,
     UserNotice,
     VerificationCheck,
 )
@@ -51,112 +45,26 @@ from disclosures.package import (
 )
 from disclosures.services import release
 from disclosures.services.release import DownloadRefused, PackageNotReady, package_files
-from disclosures.services.review.scope import scope_freeze_fields
 from moderation.models import Delivery
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
-from tests.utils import requires_postgres
+from tests.disclosures.helpers import (
+    INSIDE,
+    PHONE,
+    TO,
+    approve,
+    approved_request,
+    built,
+    fresh,
+    now_ts,
+    released,
+)
+from tests.utils import race, race_errors, race_outcomes, requires_postgres
 
-pytestmark = pytest.mark.django_db
-
-FROM = datetime(2026, 10, 1, tzinfo=UTC)
-TO = datetime(2026, 11, 1, tzinfo=UTC)
-INSIDE = datetime(2026, 10, 5, 12, 30, tzinfo=UTC)
-PHONE = "+33612345678"
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    settings.PRIVATE_STORAGE_DIR = tmp_path / "private"
-    return settings.PRIVATE_STORAGE_DIR
+# Private files go to a fresh folder per test (tests/disclosures/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
 
 # --- Arrangement ------------------------------------------------------------------------------
-
-
-def pass_checks(request: LegalRequest, by, second=None) -> None:
-    """Every mandatory check passed (A6, for emergencies, by someone other than A1-A3's)."""
-    for item in CHECKLIST:
-        if item.automatic or not item.is_mandatory(emergency=request.emergency):
-            continue
-        VerificationCheck.objects.create(
-            request=request,
-            code=item.code,
-            result=VerificationCheck.Result.PASSED,
-            evidence="checked",
-            performed_by=second if item.code == "A6" and second else by,
-        )
-
-
-def approve(request: LegalRequest, *, prepared_by, approvers) -> Scope:
-    """Freeze the request's scope as review does (data pinned) and record approvals of it."""
-    fields = scope_freeze_fields(request)
-    fields.pop("pins")
-    scope = Scope.objects.create(request=request, prepared_by=prepared_by, **fields)
-    digest = scope.scope_hash
-    for user in approvers:
-        Approval.objects.create(
-            request=request,
-            scope=scope,
-            scope_hash=digest,
-            approver=user,
-            decision=Approval.Decision.APPROVED,
-        )
-    return scope
-
-
-def approved_request(legal, approvers, *, accounts=None, checks=True, **overrides):
-    """An approved request over `accounts` (each with a phone and IPs in and out of range)."""
-    if accounts is None:
-        accounts = [make_account(), make_account()]
-        for n, account in enumerate(accounts):
-            give_subscriber_data(
-                account,
-                phone=f"+3361234567{n}",
-                ips=[
-                    (f"203.0.113.{n + 1}", 51000 + n, INSIDE),
-                    ("2001:db8::1", None, INSIDE + timedelta(days=1)),
-                    ("198.51.100.9", 443, FROM - timedelta(microseconds=1)),
-                    ("198.51.100.10", 443, TO),
-                ],
-            )
-    request = make_request(
-        created_by=legal,
-        status=LegalRequest.Status.APPROVED,
-        accounts=accounts,
-        date_from=FROM,
-        date_to=TO,
-        **overrides,
-    )
-    if checks:
-        second = None
-        if request.emergency:  # A6 is done by someone other than A1-A3's verifier
-            second = user_create(
-                username=f"second-{request.pk}",
-                password="correct-horse-42",
-                roles=[Role.LEGAL_OFFICER],
-            )
-        pass_checks(request, legal, second=second)
-    approve(request, prepared_by=legal, approvers=approvers)
-    return request
-
-
-def now_ts() -> int:
-    return int(time.time())
-
-
-def built(legal, approver, *, second_approver=None, **kwargs):
-    approvers = [approver, second_approver] if second_approver else [approver]
-    request = approved_request(legal, approvers, **kwargs)
-    package = release.package_build(request_id=request.pk, actor=legal)
-    return request, package
-
-
-def released(legal, approver, **kwargs):
-    request, package = built(legal, approver, **kwargs)
-    release.package_release(request_id=request.pk, actor=legal, reauthenticated_at=now_ts())
-    package.refresh_from_db()
-    request.refresh_from_db()
-    return request, package
 
 
 def written() -> dict:
@@ -537,27 +445,16 @@ def test_double_release_at_the_same_moment_releases_once(make_user, settings, tm
     approver = make_user(Role.LEGAL_APPROVER)
     releasers = [make_user(Role.LEGAL_OFFICER), make_user(Role.LEGAL_OFFICER)]
     request, _package = built(legal, approver)
-    barrier = threading.Barrier(len(releasers))
-    outcomes: list[str] = []
-    errors: list[Exception] = []
-
-    def work(user):
-        try:
-            barrier.wait()
-            release.package_release(request_id=request.pk, actor=user, reauthenticated_at=now_ts())
-            outcomes.append("released")
-        except InvalidTransition:
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(user,)) for user in releasers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(
+        *[
+            lambda u=user: release.package_release(
+                request_id=request.pk, actor=u, reauthenticated_at=now_ts()
+            )
+            for user in releasers
+        ]
+    )
+    errors = race_errors(results, InvalidTransition)
+    outcomes = race_outcomes(results, refusal=InvalidTransition, ok="released")
 
     assert errors == []
     assert sorted(outcomes) == ["refused", "released"]
@@ -629,13 +526,6 @@ def test_beat_schedule_runs_the_release_tasks(settings):
 
 
 # --- Views ------------------------------------------------------------------------------------
-
-
-def fresh(client):
-    session = client.session
-    session[SESSION_KEY] = now_ts()
-    session.save()
-    return client
 
 
 def test_release_tab_shows_the_package_and_is_not_cached(legal, approver, legal_client):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import ipaddress
-import threading
 from datetime import UTC, datetime, timedelta, timezone
 from io import StringIO
 from pathlib import Path
@@ -28,7 +27,7 @@ from disclosures.services.subscriber_data import (
 )
 from moderation.models import PlatformAccount
 from tests.disclosures.factories import make_account
-from tests.utils import requires_postgres
+from tests.utils import race, race_errors, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -467,23 +466,13 @@ def test_the_same_batch_imported_by_several_callers_at_once_is_stored_once():
         for i in range(40)  # no port: only the import's own check keeps these unique
     ]
     threads_count = 4
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
-
-    def work(index: int) -> None:
-        try:
-            barrier.wait()
-            subscriber_data_ingest(rows=rows[::-1] if index % 2 else rows, source="race")
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(
+        *[
+            lambda i=i: subscriber_data_ingest(rows=rows[::-1] if i % 2 else rows, source="race")
+            for i in range(threads_count)
+        ]
+    )
+    errors = race_errors(results)
 
     assert errors == []
     assert PlatformAccount.objects.filter(platform_id__startswith="race-").count() == 7

@@ -6,7 +6,6 @@ and the auditor sees who unmasks how much and every attempt refused by the limit
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,7 +23,7 @@ from disclosures.pii_detection import normalise, pii_found
 from disclosures.selectors.unmask import unmask_oversight
 from disclosures.services.pii import pii_unmask, purpose_clean
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
-from tests.utils import requires_postgres, set_step_up, step_up
+from tests.utils import race, race_errors, race_outcomes, requires_postgres, set_step_up, step_up
 
 pytestmark = pytest.mark.django_db
 
@@ -276,27 +275,9 @@ def test_parallel_unmasks_without_a_request_never_pass_the_limit(make_user, sett
     legal = make_user(Role.LEGAL_OFFICER)
     account = make_account()
     give_subscriber_data(account, phone=PHONE)
-    barrier = threading.Barrier(15)
-    outcomes: list[str] = []
-    errors: list[Exception] = []
-
-    def work():
-        try:
-            barrier.wait()
-            unmask(legal, account)
-            outcomes.append("shown")
-        except UnmaskLimitReached:
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(15)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(*[lambda: unmask(legal, account)] * 15)
+    errors = race_errors(results, UnmaskLimitReached)
+    outcomes = race_outcomes(results, refusal=UnmaskLimitReached, ok="shown")
 
     assert errors == []
     assert sorted(outcomes) == ["refused"] * 5 + ["shown"] * 10

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import itertools
-import threading
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +21,7 @@ from moderation.selectors import appeals as appeal_selectors
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_decide, appeal_submit
 from tests.moderation.factories import make_case, no_violation, violation
-from tests.utils import requires_postgres
+from tests.utils import race, race_errors, race_outcomes, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -600,30 +598,15 @@ def test_two_seniors_deciding_one_appeal_at_once_one_wins(make_user):
     moderator = make_user(Role.MODERATOR)
     seniors = [make_user(Role.SENIOR_MODERATOR) for _ in range(2)]
     appeal = appealed(moderator, violation(**SUSPEND))
-    barrier = threading.Barrier(len(seniors))
-    outcomes: list[str] = []
-    errors: list[Exception] = []
 
-    def work(user, outcome):
-        try:
-            barrier.wait()
-            appeal_decide(appeal_id=appeal.pk, actor=user, outcome=outcome, note="At once.")
-            outcomes.append("won")
-        except AppealAlreadyDecided:
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def decide(user, outcome):
+        return lambda: appeal_decide(
+            appeal_id=appeal.pk, actor=user, outcome=outcome, note="At once."
+        )
 
-    threads = [
-        threading.Thread(target=work, args=(seniors[0], "reversed")),
-        threading.Thread(target=work, args=(seniors[1], "upheld")),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(decide(seniors[0], "reversed"), decide(seniors[1], "upheld"))
+    errors = race_errors(results, AppealAlreadyDecided)
+    outcomes = race_outcomes(results, refusal=AppealAlreadyDecided, ok="won")
 
     assert errors == []
     assert sorted(outcomes) == ["refused", "won"]

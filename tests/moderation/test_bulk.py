@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -21,7 +19,7 @@ from moderation.selectors.queue import QueueFilters
 from moderation.services import bulk, claims
 from moderation.tasks import run_bulk_job
 from tests.moderation.factories import make_case, violation
-from tests.utils import requires_postgres
+from tests.utils import race, race_outcomes, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -319,32 +317,14 @@ def test_bulk_apply_racing_a_claim_lets_exactly_one_win(senior, moderator):
     bulk.bulk_job_begin(job_id=job.pk)
     outcomes: dict[int, tuple[str, str]] = {}
     for case in cases:
-        barrier = threading.Barrier(2)
-        result: dict[str, str] = {}
-
-        def apply(case_id=case.pk, barrier=barrier, result=result):
-            try:
-                barrier.wait()
-                result["bulk"] = bulk.bulk_job_apply_one(job_id=job.pk, case_id=case_id)
-            finally:
-                connection.close()
-
-        def claim(case_id=case.pk, barrier=barrier, result=result):
-            try:
-                barrier.wait()
-                claims.case_claim(case_id=case_id, actor=moderator)
-                result["claim"] = "claimed"
-            except ModerationError:
-                result["claim"] = "refused"
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=apply), threading.Thread(target=claim)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        outcomes[case.pk] = (result["bulk"], result["claim"])
+        applied, claimed = race(
+            lambda case_id=case.pk: bulk.bulk_job_apply_one(job_id=job.pk, case_id=case_id),
+            lambda case_id=case.pk: claims.case_claim(case_id=case_id, actor=moderator),
+        )
+        if isinstance(applied, BaseException):
+            raise applied
+        (claim,) = race_outcomes([claimed], refusal=ModerationError, ok="claimed")
+        outcomes[case.pk] = (applied, claim)
 
     assert set(outcomes.values()) <= {
         ("decided", "refused"),

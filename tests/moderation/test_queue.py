@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from moderation.models import Case, Category, ModeratorProfile
 from moderation.selectors.queue import QueueFilters, queue_page
 from moderation.services import claims
 from tests.moderation.factories import make_case
-from tests.utils import requires_postgres
+from tests.utils import race, race_errors, race_outcomes, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -204,25 +203,11 @@ def test_concurrent_claim_next_never_gives_one_case_twice(make_user):
     moderators = [make_user(Role.MODERATOR) for _ in range(6)]
     for _ in range(4):
         make_case()
-    barrier = threading.Barrier(len(moderators))
-    got: list[int | None] = []
-    errors: list[Exception] = []
-
-    def work(user):
-        try:
-            barrier.wait()
-            case = claims.case_claim_next(actor=user, filters=QueueFilters())
-            got.append(case.pk if case else None)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(u,)) for u in moderators]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(
+        *[lambda u=u: claims.case_claim_next(actor=u, filters=QueueFilters()) for u in moderators]
+    )
+    errors = race_errors(results)
+    got = [case.pk if case else None for case in results if not isinstance(case, BaseException)]
 
     assert errors == []
     claimed = [pk for pk in got if pk]
@@ -239,24 +224,8 @@ def test_concurrent_claims_of_one_case_give_it_to_one(make_user):
 
     moderators = [make_user(Role.MODERATOR) for _ in range(5)]
     case = make_case()
-    barrier = threading.Barrier(len(moderators))
-    outcomes: list[str] = []
-
-    def work(user):
-        try:
-            barrier.wait()
-            claims.case_claim(case_id=case.pk, actor=user)
-            outcomes.append("won")
-        except CaseAlreadyClaimed:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(u,)) for u in moderators]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(*[lambda u=u: claims.case_claim(case_id=case.pk, actor=u) for u in moderators])
+    outcomes = race_outcomes(results, refusal=CaseAlreadyClaimed, ok="won")
 
     assert sorted(outcomes) == ["refused"] * 4 + ["won"]
     assert AuditEvent.objects.filter(action="case.claimed").count() == 1
@@ -316,3 +285,9 @@ def test_next_page_keeps_the_routing_defaults(moderator, moderator_client):
 
     assert {c.language for c in second.context["page"].cases} == {"fa"}
     assert len(first.context["page"].cases) + len(second.context["page"].cases) == 30
+
+
+@pytest.mark.parametrize("category", ["10000000000000000000", "¹", "-1", "abc"])
+def test_queue_refuses_a_category_id_out_of_range_with_a_form_error(moderator_client, category):
+    response = moderator_client.get(reverse("moderation:home"), {"category": category})
+    assert response.status_code == 200

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import demo as account_demo
+from disclosures import demo as disclosures_demo
+from moderation import demo as moderation_demo
 
 
 class Command(BaseCommand):
@@ -17,9 +19,6 @@ class Command(BaseCommand):
                 "Demo data is only created in demo mode (DEMO_MODE=1); "
                 "it would add accounts with a shared, published password."
             )
-        from disclosures import demo as disclosures_demo
-        from moderation import demo as moderation_demo
-
         users = account_demo.seed_users()
         reports = moderation_demo.seed_moderation()
         requests = disclosures_demo.seed_disclosures()

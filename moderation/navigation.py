@@ -1,0 +1,18 @@
+"""Moderation's entries in the main navigation (accounts.navigation finds this module)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.navigation import NavItem, register
+
+register(
+    NavItem("moderation:home", _("Moderation"), "moderation.triage_cases", order=100),
+    NavItem("moderation:appeals", _("Appeals"), "moderation.decide_appeals", order=200),
+    NavItem(
+        "moderation:legal_escalations",
+        _("Escalated cases"),
+        "moderation.view_legal_escalations",
+        order=500,
+    ),
+)
