@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import ngettext
 
 from disclosures import checklist
 from disclosures.models import Approval, AuthorityContact, LegalRequest, Scope, VerificationCheck
@@ -348,7 +349,17 @@ def approval_queue(*, user: Any) -> list[QueueRow]:
     return rows
 
 
-CATEGORY_NAMES = {IP: "IP records", PHONE: "phone numbers"}
+def records_phrase(category: str, n: int) -> str:
+    """ "7 IP records", "1 phone number": a count of one category, plural-aware."""
+    if category == IP:
+        return ngettext("%(n)d IP record", "%(n)d IP records", n) % {"n": n}
+    if category == PHONE:
+        return ngettext("%(n)d phone number", "%(n)d phone numbers", n) % {"n": n}
+    return f"{n} {category}"
+
+
+def _phrases(counts: dict[str, int]) -> list[str]:
+    return [records_phrase(c, n) for c, n in sorted(counts.items())]
 
 
 @dataclass(frozen=True)
@@ -357,7 +368,7 @@ class TargetRecords:
     platform_id: str
     link_state: str
     cases: tuple[int, ...]
-    counts: dict[str, int]
+    counts: list[str]  # plural-aware phrases, one per category
 
 
 @dataclass(frozen=True)
@@ -375,8 +386,8 @@ class ActSummary:
     frozen: bool
 
     @property
-    def totals_display(self) -> list[tuple[str, int]]:
-        return [(CATEGORY_NAMES.get(c, c), n) for c, n in sorted(self.totals.items())]
+    def totals_display(self) -> list[str]:
+        return _phrases(self.totals)
 
 
 def act_summary(
@@ -394,7 +405,7 @@ def act_summary(
                 platform_id=link.platform_id,
                 link_state=str(link.state),
                 cases=cases,
-                counts={CATEGORY_NAMES.get(c, c): n for c, n in sorted(per.items())},
+                counts=_phrases(per),
             )
         )
     totals = category_totals(counts)

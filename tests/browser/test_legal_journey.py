@@ -96,7 +96,7 @@ def test_prepare_approve_twice_release_and_audit(emergency_request, live_server,
     page.get_by_role("button", name="Freeze the scope and submit for approval").click()
     expect(page.get_by_role("status")).to_contain_text("Scope frozen and submitted for approval.")
     expect(page.locator("body")).to_contain_text("Pending approval")
-    expect(page.locator("table.scope-records")).to_contain_text("1 IP records, 1 phone numbers")
+    expect(page.locator("table.scope-records")).to_contain_text("1 IP record, 1 phone number")
 
     for approver in ("approver", "approver2"):
         _login(page, live_server.url, approver)

@@ -552,3 +552,10 @@ def test_record_counts_by_sql_agree_with_the_extraction(legal, monkeypatch):
     inner = selectors.subscriber_source()
     monkeypatch.setattr(selectors, "subscriber_source", lambda: WithoutCounting(inner))
     assert selectors.record_counts(request) == counted
+
+
+def test_record_phrases_are_plural_aware():
+    assert selectors.records_phrase("ip_addresses", 1) == "1 IP record"
+    assert selectors.records_phrase("ip_addresses", 7) == "7 IP records"
+    assert selectors.records_phrase("phone_number", 1) == "1 phone number"
+    assert selectors.records_phrase("phone_number", 0) == "0 phone numbers"
