@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -23,67 +22,20 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from accounts import enrolment, mfa, reauth
+# The privileged role grants' screen (dual control), registered with the rest of the admin.
+from accounts import (
+    admin_grants,  # noqa: F401
+    enrolment,
+    mfa,
+)
+from accounts.admin_step_up import StepUpForRoleChangesAdmin
 from accounts.forms_enrolment import UserEnrolForm
 from accounts.forms_grants import GuardedUserChangeForm, privileged_groups_added
 from accounts.models import ApiToken, AuthFailureWindow, EnrolmentLink, User
 from accounts.roles import SUPERUSER
 from accounts.services_grants import RoleGrantError, role_revoke
 from accounts.token_services import api_token_revoke
-
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class StepUpForRoleChangesAdmin(admin.ModelAdmin):
-    """
-    An admin whose every submission needs a fresh step-up: the password again, and the
-    second factor for those who have one.
-
-    Whoever holds an administrator's session could otherwise grant themselves or anyone a role,
-    a permission or superuser status in one click. The check runs before the admin reads the
-    form, so a refused submission changes nothing; the user confirms it is them and is sent
-    back to the page they submitted from, where they make the change again.
-    """
-
-    def step_up_redirect(self, request: HttpRequest) -> HttpResponse | None:
-        """A redirect to the confirmation page for a submission without a fresh step-up."""
-        if request.method in _SAFE_METHODS:
-            return None
-        if reauth.is_fresh(reauth.reauthenticated_at(request)):
-            return None
-        messages.warning(
-            request,
-            _(
-                "Changing roles, permissions or accounts needs you to confirm it is you. "
-                "Nothing was saved: confirm, then make the change again."
-            ),
-        )
-        query = urlencode({"next": request.get_full_path()})
-        return HttpResponseRedirect(f"{reverse('accounts:reauth')}?{query}")
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        return self.step_up_redirect(request) or super().changeform_view(
-            request, object_id, form_url, extra_context
-        )
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        # Actions and list_editable are submitted to the changelist.
-        return self.step_up_redirect(request) or super().changelist_view(request, extra_context)
-
-    def delete_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        return self.step_up_redirect(request) or super().delete_view(
-            request, object_id, extra_context
-        )
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
@@ -336,7 +288,7 @@ class GroupAdmin(StepUpForRoleChangesAdmin, BaseGroupAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """
     Read-only list of the API's service tokens, with revocation.
 
@@ -380,50 +332,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_revoke_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return request.user.has_perm("accounts.revoke_apitoken")
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-
-# The privileged role grants' screen (dual control), registered with the rest of the admin.
-from accounts import admin_grants  # noqa: E402, F401
-
 
 @admin.register(EnrolmentLink)
-class EnrolmentLinkAdmin(admin.ModelAdmin):
+class EnrolmentLinkAdmin(ReadOnlyAdmin):
     """Issued links, read-only: who issued which link for whom, when it expires or was used."""
 
     list_display = ("user", "purpose", "issued_by", "issued_at", "expires_at", "used_at")
     list_select_related = ("user", "issued_by")
     exclude = ("token_hash",)
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
 
 @admin.register(AuthFailureWindow)
-class AuthFailureWindowAdmin(admin.ModelAdmin):
+class AuthFailureWindowAdmin(ReadOnlyAdmin):
     """Failed sign-ins counted per key and window (read-only)."""
 
     list_display = ("kind", "window_start", "count", "user", "recorded_at")
     list_filter = ("kind",)
-
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import reauth, selectors
-from accounts.admin import StepUpForRoleChangesAdmin
+from accounts.admin_step_up import StepUpForRoleChangesAdmin
 from accounts.forms_grants import RoleGrantRequestForm
 from accounts.models import RoleGrant
 from accounts.services_grants import (

@@ -25,7 +25,7 @@ def checkpoint_filename(tree_size: int) -> str:
     return f"{CHECKPOINT_DIR}/{tree_size:012d}.txt"
 
 
-class _Collector:
+class Collector:
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.warnings: list[str] = []
@@ -51,7 +51,7 @@ class _Collector:
         self.errors.append(f"{name}: {message}")
 
 
-def _read_public_key(directory: Path, out: _Collector) -> VerifierKey | None:
+def read_public_key(directory: Path, out: Collector) -> VerifierKey | None:
     path = directory / PUBLIC_KEY_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -65,7 +65,7 @@ def _read_public_key(directory: Path, out: _Collector) -> VerifierKey | None:
         return None
 
 
-def _read_checkpoints(directory: Path, key: VerifierKey, out: _Collector) -> list[Checkpoint]:
+def read_checkpoints(directory: Path, key: VerifierKey, out: Collector) -> list[Checkpoint]:
     folder = directory / CHECKPOINT_DIR
     if not folder.is_dir():
         out.errors.append(f"{CHECKPOINT_DIR}/: missing; there is no signed checkpoint")
@@ -103,7 +103,7 @@ def _read_checkpoints(directory: Path, key: VerifierKey, out: _Collector) -> lis
     return sorted(valid, key=lambda c: c.size)
 
 
-def _read_events(directory: Path, out: _Collector) -> tuple[MemoryTree, list[bytes | None], bool]:
+def read_events(directory: Path, out: Collector) -> tuple[MemoryTree, list[bytes | None], bool]:
     """Leaf hashes recomputed from the events; the recorded leaf hashes; whether all exist."""
     tree = MemoryTree()
     recorded: list[bytes | None] = []
@@ -137,7 +137,7 @@ _UNREADABLE = object()
 
 
 def _check_event_line(
-    position: int, raw: bytes, out: _Collector
+    position: int, raw: bytes, out: Collector
 ) -> tuple[bytes, bytes | None, object]:
     """(recomputed leaf hash, recorded leaf hash or None, the line's leaf_index)."""
     fallback = leaf_hash(raw)  # stands in for a line that has no readable event

@@ -1,22 +1,63 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from audit import actions
 from audit.selectors import EventFilters
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """
+    The filter's suggestions, from the action registry: for each kind of action (`auth`,
+    `case`, ...) "every action of the kind" (`auth.*`), then its actions, labelled.
+    """
+    labels = actions.registered()
+    choices: list[tuple[str, str]] = []
+    for kind in actions.namespaces():
+        choices.append((f"{kind}.*", str(_("Every %(kind)s action") % {"kind": kind})))
+        choices += [(code, label) for code, label in labels.items() if code.startswith(kind + ".")]
+    return choices
+
+
+class ActionInput(forms.TextInput):
+    """
+    A text box with the registered actions as labelled suggestions (a `<datalist>`).
+
+    A text box rather than a select, so that an auditor can still type a code or a prefix
+    they know; the form accepts only registered codes and their kinds.
+    """
+
+    list_id = "audit-action-choices"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"list": self.list_id, "autocomplete": "off", **(attrs or {})})
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        box = super().render(name, value, attrs, renderer)
+        options = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((code, label) for code, label in action_choices()),
+        )
+        return format_html('{}<datalist id="{}">{}</datalist>', box, self.list_id, options)
 
 
 class EventFilterForm(forms.Form):
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
-    action = forms.RegexField(
+    action = forms.CharField(
         label=_("Action"),
         required=False,
         max_length=64,
-        regex=r"^[a-z0-9_.]*\*?$",
-        error_messages={"invalid": _("Letters, digits, dots; end with * for a prefix.")},
-        help_text=_("Exact name, or a prefix ending in * (auth.*)"),
+        widget=ActionInput,
+        help_text=_("One action, or every action of a kind (auth.*)"),
     )
     target_type = forms.CharField(label=_("Target type"), required=False, max_length=64)
     target_id = forms.CharField(label=_("Target id"), required=False, max_length=64)
@@ -31,6 +72,21 @@ class EventFilterForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean_action(self) -> str:
+        # Checked against the registry when the form is used, not when this module is
+        # imported: the apps fill the registry once they are ready.
+        code: str = self.cleaned_data["action"]
+        registered = actions.registered()
+        if code.endswith("*"):
+            known = any(c.startswith(code[:-1]) for c in registered)
+        else:
+            known = not code or code in registered
+        if not known:
+            raise forms.ValidationError(
+                _("Choose a registered action, or a kind of action ending in * (auth.*).")
+            )
+        return code
 
     def clean(self) -> dict:
         data = super().clean()

@@ -6,7 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-ACTION_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+from audit.actions import ACTION_PATTERN, label_for
+
 action_validator = RegexValidator(ACTION_PATTERN, _("Use a dotted lower-case name."))
 
 
@@ -63,6 +64,11 @@ class AuditEvent(models.Model):
     @property
     def actor_label(self) -> str:
         return self.actor_username or str(_("system"))
+
+    @property
+    def action_label(self) -> str:
+        """The registered label of the action (audit.actions), or the code for an old one."""
+        return label_for(self.action)
 
 
 class AuditLeaf(models.Model):

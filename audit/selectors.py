@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from audit.models import AuditEvent
 
@@ -68,3 +69,32 @@ def event_detail(*, event_id: int) -> AuditEvent:
 
 def recent_events_by_actor(*, actor: Any, limit: int = 10) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(actor=actor).order_by("-id")[:limit])
+
+
+def events_for(
+    target: Model | None = None,
+    *,
+    target_type: str = "",
+    target_id: str | int = "",
+    actions: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> QuerySet[AuditEvent]:
+    """
+    A target's events, oldest first: the timeline of a case, a request, a bulk job.
+
+    Timelines are read from the one trail, not kept twice (house style, rule 4). Pass the
+    target, or its `target_type` (`app_label.modelname`) and id when only the id is at
+    hand, so that naming it costs no query. `actions` narrows to those codes; `limit`
+    keeps the first n events. The result is a queryset, so a caller can still ask
+    `.exists()` or `.last()` in one query.
+    """
+    if target is not None:
+        target_type, target_id = target._meta.label_lower, target.pk
+    if not target_type or target_id in ("", None):
+        raise ValueError("events_for needs a target, or its target_type and target_id")
+    events = AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id))
+    if actions is not None:
+        codes = [actions] if isinstance(actions, str) else list(actions)
+        events = events.filter(action__in=codes)
+    events = events.order_by("id")
+    return events[:limit] if limit is not None else events

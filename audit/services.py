@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
 
-from audit import context
-from audit.models import ACTION_PATTERN, AuditEvent
+from audit import actions, context
+from audit.models import AuditEvent
 
-_ACTION = re.compile(ACTION_PATTERN)
 _MAX_DEPTH = 8
 
 
 class InvalidAuditEvent(ValueError):
-    """The event cannot be recorded as given (bad action name or payload)."""
+    """The event cannot be recorded as given (bad or unregistered action, bad payload)."""
 
 
 def pii_digest(value: str) -> str:
@@ -76,10 +74,15 @@ def record(
 
     A rolled-back change therefore leaves no event, and a committed one always has its
     event. The actor defaults to the request's user and is None for the system; IP and
-    request id come from the bound audit context.
+    request id come from the bound audit context. The action must be registered in its
+    app's `audit_actions` module (see audit.actions).
     """
-    if not _ACTION.match(action or ""):
+    if not actions.is_well_formed(action):
         raise InvalidAuditEvent(f"action {action!r} is not a dotted lower-case name")
+    if not actions.is_registered(action):
+        raise InvalidAuditEvent(
+            f"action {action!r} is not registered: declare it in its app's audit_actions.py"
+        )
     payload = dict(data or {})
     _check_payload(payload)
     if target is not None:

@@ -61,11 +61,11 @@ from audit.export_reader import (
     CHECKPOINT_DIR,
     EVENTS_FILE,
     PUBLIC_KEY_FILE,
-    _Collector,
-    _read_checkpoints,
-    _read_events,
-    _read_public_key,
+    Collector,
     checkpoint_filename,
+    read_checkpoints,
+    read_events,
+    read_public_key,
 )
 from audit.merkle import MemoryTree, ProofError
 from audit.merkle import verify_consistency as _verify_consistency
@@ -117,7 +117,7 @@ class VerificationReport:
 def verify_directory(path: str | Path) -> VerificationReport:
     """Run every check on an export directory; see the module docstring."""
     directory = Path(path)
-    out = _Collector()
+    out = Collector()
     checkpoints: list[Checkpoint] = []
     leaf_count = 0
     verified_size = 0
@@ -125,11 +125,11 @@ def verify_directory(path: str | Path) -> VerificationReport:
         out.errors.append(f"{directory}: not a directory")
         return _report(out, checkpoints, verified_size, leaf_count)
 
-    key = _read_public_key(directory, out)
+    key = read_public_key(directory, out)
     if key is None:
         return _report(out, checkpoints, verified_size, leaf_count)
-    checkpoints = _read_checkpoints(directory, key, out)
-    tree, recorded, all_recorded = _read_events(directory, out)
+    checkpoints = read_checkpoints(directory, key, out)
+    tree, recorded, all_recorded = read_events(directory, out)
     leaf_count = tree.size
     names = {cp.size: checkpoint_filename(cp.size) for cp in checkpoints}
 
@@ -193,7 +193,7 @@ def verify_directory(path: str | Path) -> VerificationReport:
 
 
 def _report(
-    out: _Collector, checkpoints: list[Checkpoint], tree_size: int, leaf_count: int
+    out: Collector, checkpoints: list[Checkpoint], tree_size: int, leaf_count: int
 ) -> VerificationReport:
     bad = min(out.bad_checkpoints) if out.bad_checkpoints else None
     return VerificationReport(

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db import transaction
 
 import audit
+from core.admin import ReadOnlyAdmin
 from disclosures.masking import mask_ip, mask_phone
 from disclosures.models import (
     Approval,
@@ -30,7 +31,6 @@ from disclosures.models import (
     UserNotice,
     VerificationCheck,
 )
-from moderation.admin import ReadOnlyAdmin
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
+from core import errors
 
-class DisclosureError(Exception):
+
+class DisclosureError(errors.DomainError):
     """A rule refused the operation; nothing was written (except an authz.denied event)."""
 
-    message = "The operation was refused."
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        self.message = message or self.message
+class InvalidTransition(DisclosureError, errors.InvalidTransition):
+    subject = "A request"
 
 
-class InvalidTransition(DisclosureError):
-    def __init__(self, *, current: str, requested: str) -> None:
-        super().__init__(f"A request that is {current} cannot become {requested}.")
-        self.current, self.requested = current, requested
-
-
-class InvalidRequest(DisclosureError):
+class InvalidRequest(DisclosureError, errors.InvalidInput):
     """Bad input: field-level messages in `errors`."""
 
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-        flat = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
-        super().__init__(f"The request is not valid: {flat}")
+    summary = "The request is not valid"
 
 
 class SeparationOfDutiesViolation(DisclosureError):
     """The same person may not hold two roles on one request (prepare/approve/release)."""
 
 
-class NotPermitted(DisclosureError):
-    message = "Your role does not allow this."
+class NotPermitted(DisclosureError, errors.NotPermitted):
+    pass
 
 
 class ReauthenticationRequired(DisclosureError):
@@ -62,6 +53,14 @@ class ScopeDataChanged(ScopeMismatch):
 
 class NoRecordsInScope(ChecksIncomplete):
     """Nothing to release: the request can only end as "no records found"."""
+
+
+class PackageNotReady(DisclosureError):
+    message = "There is no package ready for release."
+
+
+class DownloadRefused(NotPermitted):
+    """A download outside the rules (someone else, no downloads left, purged)."""
 
 
 class PackageDamaged(DisclosureError):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from moderation.models import (
     AccountRestriction,
     Appeal,
@@ -27,23 +28,6 @@ from moderation.models import (
     Strike,
     Subject,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    actions = None
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Category)

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+from core import errors
 
-class ModerationError(Exception):
+
+class ModerationError(errors.DomainError):
     """Base class: a rule refused the operation and nothing was written."""
 
-    message = "The operation was refused."
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.message)
-        self.message = message or self.message
-
-
-class InvalidTransition(ModerationError):
-    def __init__(self, *, current: str, requested: str) -> None:
-        super().__init__(f"A case that is {current} cannot become {requested}.")
-        self.current, self.requested = current, requested
+class InvalidTransition(ModerationError, errors.InvalidTransition):
+    subject = "A case"
 
 
 class CaseAlreadyClaimed(ModerationError):
@@ -29,15 +23,12 @@ class NotClaimedByActor(ModerationError):
     message = "Claim the case before acting on it (your claim may have expired)."
 
 
-class NotAllowed(ModerationError):
-    message = "Your role does not allow this."
+class NotAllowed(ModerationError, errors.NotPermitted):
+    pass
 
 
-class InvalidDecision(ModerationError):
-    def __init__(self, errors: dict[str, list[str]] | list[str]) -> None:
-        self.errors = errors if isinstance(errors, dict) else {"__all__": list(errors)}
-        flat = "; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items())
-        super().__init__(f"The decision is not valid: {flat}")
+class InvalidDecision(ModerationError, errors.InvalidInput):
+    summary = "The decision is not valid"
 
 
 class AppealRefused(ModerationError):

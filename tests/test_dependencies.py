@@ -19,7 +19,7 @@ from django.db.migrations.loader import MigrationLoader
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every top-level package of the project, in exactly one of these (the one place to list them).
-INFRASTRUCTURE = frozenset({"accounts", "audit", "api_core"})
+INFRASTRUCTURE = frozenset({"accounts", "audit", "api_core", "core"})
 DOMAIN_APPS = frozenset({"moderation", "disclosures"})
 PROJECT_LEVEL = frozenset({"config", "demo", "tests"})  # settings, URL wiring, seed_demo, tests
 
@@ -140,3 +140,117 @@ def test_the_checker_sees_an_import_of_a_domain_app(tmp_path, monkeypatch):
         "infra/sub/mod.py:5 imports moderation.services.claims",
     ]
     assert (3, "infra.views") in set(_imported_modules(package / "sub" / "mod.py"))
+
+
+# --- Import cycles -------------------------------------------------------------------------------
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(nodes: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The imports a module runs when it is loaded: not those in functions or TYPE_CHECKING."""
+    for node in nodes:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If):
+            if "TYPE_CHECKING" not in ast.unparse(node.test):
+                yield from _top_level_imports(node.body)
+            yield from _top_level_imports(node.orelse)
+        elif isinstance(node, ast.Try):
+            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+                yield from _top_level_imports(block)
+
+
+def _import_graph(packages: frozenset[str], root: Path) -> dict[str, set[str]]:
+    """Module -> the project modules it loads with it ("from a import b": a.b when a module)."""
+    paths = {_module_name(p, root): p for pkg in packages for p in (root / pkg).rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        imported: set[str] = set()
+        for node in _top_level_imports(tree.body):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+                continue
+            module = node.module or ""
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            for alias in node.names:
+                submodule = f"{module}.{alias.name}"
+                imported.add(submodule if submodule in paths else module)
+        graph[name] = {m for m in imported if m in paths and m != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycle_among_the_project_modules():
+    packages = INFRASTRUCTURE | DOMAIN_APPS | (PROJECT_LEVEL - {"tests"})
+
+    assert _cycles(_import_graph(packages, ROOT)) == []
+
+
+def test_the_cycle_checker_sees_a_cycle(tmp_path):
+    """A checker that finds nothing would pass the rule above: prove it finds a cycle."""
+    package = tmp_path / "app"
+    (package / "services").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "services" / "__init__.py").write_text("")
+    (package / "services" / "a.py").write_text("from app.services import b\n")
+    (package / "services" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom . import c\nif TYPE_CHECKING:\n    import app.x\n"
+    )
+    (package / "services" / "c.py").write_text(
+        "import app.services.a\ndef lazy():\n    from app import x\n"
+    )
+    (package / "x.py").write_text("from app.services.b import anything\n")
+
+    graph = _import_graph(frozenset({"app"}), tmp_path)
+
+    assert _cycles(graph) == [["app.services.a", "app.services.b", "app.services.c"]]
+    assert graph["app.x"] == {"app.services.b"}

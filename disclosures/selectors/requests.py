@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from core.keyset import KeysetCursor
 from disclosures.masking import mask_phone
 from disclosures.models import LegalRequest, RequestTarget
 from disclosures.selectors.violations import TargetLink, target_links
 from moderation.models import Case, Category
 
 PAGE_SIZE = 25
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 OPEN_RANK, FINISHED_RANK = 0, 1
 
@@ -38,29 +38,15 @@ class RequestFilters:
 
 
 @dataclass(frozen=True)
-class RequestCursor:
+class RequestCursor(KeysetCursor):
     """Where the previous page ended: which half, the last deadline and id."""
 
     rank: int
     deadline_at: datetime
     id: int
 
-    def encode(self) -> str:
-        micros = (self.deadline_at - _EPOCH) // timedelta(microseconds=1)
-        return f"{self.rank}_{micros}_{self.id}"
-
-    @classmethod
-    def decode(cls, raw: str | None) -> RequestCursor | None:
-        try:
-            rank, micros, ident = (raw or "").split("_")
-            cursor = cls(
-                rank=int(rank),
-                deadline_at=_EPOCH + timedelta(microseconds=int(micros)),
-                id=int(ident),
-            )
-        except (ValueError, OverflowError):
-            return None
-        return cursor if cursor.rank in (OPEN_RANK, FINISHED_RANK) else None
+    def is_valid(self) -> bool:
+        return self.rank in (OPEN_RANK, FINISHED_RANK)
 
     @classmethod
     def after(cls, request: LegalRequest) -> RequestCursor:

@@ -24,9 +24,16 @@ from django.utils.translation import gettext as _
 
 import audit
 from disclosures import crypto, permissions
-from disclosures.exceptions import DisclosureError, NotPermitted, PackageDamaged
+from disclosures.exceptions import (
+    DisclosureError,
+    DownloadRefused,
+    NotPermitted,
+    PackageDamaged,
+    PackageNotReady,
+)
 from disclosures.models import ReleasePackage
 from disclosures.package import MANIFEST, SIGNATURE, sha256_hex, verify_manifest
+from disclosures.services.package_storage import package_file
 from disclosures.services.workflow import (
     DENIALS,
 )
@@ -66,8 +73,6 @@ def _damaged(package: ReleasePackage, reason: str, message: str) -> PackageDamag
 
 def package_decrypt_stored(package: ReleasePackage) -> bytes:
     """The stored package's zip, decrypted; PackageDamaged if the file is gone or altered."""
-    from disclosures.services.release import PackageNotReady, package_file
-
     try:
         path = package_file(package.storage_path)
     except PackageNotReady as exc:
@@ -249,8 +254,6 @@ def package_download(*, package_id: int, actor: Any) -> bytes:
 
 
 def _package_download(*, package_id: int, actor: Any) -> bytes | DisclosureError:
-    from disclosures.services.release import DownloadRefused
-
     package = ReleasePackage.objects.select_for_update().get(pk=package_id)
     if not permissions.can_release(actor):
         raise NotPermitted
@@ -296,8 +299,6 @@ def packages_purge(*, now: datetime | None = None) -> int:
 
 @transaction.atomic(durable=True)
 def package_purge(*, package_id: int, now: datetime) -> bool:
-    from disclosures.services.release import PackageNotReady, package_file
-
     package = ReleasePackage.objects.select_for_update().get(pk=package_id)
     if package.status == ReleasePackage.Status.PURGED or not package.purge_after:
         return False
@@ -335,17 +336,14 @@ def _with_release_proof(blob: bytes, package: ReleasePackage) -> bytes:
     import zipfile
 
     from audit import log
-    from audit.models import AuditEvent, AuditLeaf
+    from audit.models import AuditLeaf
+    from audit.selectors import events_for
 
-    event = (
-        AuditEvent.objects.filter(
-            action="request.released",
-            target_type="disclosures.legalrequest",
-            target_id=str(package.request_id),
-        )
-        .order_by("-id")
-        .first()
-    )
+    event = events_for(
+        target_type="disclosures.legalrequest",
+        target_id=package.request_id,
+        actions=["request.released"],
+    ).last()
     if event is None:
         return blob
     if not AuditLeaf.objects.filter(event=event).exists() or not (

@@ -9,7 +9,6 @@ limited number of times by the releaser only, and purged after the retention per
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,11 @@ from disclosures import crypto, permissions
 from disclosures.exceptions import (
     ChecksIncomplete,
     DisclosureError,
+    DownloadRefused,
     InvalidTransition,
     NoRecordsInScope,
     NotPermitted,
+    PackageNotReady,
     ReauthenticationRequired,
     ScopeMismatch,
     SeparationOfDutiesViolation,
@@ -47,7 +48,10 @@ from disclosures.package import (
 from disclosures.selectors.review import RequestFacts
 from disclosures.selectors.violations import target_links
 from disclosures.services import notices
+from disclosures.services import package_files as stored_packages
+from disclosures.services.package_files import package_download, packages_purge
 from disclosures.services.package_live import packages_supersede
+from disclosures.services.package_storage import package_store
 from disclosures.services.review import approvers_of, live_scope, mandatory_checks_passed
 from disclosures.services.review.gates import data_gate, violation_gate
 from disclosures.services.workflow import (
@@ -67,58 +71,10 @@ __all__ = [
     "packages_purge",
 ]
 
-PACKAGE_DIR = "packages"
-
-
-class PackageNotReady(DisclosureError):
-    message = "There is no package ready for release."
-
-
-class DownloadRefused(NotPermitted):
-    """A download outside the rules (someone else, no downloads left, purged)."""
-
-
-# --- Storage ----------------------------------------------------------------------------------
-
-
-def _storage_root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_DIR).resolve()
-
-
-def package_file(storage_path: str) -> Path:
-    """The absolute path of a stored package, refusing anything outside private storage."""
-    root = _storage_root()
-    path = (root / storage_path).resolve()
-    if not storage_path or not path.is_relative_to(root / PACKAGE_DIR):
-        raise PackageNotReady(_("The package file is not in private storage."))
-    return path
-
-
-def _store(blob: bytes, written: list[Path]) -> str:
-    """Encrypt and write a package under a random name; return its path relative to storage."""
-    directory = _storage_root() / PACKAGE_DIR
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{PACKAGE_DIR}/{secrets.token_hex(20)}.bin"
-    path = _storage_root() / name
-    written.append(path)
-    with open(path, "xb") as handle:  # x: never overwrite another package
-        handle.write(crypto.fernet().encrypt(blob))
-    path.chmod(0o600)
-    return name
-
 
 def package_files(package: ReleasePackage) -> dict[str, bytes]:
     """The decrypted files of a stored package; PackageDamaged if it cannot be read back."""
-    from disclosures.services.package_files import package_unzip_stored
-
-    return package_unzip_stored(package)
-
-
-def _package_zip(package: ReleasePackage) -> bytes:
-    """The decrypted zip of a stored package; PackageDamaged if it cannot be read back."""
-    from disclosures.services.package_files import package_decrypt_stored
-
-    return package_decrypt_stored(package)
+    return stored_packages.package_unzip_stored(package)
 
 
 # --- Shared guards ------------------------------------------------------------------------------
@@ -232,7 +188,7 @@ def _package_build(
         manifest=built.manifest,
         manifest_sha256=built.manifest_sha256,
         signature=built.signature,
-        storage_path=_store(built.zip_bytes(), written),
+        storage_path=package_store(built.zip_bytes(), written),
         built_by=actor,
         # Unreleased packages hold data too: they are purged after the same retention.
         purge_after=now + timedelta(days=settings.PACKAGE_RETENTION_DAYS),
@@ -385,9 +341,9 @@ def _package_release(
     if not crypto.verify(canonical_bytes(package.manifest), package.signature):
         raise PackageNotReady(_("The package's manifest signature does not verify."))
     # What leaves is the stored file: read back and proven intact, or refused and recorded.
-    from disclosures.services.package_files import package_integrity_gate
-
-    stored = package_integrity_gate(package=package, actor=actor, operation="package_release")
+    stored = stored_packages.package_integrity_gate(
+        package=package, actor=actor, operation="package_release"
+    )
     if isinstance(stored, DisclosureError):
         return stored
 
@@ -429,13 +385,3 @@ def _package_release(
         now=now,
     )
     return package
-
-
-# --- Download and purge -------------------------------------------------------------------------
-
-
-# Downloads and purge live in their own module; their names stay importable from here.
-from disclosures.services.package_files import (  # noqa: E402
-    package_download,
-    packages_purge,
-)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,8 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import require
+from core.forms import form_add_refusal
 from disclosures import permissions
-from disclosures.exceptions import DisclosureError, InvalidRequest
+from disclosures.exceptions import DisclosureError
 from disclosures.forms import AuthorityForm, AuthorityStatusForm, ContactForm
 from disclosures.models import Authority
 from disclosures.selectors import authorities as authority_selectors
@@ -27,15 +27,6 @@ def _authority_or_404(authority_id: int) -> Authority:
         return authority_selectors.authority_get(authority_id=authority_id)
     except Authority.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def _put_errors(form: forms.Form, exc: DisclosureError) -> None:
-    if isinstance(exc, InvalidRequest):
-        for name, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        form.add_error(None, exc.message)
 
 
 @require_GET
@@ -68,7 +59,7 @@ def authority_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, data=form.to_input()
             )
         except DisclosureError as exc:
-            _put_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             messages.success(request, _("Authority added to the registry."))
             return redirect("disclosures:authority", authority_id=authority.pk)
@@ -114,7 +105,7 @@ def authority_edit(request: HttpRequest, authority_id: int) -> HttpResponse:
                     authority_id=authority.pk, actor=request.user, data=form.to_input()
                 )
             except DisclosureError as exc:
-                _put_errors(form, exc)
+                form_add_refusal(form, exc)
             else:
                 messages.success(request, _("Authority updated."))
                 return redirect("disclosures:authority", authority_id=authority.pk)
@@ -136,7 +127,7 @@ def authority_contact_add(request: HttpRequest, authority_id: int) -> HttpRespon
                 authority_id=authority.pk, actor=request.user, data=form.to_input()
             )
         except DisclosureError as exc:
-            _put_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             messages.success(request, _("Contact channel recorded."))
             return redirect("disclosures:authority", authority_id=authority.pk)
@@ -162,7 +153,7 @@ def authority_status(request: HttpRequest, authority_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except DisclosureError as exc:
-            _put_errors(form, exc)
+            form_add_refusal(form, exc)
         else:
             if authority.status == Authority.Status.SUSPENDED:
                 messages.success(request, _("Authority suspended: its requests are refused."))

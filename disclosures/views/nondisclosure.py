@@ -19,13 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.forms import NondisclosureReviewForm
 from disclosures.models import LegalRequest
 from disclosures.services.nondisclosure import nondisclosure_review
 from disclosures.services.review import denial_record
-from disclosures.views.requests import _overview_context
-from disclosures.views.service_calls import call_for_form
+from disclosures.views.requests import overview_context
 
 TEMPLATE = "disclosures/requests/overview.html"
 REGION = "nondisclosure"
@@ -62,9 +62,7 @@ def request_nondisclosure_review(request: HttpRequest, request_id: int) -> HttpR
                 return HttpResponseClientRedirect(url)
             return redirect(url)
     template = TEMPLATE + (f"#{REGION}" if getattr(request, "htmx", False) else "")
-    return render(
-        request, template, _overview_context(request, request_id, nondisclosure_form=form)
-    )
+    return render(request, template, overview_context(request, request_id, nondisclosure_form=form))
 
 
 urlpatterns = [

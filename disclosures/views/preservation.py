@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.forms_preservation import HoldExtendForm, HoldPlaceForm, HoldReleaseForm
 from disclosures.models import LegalRequest
@@ -33,7 +34,6 @@ from disclosures.selectors import preservation as selectors
 from disclosures.selectors.review import mandatory_checks_passed
 from disclosures.services import preservation
 from disclosures.services.review import denial_record
-from disclosures.views.service_calls import call_for_form
 
 PLACE_TEMPLATE = "disclosures/preservation/place.html"
 HOLDS_TEMPLATE = "disclosures/preservation/holds.html"

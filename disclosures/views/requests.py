@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
+from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.downloads import document_download_name, stored_document_type
 from disclosures.exceptions import DisclosureError
@@ -28,7 +29,6 @@ from disclosures.selectors.nondisclosure import (
 )
 from disclosures.selectors.preservation import holds_expiring
 from disclosures.services import intake
-from disclosures.views.service_calls import call_for_form
 
 REVIEWS_DUE_SHOWN = 10
 HOLDS_EXPIRING_SHOWN = 10
@@ -104,7 +104,7 @@ def _request_new(request: HttpRequest, upload_limit: intake.DocumentUploadLimit)
     return render(request, "disclosures/requests/new.html", {"form": form})
 
 
-def _overview_context(request: HttpRequest, request_id: int, **overrides: Any) -> dict[str, Any]:
+def overview_context(request: HttpRequest, request_id: int, **overrides: Any) -> dict[str, Any]:
     """The overview tab's context; `overrides` carry a bound form back with its errors."""
     try:
         overview = request_selectors.request_overview(request_id=request_id)
@@ -135,7 +135,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     """The overview tab: the order as received, its targets, evidence, policy and deadline."""
     require(permissions.can_view_requests(request.user))
     return render(
-        request, "disclosures/requests/overview.html", _overview_context(request, request_id)
+        request, "disclosures/requests/overview.html", overview_context(request, request_id)
     )
 
 

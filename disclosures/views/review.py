@@ -38,9 +38,9 @@ from disclosures.views.review_actions import (
 )
 from disclosures.views.review_common import (
     TEMPLATE,
-    _context,
-    _legal_request,
-    _pop_pending_vote,
+    pending_vote_pop,
+    review_context,
+    review_request_or_404,
 )
 
 
@@ -48,9 +48,9 @@ from disclosures.views.review_common import (
 @never_cache
 def request_review(request: HttpRequest, request_id: int) -> HttpResponse:
     require(permissions.can_view_requests(request.user))
-    legal_request = _legal_request(request_id)
-    pending = _pop_pending_vote(request, request_id)
-    return render(request, TEMPLATE, _context(request, legal_request, pending_vote=pending))
+    legal_request = review_request_or_404(request_id)
+    pending = pending_vote_pop(request, request_id)
+    return render(request, TEMPLATE, review_context(request, legal_request, pending_vote=pending))
 
 
 @require_GET
@@ -58,7 +58,7 @@ def request_review(request: HttpRequest, request_id: int) -> HttpResponse:
 def no_records_letter(request: HttpRequest, request_id: int) -> HttpResponse:
     """The "no records found" letter, as recorded (its SHA-256 is in `request.no_records`)."""
     require(permissions.can_prepare(request.user))
-    legal_request = _legal_request(request_id)
+    legal_request = review_request_or_404(request_id)
     if legal_request.outcome != LegalRequest.Outcome.NO_RECORDS:
         raise Http404
     response = HttpResponse(review.no_records_letter(legal_request), content_type="text/html")

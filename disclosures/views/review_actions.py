@@ -33,11 +33,11 @@ from disclosures.selectors import review as selectors
 from disclosures.services import review
 from disclosures.views.review_common import (
     PENDING_VOTE,
-    _act,
-    _go,
-    _legal_request,
-    _page_url,
-    _require_action,
+    redirect_or_client_redirect,
+    require_action,
+    review_act,
+    review_page_url,
+    review_request_or_404,
 )
 
 
@@ -46,10 +46,10 @@ from disclosures.views.review_common import (
 def request_check(request: HttpRequest, request_id: int) -> HttpResponse:
     legal_request = None
     if permissions.can_prepare(request.user):
-        legal_request = _legal_request(request_id)
+        legal_request = review_request_or_404(request_id)
     contacts = selectors.registry_contacts(legal_request) if legal_request else []
     form = CheckForm(request.POST, contacts=contacts)
-    return _act(
+    return review_act(
         request,
         request_id,
         operation="check_record",
@@ -92,7 +92,7 @@ def _action_view(action: _Action) -> Callable[..., HttpResponse]:
     @never_cache
     def view(request: HttpRequest, request_id: int) -> HttpResponse:
         service = getattr(review, action.operation)
-        return _act(
+        return review_act(
             request,
             request_id,
             operation=action.operation,
@@ -203,10 +203,10 @@ request_reopen = _action_view(
 
 def _vote(request: HttpRequest, request_id: int, *, decision: str) -> HttpResponse:
     operation = "request_approve" if decision == "approve" else "request_reject"
-    _require_action(
+    require_action(
         request, permissions.can_approve(request.user), request_id=request_id, operation=operation
     )
-    _legal_request(request_id)
+    review_request_or_404(request_id)
     at = reauth.reauthenticated_at(request)
     if not reauth.is_fresh(at):
         # Keep the vote's reason; the approver re-authenticates, comes back and votes again.
@@ -215,11 +215,11 @@ def _vote(request: HttpRequest, request_id: int, *, decision: str) -> HttpRespon
             "decision": decision,
             "reason": request.POST.get("reject-reason", "")[:2000],
         }
-        url = reverse("accounts:reauth") + "?" + urlencode({"next": _page_url(request_id)})
-        return _go(request, url)
+        url = reverse("accounts:reauth") + "?" + urlencode({"next": review_page_url(request_id)})
+        return redirect_or_client_redirect(request, url)
 
     if decision == "approve":
-        return _act(
+        return review_act(
             request,
             request_id,
             operation=operation,
@@ -236,7 +236,7 @@ def _vote(request: HttpRequest, request_id: int, *, decision: str) -> HttpRespon
             ),
             success=_("Approval recorded."),
         )
-    return _act(
+    return review_act(
         request,
         request_id,
         operation=operation,

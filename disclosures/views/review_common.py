@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.forms_review import (
     CheckForm,
@@ -29,18 +30,17 @@ from disclosures.models import Approval, LegalRequest
 from disclosures.selectors import review as selectors
 from disclosures.services import review
 from disclosures.services.workflow import approvals_needed
-from disclosures.views.service_calls import call_for_form
 
 TEMPLATE = "disclosures/review/review.html"
 PENDING_VOTE = "disclosures_pending_vote"
 Status = LegalRequest.Status
 
 
-def _legal_request(request_id: int) -> LegalRequest:
+def review_request_or_404(request_id: int) -> LegalRequest:
     return get_object_or_404(selectors.request_for_review(), pk=request_id)
 
 
-def _page_url(request_id: int) -> str:
+def review_page_url(request_id: int) -> str:
     return reverse("disclosures:request_review", args=[request_id])
 
 
@@ -48,22 +48,20 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _go(request: HttpRequest, url: str) -> HttpResponse:
+def redirect_or_client_redirect(request: HttpRequest, url: str) -> HttpResponse:
     if _is_htmx(request):
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
 
-def _require_action(
-    request: HttpRequest, allowed: bool, *, request_id: int, operation: str
-) -> None:
+def require_action(request: HttpRequest, allowed: bool, *, request_id: int, operation: str) -> None:
     """A role that may not act gets a 403, and the attempt is recorded as `authz.denied`."""
     if not allowed:
         review.denial_record(request_id=request_id, actor=request.user, operation=operation)
         raise PermissionDenied
 
 
-def _pop_pending_vote(request: HttpRequest, request_id: int) -> dict[str, Any] | None:
+def pending_vote_pop(request: HttpRequest, request_id: int) -> dict[str, Any] | None:
     pending = request.session.get(PENDING_VOTE)
     if not pending or pending.get("request_id") != request_id:
         return None
@@ -71,7 +69,9 @@ def _pop_pending_vote(request: HttpRequest, request_id: int) -> dict[str, Any] |
     return pending
 
 
-def _context(request: HttpRequest, legal_request: LegalRequest, **overrides: Any) -> dict[str, Any]:
+def review_context(
+    request: HttpRequest, legal_request: LegalRequest, **overrides: Any
+) -> dict[str, Any]:
     user: Any = request.user
     status = legal_request.status
     scope = selectors.live_scope(legal_request)
@@ -147,10 +147,10 @@ def _render(
     request: HttpRequest, legal_request: LegalRequest, *, region: str, **overrides: Any
 ) -> HttpResponse:
     template = TEMPLATE + (f"#{region}" if _is_htmx(request) else "")
-    return render(request, template, _context(request, legal_request, **overrides))
+    return render(request, template, review_context(request, legal_request, **overrides))
 
 
-def _act(
+def review_act(
     request: HttpRequest,
     request_id: int,
     *,
@@ -163,12 +163,12 @@ def _act(
     success: str,
 ) -> HttpResponse:
     """One review action: authorize, validate, call the service, redirect or re-render."""
-    _require_action(request, allowed, request_id=request_id, operation=operation)
-    legal_request = _legal_request(request_id)
+    require_action(request, allowed, request_id=request_id, operation=operation)
+    legal_request = review_request_or_404(request_id)
     if form.is_valid():
         done, _result = call_for_form(form, lambda: call(form.cleaned_data))
         if done:
             messages.success(request, success)
-            return _go(request, _page_url(request_id))
-        legal_request = _legal_request(request_id)  # the refusal may follow a lost race
+            return redirect_or_client_redirect(request, review_page_url(request_id))
+        legal_request = review_request_or_404(request_id)  # the refusal may follow a lost race
     return _render(request, legal_request, region=region, **{form_key: form})

@@ -14,13 +14,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -38,14 +37,17 @@ from disclosures import crypto, permissions
 from disclosures.exceptions import DisclosureError, InvalidRequest
 from disclosures.masking import mask_ip, mask_phone
 from disclosures.models import PiiUnmask, SubscriberIp, SubscriberPhone
+from disclosures.selectors.subscribers import (
+    IpCursor,
+    accounts_find,
+    subscriber_ip_page,
+    subscriber_phone_get,
+)
 from disclosures.selectors.unmask import unmask_budget, unmask_requests_for_account
 from disclosures.services.pii import FIELDS, PURPOSE_MAX_LENGTH, PURPOSE_MIN_LENGTH, pii_unmask
 from moderation.models import PlatformAccount
 
-PAGE_SIZE = 50
-LOOKUP_LIMIT = 20
 REVEALED = "disclosures_pii_revealed"  # session key: unmaskings waiting to be shown once
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def pii_page[V: Callable[..., HttpResponse]](view: V) -> V:
@@ -62,25 +64,6 @@ def pii_page[V: Callable[..., HttpResponse]](view: V) -> V:
 
 
 # --- Reads (what the pages show) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IpCursor:
-    """Where a page of IP records ended (newest first): the last seen_at and id."""
-
-    seen_at: datetime
-    id: int
-
-    def encode(self) -> str:
-        return f"{(self.seen_at - _EPOCH) // timedelta(microseconds=1)}_{self.id}"
-
-    @classmethod
-    def decode(cls, raw: str | None) -> IpCursor | None:
-        try:
-            micros, ident = (raw or "").split("_")
-            return cls(_EPOCH + timedelta(microseconds=int(micros)), int(ident))
-        except (ValueError, OverflowError):
-            return None
 
 
 @dataclass
@@ -101,40 +84,6 @@ class IpRow:
     cell: PiiCell
     port: int | None
     seen_at: datetime
-
-
-def _accounts_find(query: str) -> list[PlatformAccount]:
-    """Accounts whose platform id is the query, or whose username is (without '@')."""
-    username = query.removeprefix("@")
-    return list(
-        PlatformAccount.objects.filter(Q(platform_id=query) | Q(username__iexact=username))
-        .only("pk", "platform_id", "username", "display_name", "kind")
-        .order_by("pk")[:LOOKUP_LIMIT]
-    )
-
-
-def _ip_page(
-    *, account: PlatformAccount, after: IpCursor | None
-) -> tuple[list[SubscriberIp], IpCursor | None]:
-    """One page of the account's IP records, newest first, keyset-paginated."""
-    records = SubscriberIp.objects.filter(account=account).only("pk", "ip", "port", "seen_at")
-    if after is not None:
-        records = records.filter(
-            Q(seen_at__lt=after.seen_at) | Q(seen_at=after.seen_at, pk__lt=after.id)
-        )
-    page = list(records.order_by("-seen_at", "-pk")[: PAGE_SIZE + 1])
-    following = None
-    if len(page) > PAGE_SIZE:
-        page = page[:PAGE_SIZE]
-        following = IpCursor(page[-1].seen_at, page[-1].pk)
-    return page, following
-
-
-def _phone(account: PlatformAccount) -> SubscriberPhone | None:
-    try:
-        return account.subscriber_phone
-    except SubscriberPhone.DoesNotExist:
-        return None
 
 
 # --- Forms -------------------------------------------------------------------------------------
@@ -188,7 +137,7 @@ class UnmaskForm(forms.Form):
 def subscriber_lookup(request: HttpRequest) -> HttpResponse:
     require(permissions.can_view_requests(request.user))
     form = LookupForm(request.GET or None)
-    accounts = _accounts_find(form.cleaned_data["q"]) if form.is_valid() else None
+    accounts = accounts_find(query=form.cleaned_data["q"]) if form.is_valid() else None
     return render(
         request, "disclosures/subscribers/lookup.html", {"form": form, "accounts": accounts}
     )
@@ -234,8 +183,8 @@ def _detail_context(
             made.error, made.purpose, made.basis = refused[2], refused[3], refused[4]
         return made
 
-    phone = _phone(account)
-    records, following = _ip_page(account=account, after=after)
+    phone = subscriber_phone_get(account=account)
+    records, following = subscriber_ip_page(account=account, after=after)
     phone_cell = cell("phone", phone.pk, phone.phone) if phone else None
     ips = [IpRow(cell("ip", r.pk, r.ip), r.port, r.seen_at) for r in records]
     placed = (phone_cell and phone_cell.error) or any(row.cell.error for row in ips)

@@ -15,7 +15,6 @@ from api_core.schemas import ERRORS
 from moderation.api.schemas import AwareDatetime, StatementsPageOut
 from moderation.selectors.statements import (
     PAGE_SIZE,
-    InvalidCursor,
     StatementCursor,
     statements_page,
 )
@@ -53,10 +52,8 @@ def statements_list(
     except ValidationError as exc:
         since_at = None
         errors += [{"field": "since", "message": e["message"]} for e in field_errors(exc)]
-    try:
-        after = StatementCursor.decode(cursor) if cursor is not None else None
-    except InvalidCursor:
-        after = None
+    after = StatementCursor.decode(cursor) if cursor is not None else None
+    if cursor is not None and after is None:
         errors.append({"field": "cursor", "message": "Use a next_cursor value from this API."})
     if errors:
         raise ApiError(422, "The query is not valid.", errors)

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
+from core.keyset import KeysetCursor
 from moderation.models import Appeal, Decision, Report, Statement
 
 REPORTS_SHOWN = 50
@@ -18,22 +19,11 @@ DECIDED = (Appeal.Status.UPHELD, Appeal.Status.REVERSED, Appeal.Status.MODIFIED)
 
 
 @dataclass(frozen=True)
-class AppealCursor:
+class AppealCursor(KeysetCursor):
     """Where a page ended: the row's rank (0 pending, 1 decided) and id."""
 
     rank: int
     id: int
-
-    def encode(self) -> str:
-        return f"{self.rank}_{self.id}"
-
-    @classmethod
-    def decode(cls, raw: str | None) -> AppealCursor | None:
-        try:
-            rank, ident = (raw or "").split("_", 1)
-            return cls(rank=int(rank), id=int(ident))
-        except ValueError:
-            return None
 
 
 @dataclass

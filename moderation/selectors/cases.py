@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from audit import selectors as audit_selectors
 from audit.models import AuditEvent
 from moderation.models import (
     AccountRestriction,
@@ -91,11 +92,7 @@ def related_open_cases(*, case: Case) -> list[Case]:
 
 def case_timeline(*, case: Case) -> list[AuditEvent]:
     """The case's history is read from the audit trail, not kept twice."""
-    return list(
-        AuditEvent.objects.filter(target_type="moderation.case", target_id=str(case.pk)).order_by(
-            "id"
-        )[:200]
-    )
+    return list(audit_selectors.events_for(case, limit=200))
 
 
 def case_context(*, case_id: int) -> CaseContext:

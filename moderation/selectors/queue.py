@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.keyset import KeysetCursor
 from moderation.models import Case
 
 COUNT_CAP = 1000
@@ -38,20 +39,9 @@ class QueueFilters:
 
 
 @dataclass(frozen=True)
-class QueueCursor:
+class QueueCursor(KeysetCursor):
     priority: int
     id: int
-
-    def encode(self) -> str:
-        return f"{self.priority}_{self.id}"
-
-    @classmethod
-    def decode(cls, raw: str) -> QueueCursor | None:
-        try:
-            priority, ident = raw.split("_", 1)
-            return cls(priority=int(priority), id=int(ident))
-        except (ValueError, AttributeError):
-            return None
 
 
 @dataclass

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db.models import Q
 
+from core.keyset import KeysetCursor
 from moderation.models import Statement
 
 PAGE_SIZE = 100
@@ -18,37 +16,15 @@ _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
-class InvalidCursor(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
-class StatementCursor:
+class StatementCursor(KeysetCursor):
     """Where the previous page ended: its last statement's (created_at, id)."""
 
     created_at: datetime
     id: int
 
-    def encode(self) -> str:
-        raw = json.dumps([self.created_at.isoformat(), self.id], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, value: str) -> StatementCursor:
-        """The cursor a client sent back; InvalidCursor for anything this did not make."""
-        if not value or len(value) > 200:
-            raise InvalidCursor("not a cursor")
-        try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-            stamp, pk = json.loads(raw)
-            created_at = datetime.fromisoformat(stamp)
-        except (binascii.Error, ValueError, TypeError, OverflowError):
-            raise InvalidCursor("not a cursor") from None
-        if created_at.tzinfo is None or type(pk) is not int or not 0 < pk < 2**63:
-            raise InvalidCursor("not a cursor")
-        if not _EARLIEST <= created_at < _LATEST:
-            raise InvalidCursor("not a cursor")
-        return cls(created_at=created_at, id=pk)
+    def is_valid(self) -> bool:
+        return self.id > 0 and _EARLIEST <= self.created_at < _LATEST
 
 
 def statements_page(

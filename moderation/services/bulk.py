@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 import audit
-from audit.models import AuditEvent
+from audit import selectors as audit_selectors
 from moderation import tasks
 from moderation.exceptions import (
     BulkJobFinished,
@@ -109,12 +109,8 @@ def bulk_job_begin(*, job_id: int) -> list[int]:
 
 
 def _skip_recorded(*, job: BulkJob, case: Case) -> bool:
-    return AuditEvent.objects.filter(
-        action="bulk.case_skipped",
-        target_type=Case._meta.label_lower,
-        target_id=str(case.pk),
-        data__bulk_job=job.pk,
-    ).exists()
+    skipped = audit_selectors.events_for(case, actions=["bulk.case_skipped"])
+    return skipped.filter(data__bulk_job=job.pk).exists()
 
 
 def _skip_reason(case: Case) -> str:

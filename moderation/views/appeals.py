@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
+from core.forms import form_add_refusal
 from moderation import permissions
 from moderation.exceptions import InvalidDecision, ModerationError
 from moderation.forms import DecisionForm
@@ -174,12 +175,9 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
                 new_decision=decision_form.to_input() if decision_form else None,
             )
         except InvalidDecision as exc:
-            target = decision_form or form
-            for name, errors in exc.errors.items():
-                for error in errors:
-                    target.add_error(name if name in target.fields else None, error)
+            form_add_refusal(decision_form or form, exc)
         except ModerationError as exc:
-            form.add_error(None, exc.message)
+            form_add_refusal(form, exc)
         else:
             return _after_decision(request, appeal_id)
     # Re-read: after a lost race the page must show what the other moderator decided.

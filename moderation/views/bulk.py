@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require
+from core.forms import form_add_refusal
 from moderation import permissions
 from moderation.exceptions import BulkSelectionRefused, InvalidDecision, ModerationError
 from moderation.forms import (
@@ -146,9 +147,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             expected=int(expected) if expected.isdigit() else None,
         )
     except InvalidDecision as exc:
-        for name, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
+        form_add_refusal(form, exc)
         return _render_new(request, selection, form)
     except ModerationError as exc:
         return _render_new(request, selection, form, refusal=exc.message)

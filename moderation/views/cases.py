@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require
+from core.forms import form_add_refusal
 from moderation import permissions
-from moderation.exceptions import InvalidDecision, ModerationError
+from moderation.exceptions import ModerationError
 from moderation.forms import DecisionForm, QueueFilterForm
 from moderation.models import Case, Report
 from moderation.selectors import cases as case_selectors
@@ -161,12 +162,8 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             decisions.case_decide(case_id=case_id, actor=request.user, decision=form.to_input())
-        except InvalidDecision as exc:
-            for field, errors in exc.errors.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
         except ModerationError as exc:
-            form.add_error(None, exc.message)
+            form_add_refusal(form, exc)
         else:
             messages.success(request, _("Decision recorded; the statement of reasons is ready."))
             if request.POST.get("next") == "1":

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import EnrolmentLink, User
 from accounts.roles import Role
+from tests.accounts.helpers import user_change_data
 from tests.utils import set_step_up
 
 pytestmark = pytest.mark.django_db
@@ -37,29 +38,6 @@ def assert_sent_to_step_up(response, next_url: str) -> None:
     assert response["Location"] == reauth_url_for(next_url)
     shown = [str(message) for message in get_messages(response.wsgi_request)]
     assert any("confirm it is you" in text for text in shown), shown
-
-
-def user_change_data(user: User, **changes) -> dict:
-    """The change form as the admin renders it for `user`, with `changes` applied."""
-    joined = user.date_joined.astimezone()
-    data = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "groups": [group.pk for group in user.groups.all()],
-        "user_permissions": [perm.pk for perm in user.user_permissions.all()],
-        "date_joined_0": joined.strftime("%Y-%m-%d"),
-        "date_joined_1": joined.strftime("%H:%M:%S"),
-        "last_login_0": "",
-        "last_login_1": "",
-        "_save": "Save",
-    }
-    for flag in ("is_active", "is_staff", "is_superuser"):
-        if getattr(user, flag):
-            data[flag] = "on"
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from disclosures.checklist import CHECKLIST
 from disclosures.models import (
     Approval,
     LegalRequest,
+    RequestTarget,
     Scope,
     VerificationCheck,
 )
@@ -188,6 +189,27 @@ def events(action: str) -> list[AuditEvent]:
 
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n"
+
+
+def stored_files(private_storage) -> list:
+    folder = private_storage / "documents"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def nothing_written(private_storage) -> None:
+    """A refused registration left no request, target, audit event or stored file behind."""
+    assert not LegalRequest.objects.exists()
+    assert not RequestTarget.objects.exists()
+    assert not AuditEvent.objects.filter(action__in=["request.received", "document.stored"])
+    assert stored_files(private_storage) == []
+
+
+def request_events(action: str, request: LegalRequest | None = None):
+    """The trail's `action` events, about `request` when one is given (a queryset)."""
+    found = AuditEvent.objects.filter(action=action)
+    if request is not None:
+        found = found.filter(target_type="disclosures.legalrequest", target_id=str(request.pk))
+    return found
 
 
 def upload(content: bytes = PDF, name: str = "order.pdf", content_type: str = "application/pdf"):

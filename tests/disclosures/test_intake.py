@@ -1,72 +1,38 @@
-"""Request intake: validation, target resolution, documents, policy, deadlines, and its screens."""
+"""
+Request intake: registering, validation, target resolution, moderation evidence, policy,
+deadlines and acknowledgment.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEvent
 from disclosures import crypto
 from disclosures.exceptions import InvalidRequest, NotPermitted
-from disclosures.models import Authority, LegalRequest, RequestTarget
-from disclosures.selectors import requests as request_selectors
+from disclosures.models import Authority, LegalRequest
 from disclosures.services import intake
-from disclosures.services.intake import RequestInput
 from moderation.models import Case, Decision
-from tests.disclosures.factories import (
-    give_subscriber_data,
-    make_account,
-    make_authority,
-    make_request,
-)
-from tests.disclosures.helpers import PDF, escalated_case, form_data, upload
+from tests.disclosures.factories import give_subscriber_data, make_account, make_request
+from tests.disclosures.helpers import escalated_case, nothing_written, request_events, upload
 from tests.moderation.factories import make_case
 from tests.utils import race, requires_postgres
 
 # Private files go to a fresh folder per test (tests/disclosures/conftest.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
-# session, user, the session's second factor, user and group permissions, the open half, the
-# finished half, the summary, the non-disclosure reviews due (one query, with their count) and
-# the preservation holds expiring soon (likewise)
-LIST_QUERIES = 10
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-
-
-def stored_files(private_storage) -> list:
-    folder = private_storage / "documents"
-    return sorted(folder.iterdir()) if folder.exists() else []
-
 
 def decided_case(account, moderator, *, actions=("remove_content",), status="in_force") -> Case:
     case = make_case(subject__author_id=account.platform_id)
     Decision.objects.create(case=case, moderator=moderator, actions=list(actions), status=status)
     return case
-
-
-def nothing_written(private_storage) -> None:
-    assert not LegalRequest.objects.exists()
-    assert not RequestTarget.objects.exists()
-    assert not AuditEvent.objects.filter(action__in=["request.received", "document.stored"])
-    assert stored_files(private_storage) == []
-
-
-def events(action: str, request: LegalRequest | None = None):
-    found = AuditEvent.objects.filter(action=action)
-    if request is not None:
-        found = found.filter(target_type="disclosures.legalrequest", target_id=str(request.pk))
-    return found
 
 
 # --- Registering ------------------------------------------------------------------------
@@ -127,7 +93,7 @@ def test_request_register_records_received_event_without_identifiers(legal, vali
 
     request = intake.request_register(actor=legal, data=data)
 
-    event = events("request.received", request).get()
+    event = request_events("request.received", request).get()
     assert event.actor == legal
     assert event.data["reference"] == request.reference
     assert event.data["instrument"] == "epoc"
@@ -490,83 +456,6 @@ def test_deadline_follows_the_instrument(legal, valid, instrument, emergency, ho
     assert request.deadline_rule == rule
 
 
-# --- The order document -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("content", "name", "content_type"),
-    [
-        (PDF, "order.pdf", "application/pdf"),
-        (PNG, "scan.png", "image/png"),
-        (JPEG, "s.jpg", "image/jpeg"),
-    ],
-)
-def test_document_is_stored_privately_with_its_sha256(
-    legal, valid, private_storage, content, name, content_type
-):
-    request = intake.request_register(
-        actor=legal, data=valid, document=upload(content, name, content_type)
-    )
-
-    request.refresh_from_db()
-    digest = hashlib.sha256(content).hexdigest()
-    assert request.document_sha256 == digest
-    assert (request.document_name, request.document_content_type) == (name, content_type)
-    assert request.document_size == len(content)
-    assert request.document.startswith("documents/")
-    stored = private_storage / request.document
-    assert stored.read_bytes() == content
-    assert name not in request.document  # random file name
-    assert events("document.stored", request).get().data["sha256"] == digest
-
-
-@pytest.mark.parametrize(
-    ("content", "content_type", "message"),
-    [
-        (PNG, "application/pdf", "was sent as"),
-        (PDF, "image/png", "was sent as"),
-        (b"MZ\x90\x00 an executable", "application/pdf", "Only PDF"),
-        (b"<html><script>alert(1)</script>", "text/html", "Only PDF"),
-        (b"", "application/pdf", "empty"),
-    ],
-)
-def test_document_with_wrong_type_is_refused(
-    legal, valid, private_storage, content, content_type, message
-):
-    with pytest.raises(InvalidRequest) as refused:
-        intake.request_register(
-            actor=legal, data=valid, document=upload(content, "x.pdf", content_type)
-        )
-
-    assert message in refused.value.errors["document"][0]
-    nothing_written(private_storage)
-
-
-def test_document_over_the_size_limit_is_refused(legal, valid, private_storage, settings):
-    settings.DOCUMENT_MAX_BYTES = len(PDF) - 1
-
-    with pytest.raises(InvalidRequest) as refused:
-        intake.request_register(actor=legal, data=valid, document=upload())
-
-    assert "larger" in refused.value.errors["document"][0]
-    nothing_written(private_storage)
-
-
-def test_document_at_the_size_limit_is_accepted(legal, valid, settings):
-    settings.DOCUMENT_MAX_BYTES = len(PDF)
-
-    request = intake.request_register(actor=legal, data=valid, document=upload())
-
-    assert request.document_size == len(PDF)
-
-
-def test_request_without_document_is_accepted(legal, valid):
-    request = intake.request_register(actor=legal, data=valid)
-
-    assert (request.document, request.document_sha256) == ("", "")
-    assert not events("document.stored").exists()
-
-
 # --- Acknowledgment ---------------------------------------------------------------------
 
 
@@ -581,7 +470,7 @@ def test_request_acknowledge_sets_the_time_once(legal):
     request.refresh_from_db()
     assert request.acknowledged_at == first is not None
     assert request.version == 2
-    assert events("request.acknowledged", request).count() == 1
+    assert request_events("request.acknowledged", request).count() == 1
 
 
 def test_request_acknowledge_needs_the_prepare_permission(approver, legal):
@@ -621,494 +510,10 @@ def test_registration_racing_a_suspension_never_lands_after_it(legal, valid, aut
         ),
     )
 
-    suspension = events("authority.suspended").get()
+    suspension = request_events("authority.suspended").get()
     if isinstance(registered, LegalRequest):
-        assert events("request.received", registered).get().pk < suspension.pk
+        assert request_events("request.received", registered).get().pk < suspension.pk
     else:
         assert isinstance(registered, InvalidRequest)
         assert "authority" in registered.errors
         assert not LegalRequest.objects.exists()
-
-
-# --- Selectors --------------------------------------------------------------------------
-
-
-def _deadline(request: LegalRequest, hours: float) -> LegalRequest:
-    LegalRequest.objects.filter(pk=request.pk).update(
-        deadline_at=timezone.now() + timedelta(hours=hours)
-    )
-    return request
-
-
-def test_request_list_puts_open_requests_first_by_deadline(legal):
-    late = _deadline(make_request(created_by=legal), 100)
-    soon = _deadline(make_request(created_by=legal, emergency=True), 3)
-    closed = _deadline(make_request(created_by=legal, status="closed"), 1)
-    old_closed = _deadline(make_request(created_by=legal, status="released"), -500)
-    middle = _deadline(make_request(created_by=legal, status="in_review"), 50)
-
-    page = request_selectors.request_list_page(filters=request_selectors.RequestFilters())
-
-    assert [r.pk for r in page.requests] == [soon.pk, middle.pk, late.pk, closed.pk, old_closed.pk]
-
-
-def test_request_list_pages_follow_on_without_gaps(legal):
-    made = [_deadline(make_request(created_by=legal), h) for h in (5, 1, 3, 4, 2)]
-    made += [_deadline(make_request(created_by=legal, status="closed"), -h) for h in (1, 2)]
-    filters = request_selectors.RequestFilters()
-
-    seen, cursor = [], None
-    for _page in range(10):
-        page = request_selectors.request_list_page(filters=filters, cursor=cursor, size=2)
-        seen += [r.pk for r in page.requests]
-        if not page.next_cursor:
-            break
-        cursor = request_selectors.RequestCursor.decode(page.next_cursor)
-
-    expected = [made[i].pk for i in (1, 4, 2, 3, 0)] + [made[5].pk, made[6].pk]
-    assert seen == expected
-
-
-def test_request_list_filters_by_status_instrument_and_country(legal):
-    french = make_request(created_by=legal)
-    german = make_request(created_by=legal, authority=make_authority(country="DE"))
-    subpoena = make_request(created_by=legal, instrument="us_subpoena")
-    closed = make_request(created_by=legal, status="closed")
-    RF = request_selectors.RequestFilters
-
-    def pks(**filters: str) -> set[int]:
-        return {r.pk for r in request_selectors.request_list_page(filters=RF(**filters)).requests}
-
-    assert pks(country="de") == {german.pk}
-    assert pks(instrument="us_subpoena") == {subpoena.pk}
-    assert pks(status="open") == {french.pk, german.pk, subpoena.pk}
-    assert pks(status="finished") == {closed.pk}
-    assert pks(status="closed") == {closed.pk}
-
-
-# --- Screens ----------------------------------------------------------------------------
-
-
-def test_home_lists_requests_with_countdowns_and_marks_emergencies(legal_client, legal):
-    emergency = make_request(created_by=legal, emergency=True)
-    normal = make_request(created_by=legal)
-
-    response = legal_client.get(reverse("disclosures:home"))
-
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert page.index(emergency.reference) < page.index(normal.reference)
-    assert f'class="is-emergency" data-request="{emergency.pk}"' in page
-    assert f'data-request="{normal.pk}"' in page
-    assert 'class="deadline' in page
-    assert "data-deadline=" in page
-    assert "no-store" in response["Cache-Control"]
-    assert "1 emergency</span>" in page
-    make_request(created_by=legal, emergency=True)
-    assert "2 emergencies</span>" in legal_client.get(reverse("disclosures:home")).content.decode()
-
-
-def test_home_htmx_filter_returns_only_the_table(legal_client, legal):
-    make_request(created_by=legal, instrument="us_subpoena")
-    shown = make_request(created_by=legal)
-
-    response = legal_client.get(
-        reverse("disclosures:home"), {"instrument": "epoc"}, headers={"HX-Request": "true"}
-    )
-
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert body.lstrip().startswith('<div id="request-table">')
-    assert "<html" not in body
-    assert 'id="request-filters"' not in body
-    assert shown.reference in body
-    assert "US subpoena" not in body
-
-
-def test_home_bad_filter_shows_an_error_not_a_crash(legal_client):
-    response = legal_client.get(reverse("disclosures:home"), {"status": "nonsense"})
-
-    assert response.status_code == 200
-    assert b"form-errors" in response.content
-
-
-def test_home_query_count_does_not_grow_with_rows(legal_client, legal, django_assert_num_queries):
-    for _ in range(3):
-        make_request(created_by=legal)
-    url = reverse("disclosures:home")
-    legal_client.get(url)  # warm the session
-    with CaptureQueriesContext(connection) as small:
-        legal_client.get(url)
-    assert len(small.captured_queries) == LIST_QUERIES
-    for n in range(17):
-        make_request(created_by=legal, emergency=n % 3 == 0, authority=make_authority())
-    with django_assert_num_queries(len(small.captured_queries)):
-        response = legal_client.get(url)
-    assert response.content.decode().count("data-request=") == 20
-
-
-def test_request_new_form_renders(legal_client, authority):
-    response = legal_client.get(reverse("disclosures:request_new"))
-
-    assert response.status_code == 200
-    assert b'enctype="multipart/form-data"' in response.content
-    assert authority.name.encode() in response.content
-    assert "no-store" in response["Cache-Control"]
-
-
-def test_request_new_registers_and_redirects_to_the_overview(legal_client, valid):
-    response = legal_client.post(
-        reverse("disclosures:request_new"), form_data(valid, document=upload())
-    )
-
-    request = LegalRequest.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("disclosures:request", args=[request.pk])
-    assert request.date_from == datetime(2026, 9, 30, 22, 0, tzinfo=UTC)
-    assert request.document_sha256 == hashlib.sha256(PDF).hexdigest()
-
-
-def test_request_new_with_errors_rerenders_with_200_and_writes_nothing(
-    legal_client, valid, private_storage
-):
-    response = legal_client.post(
-        reverse("disclosures:request_new"),
-        form_data(valid, targets="account_id:nobody", data_requested=[], document=upload()),
-    )
-
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "No target resolves to exactly one platform account." in body
-    assert "Say which data is requested" in body
-    nothing_written(private_storage)
-
-
-def test_overview_shows_the_request_with_masked_phone_targets(legal_client, legal, valid, suspect):
-    give_subscriber_data(suspect, phone="+33612345678")
-    data = replace(valid, targets=("phone:+33612345678", "username:nobody_at_all"))
-    request = intake.request_register(actor=legal, data=data, document=upload())
-
-    response = legal_client.get(reverse("disclosures:request", args=[request.pk]))
-
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert "+33 6•• •• •• 78" in body
-    assert "33612345678" not in body
-    assert "6 12 34 56 78" not in body
-    assert "@nobody_at_all" in body
-    assert "No account" in body
-    assert reverse("moderation:case", args=[valid.case_ids[0]]) in body
-    assert "Covers this offence" in body
-    assert reverse("disclosures:request_review", args=[request.pk]) in body  # the tabs
-    assert reverse("disclosures:request_document", args=[request.pk]) in body
-    assert "data-deadline=" in body
-    assert "no-store" in response["Cache-Control"]
-
-
-def test_overview_shows_when_the_policy_does_not_cover_the_offence(legal_client, legal, valid):
-    data = replace(valid, received_at=datetime(2024, 3, 1, tzinfo=UTC))
-    request = intake.request_register(actor=legal, data=data)
-
-    response = legal_client.get(reverse("disclosures:request", args=[request.pk]))
-
-    assert b"Does not cover this offence" in response.content
-
-
-def test_acknowledge_button_records_acknowledgment(legal_client, legal):
-    request = make_request(created_by=legal)
-
-    response = legal_client.post(reverse("disclosures:request_acknowledge", args=[request.pk]))
-
-    assert response.status_code == 302
-    request.refresh_from_db()
-    assert request.acknowledged_at is not None
-    again = legal_client.post(
-        reverse("disclosures:request_acknowledge", args=[request.pk]), follow=True
-    )
-    assert b"already acknowledged" in again.content
-
-
-def test_document_download_is_an_attachment_and_is_recorded(legal_client, legal, valid):
-    request = intake.request_register(actor=legal, data=valid, document=upload())
-
-    response = legal_client.get(reverse("disclosures:request_document", args=[request.pk]))
-
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert 'filename="order.pdf"' in response["Content-Disposition"]
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "no-store" in response["Cache-Control"]
-    assert response["Content-Type"] == "application/pdf"
-    event = events("document.downloaded", request).get()
-    assert (event.actor, event.data["sha256"]) == (legal, request.document_sha256)
-
-
-def test_tampered_document_is_not_served(legal_client, legal, valid, private_storage):
-    request = intake.request_register(actor=legal, data=valid, document=upload())
-    (private_storage / request.document).write_bytes(PDF + b"% changed")
-
-    response = legal_client.get(reverse("disclosures:request_document", args=[request.pk]))
-
-    assert response.status_code == 302
-    assert events("document.integrity_failed", request).exists()
-    assert not events("document.downloaded").exists()
-
-
-def test_document_of_a_request_without_one_is_404(legal_client, legal):
-    request = make_request(created_by=legal)
-
-    response = legal_client.get(reverse("disclosures:request_document", args=[request.pk]))
-
-    assert response.status_code == 404
-
-
-@pytest.mark.parametrize("name", ["request", "request_document", "request_acknowledge"])
-def test_missing_request_is_404(legal_client, name):
-    method = legal_client.post if name == "request_acknowledge" else legal_client.get
-
-    response = method(reverse(f"disclosures:{name}", args=[424242]))
-
-    assert response.status_code == 404
-
-
-VIEWS = [
-    ("get", "disclosures:home", False),
-    ("get", "disclosures:request_new", False),
-    ("post", "disclosures:request_new", False),
-    ("get", "disclosures:request", True),
-    ("post", "disclosures:request_acknowledge", True),
-    ("get", "disclosures:request_document", True),
-]
-
-
-@pytest.mark.parametrize("role", [Role.MODERATOR, Role.AUDITOR, Role.SENIOR_MODERATOR])
-@pytest.mark.parametrize(("method", "name", "with_id"), VIEWS)
-def test_request_views_are_forbidden_to_non_legal_roles(
-    make_user, client_for, legal, role, method, name, with_id
-):
-    request = make_request(created_by=legal)
-    client = client_for(make_user(role))
-    url = reverse(name, args=[request.pk] if with_id else [])
-
-    response = getattr(client, method)(url)
-
-    assert response.status_code == 403
-    request.refresh_from_db()
-    assert request.acknowledged_at is None
-    assert not events("document.downloaded").exists()
-
-
-@pytest.mark.parametrize(
-    ("method", "name"),
-    [("get", "disclosures:request_new"), ("post", "disclosures:request_acknowledge")],
-)
-def test_approver_cannot_register_or_acknowledge(approver_client, legal, method, name):
-    request = make_request(created_by=legal)
-    args = [request.pk] if name.endswith("acknowledge") else []
-
-    response = getattr(approver_client, method)(reverse(name, args=args))
-
-    assert response.status_code == 403
-
-
-def test_approver_can_read_the_list_and_the_overview(approver_client, legal):
-    request = make_request(created_by=legal)
-
-    assert approver_client.get(reverse("disclosures:home")).status_code == 200
-    response = approver_client.get(reverse("disclosures:request", args=[request.pk]))
-    assert response.status_code == 200
-    assert b"Record acknowledgment" not in response.content
-
-
-# --- The order document's download name and type ---------------------------------------------
-
-
-def download(client, request: LegalRequest):
-    response = client.get(reverse("disclosures:request_document", args=[request.pk]))
-    assert response.status_code == 200
-    return response
-
-
-@pytest.mark.parametrize(
-    ("content", "name", "content_type", "served"),
-    [
-        (PDF, "order.png", "application/pdf", "order.pdf"),
-        (PDF, "order.pdf.exe", "application/pdf", "order.pdf"),
-        (JPEG, "order.pdf", "image/jpeg", "order.jpg"),
-        (PNG, "scan.JPEG", "image/png", "scan.png"),
-        (PDF, "order", "application/pdf", "order.pdf"),
-    ],
-)
-def test_document_is_served_under_the_extension_of_its_content(
-    legal_client, legal, valid, content, name, content_type, served
-):
-    request = intake.request_register(
-        actor=legal, data=valid, document=upload(content, name, content_type)
-    )
-
-    response = download(legal_client, request)
-
-    assert response["Content-Disposition"] == f'attachment; filename="{served}"'
-    assert response["Content-Type"] == content_type
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content) == content
-
-
-def test_document_name_loses_its_path_and_unsafe_characters(legal_client, legal, valid):
-    request = intake.request_register(
-        actor=legal, data=valid, document=upload(name="../../x/réquisition (n°2).pdf")
-    )
-
-    response = download(legal_client, request)
-
-    assert response["Content-Disposition"] == 'attachment; filename="requisition_n2.pdf"'
-
-
-@pytest.mark.parametrize(
-    ("stored_name", "served"),
-    [
-        ('..\\..\\Windows\\evil"; filename=x.exe', "evil_filename_x.pdf"),
-        ("C:\\orders\\order.pdf\r\nX-Injected: 1", "order.pdf"),
-        ("/etc/passwd", "passwd.pdf"),
-        ("....", "order-{pk}.pdf"),
-        ("", "{reference}.pdf"),
-    ],
-)
-def test_document_name_recorded_with_path_characters_is_served_safe(
-    legal_client, legal, valid, stored_name, served
-):
-    request = intake.request_register(actor=legal, data=valid, document=upload())
-    LegalRequest.objects.filter(pk=request.pk).update(document_name=stored_name)
-
-    response = download(legal_client, request)
-
-    expected = served.format(pk=request.pk, reference=request.reference)
-    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
-    assert "\n" not in response["Content-Disposition"]
-
-
-def test_document_type_is_read_from_its_bytes_not_from_the_record(legal_client, legal, valid):
-    request = intake.request_register(actor=legal, data=valid, document=upload())
-    LegalRequest.objects.filter(pk=request.pk).update(
-        document_content_type="text/html", document_name="order.html"
-    )
-
-    response = download(legal_client, request)
-
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="order.pdf"'
-
-
-# --- Oversized documents: refused while they stream in ------------------------------------
-
-
-def _form_in_page_order(valid: RequestInput, document: Any) -> dict[str, Any]:
-    """The form's fields in the order a browser sends them: the document comes mid-form."""
-    data = form_data(valid)
-    ordered: dict[str, Any] = {}
-    for key, value in data.items():
-        ordered[key] = value
-        if key == "received_at":
-            ordered["document"] = document
-    return ordered
-
-
-@pytest.fixture
-def stored_upload_bytes(monkeypatch) -> list[int]:
-    """Bytes handed to Django's storing upload handlers (memory or temporary file)."""
-    from django.core.files import uploadhandler
-
-    received: list[int] = []
-    for handler in (
-        uploadhandler.MemoryFileUploadHandler,
-        uploadhandler.TemporaryFileUploadHandler,
-    ):
-        original = handler.receive_data_chunk
-
-        def counting(self, raw_data, start, _original=original):  # type: ignore[no-untyped-def]
-            if getattr(self, "activated", True):  # the memory handler passes on when inactive
-                received.append(len(raw_data))
-            return _original(self, raw_data, start)
-
-        monkeypatch.setattr(handler, "receive_data_chunk", counting)
-    return received
-
-
-def test_document_over_the_limit_is_refused_while_streaming_and_the_form_kept(
-    legal_client, valid, private_storage, settings, stored_upload_bytes
-):
-    settings.DOCUMENT_MAX_BYTES = 100_000
-    document = upload(PDF + b"\x00" * 1_000_000)
-
-    response = legal_client.post(
-        reverse("disclosures:request_new"), _form_in_page_order(valid, document)
-    )
-
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "The document is larger than 0.1 MB." in body
-    # Fields sent after the document were still read: the officer keeps what they typed.
-    assert valid.statement_of_reasons in body
-    # No more than the limit was ever stored, not the whole megabyte.
-    assert 0 < sum(stored_upload_bytes) <= settings.DOCUMENT_MAX_BYTES
-    nothing_written(private_storage)
-
-
-def test_refused_document_leaves_no_temporary_file(
-    legal_client, valid, private_storage, settings, tmp_path, stored_upload_bytes
-):
-    # Over FILE_UPLOAD_MAX_MEMORY_SIZE: the upload streams to a temporary file on disk.
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
-    (tmp_path / "uploads").mkdir()
-    settings.DOCUMENT_MAX_BYTES = 3_000_000
-    document = upload(PDF + b"\x00" * 4_000_000)
-
-    response = legal_client.post(
-        reverse("disclosures:request_new"), _form_in_page_order(valid, document)
-    )
-
-    assert response.status_code == 200
-    assert "The document is larger than 3.0 MB." in response.content.decode()
-    assert sum(stored_upload_bytes) <= settings.DOCUMENT_MAX_BYTES
-    assert list((tmp_path / "uploads").iterdir()) == []
-    nothing_written(private_storage)
-
-
-def test_document_at_the_limit_is_registered_through_the_form(legal_client, valid, settings):
-    settings.DOCUMENT_MAX_BYTES = len(PDF)
-
-    response = legal_client.post(
-        reverse("disclosures:request_new"), _form_in_page_order(valid, upload())
-    )
-
-    assert response.status_code == 302
-    assert LegalRequest.objects.get().document_size == len(PDF)
-
-
-def test_intake_over_the_request_limit_is_refused_before_parsing(
-    legal_client, valid, private_storage, settings, stored_upload_bytes
-):
-    settings.MAX_REQUEST_BODY_BYTES = 50_000
-
-    response = legal_client.post(
-        reverse("disclosures:request_new"),
-        _form_in_page_order(valid, upload(PDF + b"\x00" * 60_000)),
-    )
-
-    assert response.status_code == 413
-    assert stored_upload_bytes == []
-    nothing_written(private_storage)
-
-
-def test_intake_still_checks_the_csrf_token(legal, valid, private_storage):
-    from django.test import Client
-
-    from tests.utils import login_verified
-
-    client = login_verified(Client(enforce_csrf_checks=True), legal)
-
-    response = client.post(reverse("disclosures:request_new"), form_data(valid, document=upload()))
-
-    assert response.status_code == 403
-    nothing_written(private_storage)

@@ -61,7 +61,7 @@ def make_url_objects(make_user) -> dict[str, int]:
     )
     job = BulkJob.objects.create(created_by=senior, case_ids=[case.pk], decision_template={})
     request = make_request(created_by=legal)
-    event = audit.record(action="test.matrix", target=case)
+    event = audit.record(action="media.revealed", target=case)
     checkpoint = seal_and_checkpoint()  # so that the event has an inclusion proof
     device = TOTPDevice.objects.create(user=legal, name="matrix", confirmed=True)
     return {

@@ -32,14 +32,14 @@ DOCUMENTS_SUBDIR = "documents"
 
 # EPOC/EPOC-PR issued by police or an administrative authority must be validated by a
 # judge, court or prosecutor (Reg. 2023/1543 Art. 4(1)): the validating file number is due.
-_NEEDS_VALIDATION = {
+NEEDS_VALIDATION = {
     (instrument, issuer)
     for instrument in (LegalRequest.Instrument.EPOC, LegalRequest.Instrument.EPOC_PR)
     for issuer in (LegalRequest.IssuerType.POLICE, LegalRequest.IssuerType.ADMINISTRATIVE)
 }
-_FILE_NUMBER = re.compile(r"^[^<>{}\\]+$")  # as written (N° 26/1234, PARQUET-77), no markup
-_ACCOUNT_ID = re.compile(r"^[\w.:\-]{1,64}$")
-_USERNAME = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
+FILE_NUMBER = re.compile(r"^[^<>{}\\]+$")  # as written (N° 26/1234, PARQUET-77), no markup
+ACCOUNT_ID = re.compile(r"^[\w.:\-]{1,64}$")
+USERNAME = re.compile(r"^[A-Za-z0-9_.]{1,64}$")
 
 
 class AlreadyAcknowledged(DisclosureError):
@@ -102,7 +102,7 @@ class DocumentInfo:
 
 
 @dataclass
-class _Cleaned:
+class CleanedIntake:
     fields: dict[str, Any] = field(default_factory=dict)
     targets: list[ParsedTarget] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
@@ -117,7 +117,7 @@ def iana_time_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def _text(value: str | None) -> str:
+def stripped_text(value: str | None) -> str:
     return (value or "").strip()
 
 

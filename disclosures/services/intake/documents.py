@@ -123,7 +123,7 @@ def documents_dir() -> Path:
     return Path(settings.PRIVATE_STORAGE_DIR) / DOCUMENTS_SUBDIR
 
 
-def _store_document(document: UploadedFile, info: DocumentInfo) -> tuple[Path, str]:
+def document_store(document: UploadedFile, info: DocumentInfo) -> tuple[Path, str]:
     """Write the upload under a random name outside static and media; check its hash."""
     directory = documents_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)

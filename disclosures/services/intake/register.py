@@ -37,22 +37,22 @@ from disclosures.models import (
 )
 from disclosures.selectors.violations import LinkState, account_links
 from disclosures.services.intake.common import (
-    _FILE_NUMBER,
-    _NEEDS_VALIDATION,
+    FILE_NUMBER,
     MAX_DATE_RANGE,
     MAX_TEXT,
+    NEEDS_VALIDATION,
     AlreadyAcknowledged,
+    CleanedIntake,
     DocumentInfo,
     RequestInput,
-    _Cleaned,
-    _text,
     iana_time_zones,
+    stripped_text,
 )
 from disclosures.services.intake.documents import (
-    _store_document,
+    document_store,
     inspect_document,
 )
-from disclosures.services.intake.targets import _clean_targets
+from disclosures.services.intake.targets import targets_clean
 from disclosures.services.nondisclosure import nondisclosure_end_error
 from disclosures.services.workflow import (
     deadline_for,
@@ -74,7 +74,7 @@ def _local_to_utc(value: datetime, zone: ZoneInfo) -> datetime | None:
     return utc
 
 
-def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority | None:
+def _clean_fields(data: RequestInput, out: CleanedIntake, now: datetime) -> Authority | None:
     f = out.fields
     if data.instrument not in LegalRequest.Instrument.values:
         out.error("instrument", _("Choose the instrument."))
@@ -99,15 +99,15 @@ def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority
     f["issuer_type"] = data.issuer_type
 
     for name in ("issuing_file_number", "validating_file_number"):
-        number = _text(getattr(data, name))
+        number = stripped_text(getattr(data, name))
         if number and (
-            len(number) > 100 or not number.isprintable() or not _FILE_NUMBER.match(number)
+            len(number) > 100 or not number.isprintable() or not FILE_NUMBER.match(number)
         ):
             out.error(name, _("Give the file number as written on the order (100 characters)."))
         f[name] = number
     if not f["issuing_file_number"]:
         out.error("issuing_file_number", _("Give the issuing authority's file number."))
-    if (data.instrument, data.issuer_type) in _NEEDS_VALIDATION and not f["validating_file_number"]:
+    if (data.instrument, data.issuer_type) in NEEDS_VALIDATION and not f["validating_file_number"]:
         out.error(
             "validating_file_number",
             _(
@@ -135,7 +135,7 @@ def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority
         ("offence_description", MAX_TEXT),
         ("statement_of_reasons", MAX_TEXT),
     ):
-        text = _text(getattr(data, name))
+        text = stripped_text(getattr(data, name))
         if not text:
             out.error(name, _("This field is required."))
         elif len(text) > limit:
@@ -159,7 +159,7 @@ def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority
     _clean_dates(data, out)
 
     f["emergency"] = bool(data.emergency)
-    f["emergency_justification"] = _text(data.emergency_justification)
+    f["emergency_justification"] = stripped_text(data.emergency_justification)
     if f["emergency"] and not f["emergency_justification"]:
         out.error(
             "emergency_justification",
@@ -185,8 +185,8 @@ def _clean_fields(data: RequestInput, out: _Cleaned, now: datetime) -> Authority
     return authority
 
 
-def _clean_dates(data: RequestInput, out: _Cleaned) -> None:
-    zone_name = _text(data.source_timezone)
+def _clean_dates(data: RequestInput, out: CleanedIntake) -> None:
+    zone_name = stripped_text(data.source_timezone)
     zone = None
     if zone_name not in iana_time_zones():
         out.error("source_timezone", _("Choose a named time zone such as Europe/Paris."))
@@ -215,7 +215,7 @@ def _clean_dates(data: RequestInput, out: _Cleaned) -> None:
     out.fields.update(bounds)
 
 
-def _clean_cases(case_ids: tuple[int, ...], out: _Cleaned) -> None:
+def _clean_cases(case_ids: tuple[int, ...], out: CleanedIntake) -> None:
     wanted = sorted(set(case_ids or ()))
     if not wanted:
         out.error(
@@ -234,7 +234,7 @@ def _clean_cases(case_ids: tuple[int, ...], out: _Cleaned) -> None:
         return
 
 
-def _clean_links(out: _Cleaned) -> None:
+def _clean_links(out: CleanedIntake) -> None:
     """
     Each resolved target needs its own link: a linked case showing a violation decided
     against that account, or one about it escalated to legal (to be decided before any
@@ -302,7 +302,7 @@ def request_register(
         with transaction.atomic(durable=True):
             request = _register(actor=actor, data=data, info=info, errors=document_errors)
             if document is not None and info is not None:
-                stored, relative = _store_document(document, info)
+                stored, relative = document_store(document, info)
                 request.document = relative
                 request.save(update_fields=["document"])
                 audit.record(
@@ -326,12 +326,12 @@ def _register(
     *, actor: Any, data: RequestInput, info: DocumentInfo | None, errors: list[str]
 ) -> LegalRequest:
     now = timezone.now()
-    out = _Cleaned()
+    out = CleanedIntake()
     if errors:
         out.errors["document"] = list(errors)
     authority = _clean_fields(data, out, now)
     region = authority.country if authority else None
-    _clean_targets(data.targets, region, out)
+    targets_clean(data.targets, region, out)
     _clean_cases(data.case_ids, out)
     policy = _policy_at(out.fields["received_at"]) if "received_at" in out.fields else None
     if "received_at" in out.fields and policy is None:

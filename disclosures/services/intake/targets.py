@@ -11,11 +11,11 @@ from disclosures.models import (
     SubscriberPhone,
 )
 from disclosures.services.intake.common import (
-    _ACCOUNT_ID,
-    _USERNAME,
+    ACCOUNT_ID,
     MAX_TARGETS,
+    USERNAME,
+    CleanedIntake,
     ParsedTarget,
-    _Cleaned,
 )
 from moderation.models import PlatformAccount
 
@@ -28,11 +28,11 @@ def parse_target(line: str, *, region: str | None) -> ParsedTarget:
         raise ValueError(_("Start the line with account_id:, username: or phone:."))
     if kind == RequestTarget.Kind.ACCOUNT_ID:
         value = raw
-        if not _ACCOUNT_ID.match(value):
+        if not ACCOUNT_ID.match(value):
             raise ValueError(_("Not a platform account id."))
     elif kind == RequestTarget.Kind.USERNAME:
         value = raw.removeprefix("@")
-        if not _USERNAME.match(value):
+        if not USERNAME.match(value):
             raise ValueError(_("Not a username."))
     else:
         try:
@@ -63,7 +63,7 @@ def resolve_target(target: ParsedTarget) -> ParsedTarget:
     return target
 
 
-def _clean_targets(lines: tuple[str, ...] | str, region: str | None, out: _Cleaned) -> None:
+def targets_clean(lines: tuple[str, ...] | str, region: str | None, out: CleanedIntake) -> None:
     if isinstance(lines, str):
         lines = tuple(lines.splitlines())
     seen: set[tuple[str, str]] = set()

@@ -27,8 +27,8 @@ from disclosures.services.review.common import (
     EVIDENCE_MAX,
     ChecklistClosed,
     Result,
-    _require,
-    _text,
+    require_role,
+    required_text,
 )
 from disclosures.services.workflow import (
     records_denials,
@@ -130,7 +130,7 @@ def check_record(
     The evidence is kept on the row and only its keyed hash goes to the audit trail. For A3
     the registry contact that was called (`contact_id`) is written into the evidence.
     """
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     if request.status not in CHECKABLE:
         raise ChecklistClosed(
@@ -139,7 +139,7 @@ def check_record(
                 "for clarification."
             )
         )
-    evidence = _text(evidence, field="evidence", limit=EVIDENCE_MAX)
+    evidence = required_text(evidence, field="evidence", limit=EVIDENCE_MAX)
     contact = _check_guards(request, code=code, result=result, contact_id=contact_id)
     if code == checklist.SECOND_LEVEL_CODE and result == Result.PASSED:
         _second_level_guard(request, actor=actor)

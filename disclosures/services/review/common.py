@@ -29,18 +29,18 @@ class ChecklistClosed(DisclosureError):
     """Checks are recorded only before the scope is submitted."""
 
 
-def _require(allowed: bool) -> None:
+def require_role(allowed: bool) -> None:
     if not allowed:
         raise NotPermitted(_("Your role does not allow this."))
 
 
-def _expect(request: LegalRequest, *statuses: str, to: str) -> None:
+def expect_status(request: LegalRequest, *statuses: str, to: str) -> None:
     """Refuse a move that the state machine allows in general but this service does not."""
     if request.status not in statuses:
         raise InvalidTransition(current=request.status, requested=to)
 
 
-def _text(value: str, *, field: str, limit: int = REASON_MAX) -> str:
+def required_text(value: str, *, field: str, limit: int = REASON_MAX) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidRequest({field: [_("This field is required.")]})

@@ -22,9 +22,9 @@ from disclosures.services.review.common import (
     CLOSABLE,
     REASON_MAX,
     Status,
-    _expect,
-    _require,
-    _text,
+    expect_status,
+    require_role,
+    required_text,
 )
 from disclosures.services.workflow import (
     records_denials,
@@ -38,9 +38,9 @@ from disclosures.services.workflow import (
 def request_start_review(
     *, request_id: int, actor: Any, expected_version: int | None = None
 ) -> LegalRequest:
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.RECEIVED, to=Status.IN_REVIEW)
+    expect_status(request, Status.RECEIVED, to=Status.IN_REVIEW)
     request_transition(request=request, to=Status.IN_REVIEW, actor=actor)
     return request
 
@@ -56,9 +56,9 @@ def request_ask_clarification(
     expected_version: int | None = None,
 ) -> LegalRequest:
     """Send the request back to the authority with an Annex-III-style reason code."""
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.IN_REVIEW, to=Status.CLARIFICATION)
+    expect_status(request, Status.IN_REVIEW, to=Status.CLARIFICATION)
     if reason not in checklist.ClarificationReason.values:
         raise InvalidRequest({"reason": [_("Choose a reason.")]})
     note = (note or "").strip()
@@ -79,9 +79,9 @@ def request_ask_clarification(
 def request_resume_review(
     *, request_id: int, actor: Any, expected_version: int | None = None
 ) -> LegalRequest:
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.CLARIFICATION, to=Status.IN_REVIEW)
+    expect_status(request, Status.CLARIFICATION, to=Status.IN_REVIEW)
     request_transition(request=request, to=Status.IN_REVIEW, actor=actor)
     return request
 
@@ -97,12 +97,12 @@ def request_refuse(
     expected_version: int | None = None,
 ) -> LegalRequest:
     """The reviewers refuse the request before any scope is approved (outcome: rejected)."""
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, *CHECKABLE, to=Status.REJECTED)
+    expect_status(request, *CHECKABLE, to=Status.REJECTED)
     if reason_code not in checklist.RefusalReason.values:
         raise InvalidRequest({"reason_code": [_("Choose a reason.")]})
-    reason = _text(reason, field="reason")
+    reason = required_text(reason, field="reason")
     request.outcome = LegalRequest.Outcome.REJECTED
     request.outcome_reason = f"[{reason_code}] {reason}"
     request_transition(
@@ -122,10 +122,10 @@ def request_withdraw(
     *, request_id: int, actor: Any, reason: str, expected_version: int | None = None
 ) -> LegalRequest:
     """The authority withdrew the request: stop processing (outcome: withdrawn)."""
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, *LegalRequest.OPEN, Status.PRESERVING, to=Status.WITHDRAWN)
-    reason = _text(reason, field="reason")
+    expect_status(request, *LegalRequest.OPEN, Status.PRESERVING, to=Status.WITHDRAWN)
+    reason = required_text(reason, field="reason")
     if request.status == Status.PRESERVING:
         request_holds_release(request=request, actor=actor, why="withdrawn", reason=reason)
     request.outcome = LegalRequest.Outcome.WITHDRAWN
@@ -145,9 +145,9 @@ def request_withdraw(
 def request_close(
     *, request_id: int, actor: Any, expected_version: int | None = None
 ) -> LegalRequest:
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, *CLOSABLE, to=Status.CLOSED)
+    expect_status(request, *CLOSABLE, to=Status.CLOSED)
     request.closed_at = timezone.now()
     request_transition(request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",))
     return request

@@ -24,8 +24,8 @@ from disclosures import checklist, permissions
 from disclosures.exceptions import ChecksIncomplete, InvalidRequest
 from disclosures.models import LegalRequest
 from disclosures.selectors.review import mandatory_checks_passed, request_facts
-from disclosures.services.review.common import Status, _expect, _require
-from disclosures.services.review.scope import _record_system_checks
+from disclosures.services.review.common import Status, expect_status, require_role
+from disclosures.services.review.scope import system_checks_record
 from disclosures.services.workflow import records_denials, request_lock, request_transition
 
 
@@ -54,9 +54,9 @@ def request_close_no_records(
     Close a request in review as "no records found", once the system computed that its
     scope holds no record and every other mandatory check passed.
     """
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.IN_REVIEW, to=Status.CLOSED)
+    expect_status(request, Status.IN_REVIEW, to=Status.CLOSED)
     if request.is_preservation:
         raise InvalidRequest(
             {"__all__": [_("A preservation order is answered with a hold, not a letter.")]}
@@ -80,7 +80,7 @@ def request_close_no_records(
         raise ChecksIncomplete(
             _("These mandatory checks have not passed: %(codes)s.") % {"codes": ", ".join(missing)}
         )
-    _record_system_checks(request=request, actor=actor, facts=facts, gate="no_records")
+    system_checks_record(request=request, actor=actor, facts=facts, gate="no_records")
     now = timezone.now()
     request.outcome = LegalRequest.Outcome.NO_RECORDS
     request.outcome_reason = "No records of the requested categories for the targets and dates."

@@ -31,9 +31,9 @@ from disclosures.selectors.review import RequestFacts, mandatory_checks_passed, 
 from disclosures.selectors.violations import links_snapshot, target_links
 from disclosures.services.review.common import (
     Status,
-    _expect,
-    _require,
-    _text,
+    expect_status,
+    require_role,
+    required_text,
 )
 from disclosures.services.review.gates import violation_gate
 from disclosures.services.workflow import (
@@ -161,9 +161,9 @@ def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = 
     recorded with their evidence, and the frozen scope pins the exact records (see
     disclosures.pins), each target's violation cases and the request version the preparer saw.
     """
-    _require(permissions.can_prepare(actor))
+    require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.IN_REVIEW, to=Status.PENDING_APPROVAL)
+    expect_status(request, Status.IN_REVIEW, to=Status.PENDING_APPROVAL)
     if request.is_preservation:
         raise InvalidRequest(
             {
@@ -197,7 +197,7 @@ def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = 
     pins = fields.pop("pins")
     if not pins.total:  # the data vanished between the check and the freeze
         raise NoRecordsInScope(_("The records in scope disappeared: check the data again."))
-    _record_system_checks(request=request, actor=actor, facts=facts, gate="scope_freeze")
+    system_checks_record(request=request, actor=actor, facts=facts, gate="scope_freeze")
     scope_invalidate(request=request, actor=actor, reason="superseded")  # none expected
     scope = Scope.objects.create(request=request, prepared_by=actor, **fields)
     digest = scope.scope_hash
@@ -217,7 +217,7 @@ def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = 
     return scope
 
 
-def _record_system_checks(
+def system_checks_record(
     *, request: LegalRequest, actor: Any, facts: RequestFacts, gate: str
 ) -> None:
     """
@@ -270,10 +270,10 @@ def request_reopen(
     Send a request pending approval or approved back to review: something changed, or an
     approver sends it back. Voids the live scope and all its votes.
     """
-    _require(permissions.can_prepare(actor) or permissions.can_approve(actor))
+    require_role(permissions.can_prepare(actor) or permissions.can_approve(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.PENDING_APPROVAL, Status.APPROVED, to=Status.IN_REVIEW)
-    reason = _text(reason, field="reason")
+    expect_status(request, Status.PENDING_APPROVAL, Status.APPROVED, to=Status.IN_REVIEW)
+    reason = required_text(reason, field="reason")
     request_transition(
         request=request, to=Status.IN_REVIEW, actor=actor, reason_hash=audit.pii_digest(reason)
     )

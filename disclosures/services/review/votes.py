@@ -25,9 +25,9 @@ from disclosures.models import (
 from disclosures.selectors.review import live_scope
 from disclosures.services.review.common import (
     Status,
-    _expect,
-    _require,
-    _text,
+    expect_status,
+    require_role,
+    required_text,
 )
 from disclosures.services.review.gates import data_gate, violation_gate
 from disclosures.services.workflow import (
@@ -105,9 +105,9 @@ def _approve(
     reauthenticated_at: int | None,
     expected_version: int | None,
 ) -> Approval | DisclosureError:
-    _require(permissions.can_approve(actor))
+    require_role(permissions.can_approve(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.PENDING_APPROVAL, to=Status.APPROVED)
+    expect_status(request, Status.PENDING_APPROVAL, to=Status.APPROVED)
     scope = _vote_guards(
         request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
     )
@@ -169,10 +169,10 @@ def request_reject(
     expected_version: int | None = None,
 ) -> Approval:
     """An approver rejects the live scope: the request is rejected (outcome: rejected)."""
-    _require(permissions.can_approve(actor))
+    require_role(permissions.can_approve(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
-    _expect(request, Status.PENDING_APPROVAL, to=Status.REJECTED)
-    reason = _text(reason, field="reason")
+    expect_status(request, Status.PENDING_APPROVAL, to=Status.REJECTED)
+    reason = required_text(reason, field="reason")
     scope = _vote_guards(
         request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
     )

@@ -1,0 +1,23 @@
+"""The audit actions moderation records (reports, cases, appeals, bulk jobs, evidence)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.actions import register_many
+
+register_many(
+    [
+        ("appeal.decided", _("Appeal decided")),
+        ("appeal.received", _("Appeal received")),
+        ("bulk.case_failed", _("Bulk job: case failed")),
+        ("bulk.case_skipped", _("Bulk job: case skipped")),
+        ("bulk.finished", _("Bulk job finished")),
+        ("bulk.started", _("Bulk job started")),
+        ("case.claim_expired", _("Case claim expired")),
+        ("case.claimed", _("Case claimed")),
+        ("case.decided", _("Case decided")),
+        ("case.escalated", _("Case escalated")),
+        ("case.released", _("Case released to the queue")),
+        ("media.revealed", _("Evidence media revealed")),
+        ("reports.received", _("Reports received")),
+    ]
+)
