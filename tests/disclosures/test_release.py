@@ -117,7 +117,9 @@ def test_package_build_signs_encrypts_and_passes_qa(legal, approver, private_sto
     assert crypto.public_key_b64() in cover
     assert request.authority.name in cover
     actions = list(
-        AuditEvent.objects.filter(action__startswith="package.").values_list("action", flat=True)
+        AuditEvent.objects.filter(action__startswith="package.")
+        .order_by("id")
+        .values_list("action", flat=True)
     )
     assert actions == ["package.built", "package.qa_passed"]
     assert AuditEvent.objects.get(action="package.built").data["manifest_sha256"] == (
