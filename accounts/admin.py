@@ -56,7 +56,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
         ),
     )
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         # Which second factors each user has, in the list query itself (no query per row).
         confirmed = {"user": OuterRef("pk"), "confirmed": True}
         return (
@@ -82,7 +82,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
             kinds.append(str(_("app")))
         return ", ".join(kinds) or str(_("none"))
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         # Audit events reference users: deactivate instead of deleting.
         return False
 
@@ -90,14 +90,14 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
     # remove any; a privileged role is a grant that a second administrator approves.
     form = GuardedUserChangeForm
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         # Superuser status and one-off permissions would bypass both the role table and dual
         # control, so nobody sets them here, superusers included: superuser status is a
         # grant like a privileged role (revoked with the "Revoke superuser status" action).
         readonly = list(super().get_readonly_fields(request, obj))
         return [*readonly, "is_superuser", "user_permissions"]
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         # The form refuses privileged roles in `groups`; this holds for any other form too
         # (the add form), before the groups are written.
         groups = form.cleaned_data.get("groups")
@@ -109,7 +109,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
         description=_("Revoke superuser status (takes effect now)"),
         permissions=["manage_roles"],
     )
-    def revoke_superuser(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke_superuser(self, request, queryset):
         revoked = 0
         for user in queryset.filter(is_superuser=True).order_by("pk"):
             try:
@@ -133,7 +133,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
         description=_("Reset two-step verification (remove authenticators and recovery codes)"),
         permissions=["manage_roles"],
     )
-    def reset_second_factor(self, request, queryset):  # type: ignore[no-untyped-def]
+    def reset_second_factor(self, request, queryset):
         reset = 0
         for user in queryset.order_by("pk"):
             mfa.mfa_reset(user=user, actor=request.user)
@@ -149,7 +149,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
             messages.SUCCESS,
         )
 
-    def has_manage_roles_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_manage_roles_permission(self, request) -> bool:
         return request.user.has_perm("accounts.manage_roles")
 
     # --- Enrolment links: administrators never choose another person's password -----------
@@ -265,7 +265,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
         return TemplateResponse(request, "accounts/enrol_admin_password.html", context)
 
     @admin.action(description=_("Issue a password reset link"), permissions=["manage_roles"])
-    def issue_password_reset_link(self, request, queryset):  # type: ignore[no-untyped-def]
+    def issue_password_reset_link(self, request, queryset):
         users = list(queryset.order_by("pk")[:2])
         if len(users) != 1:
             self.message_user(
@@ -305,7 +305,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     fields = readonly_fields
     actions = ("revoke_selected",)
 
-    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+    def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
             "title": _("API tokens (issue new ones with: manage.py issue_api_token NAME)"),
@@ -317,7 +317,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         return ", ".join(obj.scopes)
 
     @admin.action(description=_("Revoke selected tokens"), permissions=["revoke"])
-    def revoke_selected(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke_selected(self, request, queryset):
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True).order_by("pk"):
             api_token_revoke(token=token, actor=request.user)
@@ -329,7 +329,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
             messages.SUCCESS,
         )
 
-    def has_revoke_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("accounts.revoke_apitoken")
 
 

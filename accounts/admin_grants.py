@@ -72,28 +72,28 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
     def _manages_roles(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.has_perm("accounts.manage_roles")
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request, obj=None):
         return self._manages_roles(request)
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return self._manages_roles(request)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         # Decisions are buttons and actions that call the services, never an edit.
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False  # the record of who asked and who decided stays
 
-    def has_manage_roles_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_manage_roles_permission(self, request) -> bool:
         return self._manages_roles(request)
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         return selectors.role_grants_for_admin()
 
     # --- The list -----------------------------------------------------------------------------
 
-    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+    def changelist_view(self, request, extra_context=None):
         waiting = selectors.role_grants_pending_count()
         title = ngettext(
             "Role grant requests (%(count)d waiting for a second administrator)",
@@ -105,7 +105,7 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
 
     # --- Requesting ---------------------------------------------------------------------------
 
-    def add_view(self, request, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+    def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
         if redirect := self.step_up_redirect(request):
@@ -146,7 +146,7 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
 
     # --- Deciding -----------------------------------------------------------------------------
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+    def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST" and any(name in request.POST for name in _DECISIONS):
             return self.step_up_redirect(request) or self._decide(request, object_id)
         grant = self.get_object(request, unquote(object_id))
@@ -198,7 +198,7 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
 
     # --- Actions on the list ------------------------------------------------------------------
 
-    def _each(self, request, queryset, call, *, status) -> int:  # type: ignore[no-untyped-def]
+    def _each(self, request, queryset, call, *, status) -> int:
         done = 0
         for grant in queryset.filter(status=status).select_related("user").order_by("pk"):
             try:
@@ -217,7 +217,7 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
         description=gettext_lazy("Approve selected requests (the role is given now)"),
         permissions=["manage_roles"],
     )
-    def approve_selected(self, request, queryset):  # type: ignore[no-untyped-def]
+    def approve_selected(self, request, queryset):
         at = reauth.reauthenticated_at(request)
         done = self._each(
             request,
@@ -236,7 +236,7 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
     @admin.action(
         description=gettext_lazy("Refuse selected requests"), permissions=["manage_roles"]
     )
-    def refuse_selected(self, request, queryset):  # type: ignore[no-untyped-def]
+    def refuse_selected(self, request, queryset):
         done = self._each(
             request,
             queryset,
@@ -253,7 +253,7 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
         description=gettext_lazy("Revoke the role of selected approved grants (takes effect now)"),
         permissions=["manage_roles"],
     )
-    def revoke_selected(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke_selected(self, request, queryset):
         done = self._each(
             request,
             queryset,
@@ -264,6 +264,6 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
             request, ngettext("%(count)d role revoked.", "%(count)d roles revoked.", done), done
         )
 
-    def _report(self, request, message: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    def _report(self, request, message: str, count: int) -> None:
         if count:
             self.message_user(request, message % {"count": count}, messages.SUCCESS)

@@ -199,7 +199,7 @@ def recovery_codes_generate(*, user: Any) -> list[str]:
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
     device.token_set.all().delete()
-    codes = []
+    codes: list[str] = []
     while len(codes) < RECOVERY_CODE_COUNT:
         code = StaticToken.random_token()
         if code not in codes:

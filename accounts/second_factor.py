@@ -94,7 +94,7 @@ class SecondFactorMiddleware:
             return None
         # Public views (login, health check, the token-authenticated API) and the pages of
         # the second step itself.
-        if getattr(view_func, "login_required", True) is False or getattr(view_func, EXEMPT, 0):
+        if getattr(view_func, "login_required", True) is False or getattr(view_func, EXEMPT, False):
             return None
         if user.is_verified():
             return None

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -88,8 +89,9 @@ class EventFilterForm(forms.Form):
             )
         return code
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since >= until:
             raise forms.ValidationError(_("“From” must be before “Until”."))
@@ -100,7 +102,7 @@ class EventFilterForm(forms.Form):
             return EventFilters()
         data = self.cleaned_data
 
-        def utc(value):  # type: ignore[no-untyped-def]
+        def utc(value):
             return value.astimezone(UTC) if value else None
 
         return EventFilters(
@@ -116,6 +118,6 @@ class EventFilterForm(forms.Form):
         return self.cleaned_data.get("after") if self.is_valid() else None
 
     def query_without_cursor(self) -> str:
-        params = self.data.copy()
+        params = cast(QueryDict, self.data).copy()  # bound to request.GET
         params.pop("after", None)
         return params.urlencode()

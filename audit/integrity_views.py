@@ -18,7 +18,7 @@ from audit import alarms, log, permissions
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditVerification
 
 
-def _can_verify(user) -> bool:  # type: ignore[no-untyped-def]
+def _can_verify(user) -> bool:
     return bool(user.is_active and user.has_perm("audit.verify_audit_trail"))
 
 

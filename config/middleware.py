@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -162,4 +162,5 @@ class RequestBodyLimitMiddleware:
             # input as terminated (gunicorn, for chunked transfer) lets it be read to its end.
             if environ is not None and environ.get("wsgi.input_terminated"):
                 stream = environ["wsgi.input"]
-        request._stream = BoundedStream(stream, limit, on_exceeded)  # type: ignore[attr-defined]
+        # A binary file-like object in all but name: the stubs want the BinaryIO protocol class.
+        request._stream = cast(BinaryIO, BoundedStream(stream, limit, on_exceeded))

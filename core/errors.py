@@ -7,13 +7,19 @@ catch one app's refusals or any refusal.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 
 class DomainError(Exception):
     """A rule refused the operation and nothing was written."""
 
-    message = "The operation was refused."
+    # A subclass may give a lazy translation, resolved when the message is shown.
+    message: str | StrPromise = "The operation was refused."
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | StrPromise | None = None) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
 

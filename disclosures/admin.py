@@ -87,8 +87,8 @@ class SubscriberPhoneAdmin(ReadOnlyAdmin):
     fields = ("account", "masked", "updated_at")
     readonly_fields = fields
 
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
-        return self.fields
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return list(self.fields)
 
     @admin.display(description="Phone (masked)")
     def masked(self, obj: SubscriberPhone) -> str:
@@ -101,8 +101,8 @@ class SubscriberIpAdmin(ReadOnlyAdmin):
     fields = ("account", "masked", "port", "seen_at")
     readonly_fields = fields
 
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
-        return self.fields
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return list(self.fields)
 
     @admin.display(description="IP (masked)")
     def masked(self, obj: SubscriberIp) -> str:
@@ -123,8 +123,8 @@ class RequestTargetAdmin(ReadOnlyAdmin):
     fields = ("request", "kind", "resolution", "account")
     readonly_fields = fields
 
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> tuple[str, ...]:
-        return self.fields  # the identifier itself stays encrypted and unshown
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return list(self.fields)  # the identifier itself stays encrypted and unshown
 
 
 @admin.register(VerificationCheck)

@@ -98,7 +98,7 @@ def _invalid(errors: list[RowError]) -> ApiError:
     return ApiError(
         422,
         f"{len({e.number for e in errors})} record(s) are not valid; nothing was stored.",
-        _as_json(errors),  # type: ignore[arg-type]
+        _as_json(errors),
     )
 
 

@@ -82,10 +82,10 @@ class EncryptedTextField(models.TextField):
 
     description = "Encrypted text"
 
-    def from_db_value(self, value, expression, connection):  # type: ignore[no-untyped-def]
+    def from_db_value(self, value, expression, connection):
         return None if value is None else decrypt(value)
 
-    def get_prep_value(self, value):  # type: ignore[no-untyped-def]
+    def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return None if value is None else encrypt(str(value))
 

@@ -32,7 +32,7 @@ _CASE_IDS = re.compile(r"[\s,;]+")
 class WallClockField(forms.DateTimeField):
     """A date and time as written, without a time zone: the form's time zone field says which."""
 
-    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
+    def to_python(self, value: Any) -> datetime | None:
         result = super().to_python(value)
         if result is not None and timezone.is_aware(result):
             result = timezone.make_naive(result, timezone.get_current_timezone())

@@ -165,7 +165,7 @@ def _reports(now) -> list[ReportInput]:
             if roll < 0.16
             else "user"
         )
-        signals = ()
+        signals: tuple[SignalInput, ...] = ()
         if source == "automated" or rng.random() < 0.2:
             if code == "child_safety":
                 signals = (

@@ -46,7 +46,7 @@ class IdChoiceField(forms.ModelMultipleChoiceField):
     OverflowError (a 500) instead of the form answering with an error.
     """
 
-    def _check_values(self, value):  # type: ignore[no-untyped-def]
+    def _check_values(self, value):
         for item in value or ():
             text = str(item)
             if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
@@ -159,7 +159,8 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         for name, messages in self.to_input().validate().items():

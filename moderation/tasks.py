@@ -15,7 +15,7 @@ MAX_DELIVERY_RETRIES = 8
 @shared_task(
     bind=True, acks_late=True, time_limit=60, soft_time_limit=50, max_retries=MAX_DELIVERY_RETRIES
 )
-def deliver(self, *, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
+def deliver(self, *, delivery_id: int) -> str:
     from moderation.services import outbox
 
     try:

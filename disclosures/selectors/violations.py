@@ -101,11 +101,11 @@ def account_links(
         for case_id, author_id, status, escalation, category in cases:
             if policy is not None and not policy.covers(category):
                 continue
-            found = verdicts.get(case_id, set())
-            if True in found:
+            verdict = verdicts.get(case_id, set())
+            if True in verdict:
                 decided[author_id].append(case_id)
             elif (
-                not found
+                not verdict
                 and status in Case.ACTIVE
                 and (status == Case.Status.LEGAL or escalation == Case.Escalation.LEGAL)
             ):
@@ -143,9 +143,11 @@ def target_links(request: LegalRequest, *, lock: bool = False) -> list[TargetLin
         .select_related("account")
         .order_by("id")
     )
+    # The query keeps resolved targets only, so each has its account.
+    accounts = [(target, target.account) for target in targets if target.account is not None]
     case_ids = list(request.linked_cases.values_list("pk", flat=True))
     links = account_links(
-        account_ids={t.account_id for t in targets},
+        account_ids={account.pk for _target, account in accounts},
         case_ids=case_ids,
         policy=request.policy,
         lock=lock,
@@ -153,22 +155,22 @@ def target_links(request: LegalRequest, *, lock: bool = False) -> list[TargetLin
     seen: dict[int, list[int]] = defaultdict(list)
     if targets and case_ids:
         for case_id, author_id in Case.objects.filter(
-            pk__in=case_ids, subject__author_id__in={t.account_id for t in targets}
+            pk__in=case_ids, subject__author_id__in={account.pk for _target, account in accounts}
         ).values_list("pk", "subject__author_id"):
             seen[author_id].append(case_id)
     result, done = [], set()
-    for target in targets:
-        if target.account_id in done:  # two identifiers naming one account: one link
+    for target, account in accounts:
+        if account.pk in done:  # two identifiers naming one account: one link
             continue
-        done.add(target.account_id)
+        done.add(account.pk)
         result.append(
             TargetLink(
                 target_id=target.pk,
-                account_id=target.account_id,
-                platform_id=target.account.platform_id,
+                account_id=account.pk,
+                platform_id=account.platform_id,
                 label=_label(target),
-                link=links[target.account_id],
-                cases_seen=tuple(sorted(seen.get(target.account_id, ()))),
+                link=links[account.pk],
+                cases_seen=tuple(sorted(seen.get(account.pk, ()))),
             )
         )
     return result

@@ -139,7 +139,7 @@ def package_build(request: HttpRequest, request_id: int) -> HttpResponse:
     except PackageDamaged as exc:
         return _damaged(request, request_id, exc)
     except DisclosureError as exc:
-        return _refused(request, request_id, exc.message)
+        return _refused(request, request_id, str(exc.message))
     if package.status == ReleasePackage.Status.QA_PASSED:
         messages.success(request, _("Package built; its QA passed."))
     else:
@@ -169,7 +169,7 @@ def package_release(request: HttpRequest, request_id: int) -> HttpResponse:
     except PackageDamaged as exc:
         return _damaged(request, request_id, exc)
     except DisclosureError as exc:
-        return _refused(request, request_id, exc.message)
+        return _refused(request, request_id, str(exc.message))
     messages.success(request, _("Released. The package can now be downloaded by you."))
     return redirect(_page_url(request_id))
 
@@ -194,7 +194,7 @@ def package_download(request: HttpRequest, package_id: int) -> HttpResponse:
     except PackageDamaged as exc:
         return _damaged(request, found.request.pk, exc)
     except DisclosureError as exc:
-        return _refused(request, found.request.pk, exc.message)
+        return _refused(request, found.request.pk, str(exc.message))
     response = HttpResponse(blob, content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{found.request.reference}-disclosure.zip"

@@ -113,7 +113,8 @@ class UnmaskForm(forms.Form):
     after = forms.CharField(max_length=64, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["reason"] = ""
         kind, _sep, value = (data.get("basis") or "").partition(":")
         if kind == "request" and value.isdigit() and 0 < int(value) < 2**63:
@@ -237,7 +238,7 @@ def subscriber_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 def _refusal_message(exc: DisclosureError) -> str:
     if isinstance(exc, InvalidRequest):
         return " ".join(message for messages in exc.errors.values() for message in messages)
-    return exc.message
+    return str(exc.message)
 
 
 def _masked_of(account_id: int, field: str, record_id: int) -> str:
@@ -258,7 +259,7 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
         return _unmask_needs_step_up(request, account.pk)
     form = UnmaskForm(request.POST)
     if not form.is_valid():
-        message = " ".join(form.non_field_errors()) or _(
+        message = " ".join(str(error) for error in form.non_field_errors()) or _(
             "Choose a value to unmask and state the purpose."
         )
         return _unmask_refused(request, account.pk, form, message)

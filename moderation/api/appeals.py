@@ -50,7 +50,8 @@ def appeals_submit(request: HttpRequest) -> Status[dict[str, Any]]:
     try:
         appeal, created = appeal_submit(item=appeal_in.to_input())
     except AppealRefused as exc:
-        raise ApiError(422, exc.message, [{"field": "", "message": exc.message}]) from exc
+        message = str(exc.message)
+        raise ApiError(422, message, [{"field": "", "message": message}]) from exc
     if created:
         return Status(201, {"id": appeal.pk, "status": "created"})
     return Status(200, {"id": appeal.pk, "status": "duplicate"})

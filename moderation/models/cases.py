@@ -114,10 +114,11 @@ class Case(models.Model):
     @property
     def unclaimed_status(self) -> str:
         """Where the case waits when nobody holds it: its escalation decides the queue."""
-        return {
+        queues: dict[str, str] = {
             self.Escalation.SENIOR: self.Status.ESCALATED,
             self.Escalation.LEGAL: self.Status.LEGAL,
-        }.get(self.escalation, self.Status.OPEN)
+        }
+        return queues.get(self.escalation, self.Status.OPEN)
 
     @property
     def sources(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ HISTORY_LIMIT = 20
 
 @dataclass
 class AuthorHistory:
-    previous_cases: list[Case]
+    previous_cases: Sequence[Case]
     active_restrictions: list[AccountRestriction]
     strikes: int
     decisions_against: int

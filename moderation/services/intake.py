@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -82,7 +83,7 @@ def _unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
 
 
 def _ensure_accounts(items: list[ReportInput]) -> dict[str, PlatformAccount]:
-    wanted = {}
+    wanted: dict[str, Any] = {}
     for item in items:
         s = item.subject
         wanted.setdefault(
@@ -107,7 +108,7 @@ def _ensure_reporters(items: list[ReportInput]) -> dict[str, Reporter]:
 def _ensure_subjects(
     items: list[ReportInput], accounts: dict[str, PlatformAccount]
 ) -> dict[tuple[str, str], Subject]:
-    wanted = {}
+    wanted: dict[tuple[str, str], Any] = {}
     for item in items:
         s = item.subject
         wanted.setdefault(

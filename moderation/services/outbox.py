@@ -10,6 +10,7 @@ import hmac
 import json
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -75,7 +76,7 @@ def deliveries_for_decision(
                     "recipient": subject.author.platform_id,
                     "statement": statement.payload if statement else None,
                     "appeal_until": (
-                        decision.created_at + timezone.timedelta(days=settings.APPEAL_WINDOW_DAYS)
+                        decision.created_at + timedelta(days=settings.APPEAL_WINDOW_DAYS)
                     ).isoformat(),
                 },
             )

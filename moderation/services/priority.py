@@ -92,10 +92,10 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         per_category[row["case_id"]].append((row["category_id"], row["first"]))
 
     sources: dict[int, set[str]] = defaultdict(set)
-    for row in (
+    for source_row in (
         Report.objects.filter(case_id__in=ids).values("case_id", "source").distinct().order_by()
     ):
-        sources[row["case_id"]].add(row["source"])
+        sources[source_row["case_id"]].add(source_row["source"])
 
     counts = {
         row["case_id"]: row
@@ -105,7 +105,7 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         .order_by()
     }
     track: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in (
+    for track_row in (
         Report.objects.filter(case_id__in=ids, reporter__isnull=False)
         .values(
             "case_id", "reporter_id", "reporter__reports_resolved", "reporter__reports_actioned"
@@ -113,8 +113,8 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         .distinct()
         .order_by()
     ):
-        track[row["case_id"]][0] += row["reporter__reports_resolved"]
-        track[row["case_id"]][1] += row["reporter__reports_actioned"]
+        track[track_row["case_id"]][0] += track_row["reporter__reports_resolved"]
+        track[track_row["case_id"]][1] += track_row["reporter__reports_actioned"]
     signals = dict(
         CaseSignal.objects.filter(case_id__in=ids)
         .values("case_id")

@@ -150,7 +150,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
         form_add_refusal(form, exc)
         return _render_new(request, selection, form)
     except ModerationError as exc:
-        return _render_new(request, selection, form, refusal=exc.message)
+        return _render_new(request, selection, form, refusal=str(exc.message))
     messages.success(
         request,
         _("Bulk job %(job)s started for %(count)d cases.") % {"job": job.pk, "count": job.total},
