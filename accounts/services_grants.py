@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from accounts import reauth
+from accounts.grant_errors import RoleGrantDenied, RoleGrantError, StepUpRequired
 from accounts.models import RoleGrant, User
 from accounts.roles import (
     APPROVING_ROLES,
@@ -37,27 +38,6 @@ from accounts.roles import (
 )
 
 REASON_MAX_LENGTH = 2000
-
-
-class RoleGrantError(Exception):
-    """The grant cannot be made as asked (its state, or the input); nothing was written."""
-
-    rule = "refused"
-
-    def __init__(self, message: str, *, rule: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.rule = rule or self.rule
-
-
-class RoleGrantDenied(RoleGrantError):
-    """A rule of dual control refused the actor; recorded as `authz.denied`."""
-
-    rule = "denied"
-
-
-class StepUpRequired(RoleGrantDenied):
-    rule = "step_up_required"
 
 
 def role_label(role: str) -> str:

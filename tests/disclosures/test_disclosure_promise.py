@@ -38,6 +38,7 @@ from disclosures.models import (
 )
 from disclosures.package import package_qa
 from disclosures.pins import data_pins, pins_diff
+from disclosures.selectors import facts
 from disclosures.selectors import review as selectors
 from disclosures.services import intake, release, review
 from disclosures.services.intake import RequestInput
@@ -549,8 +550,8 @@ def test_record_counts_by_sql_agree_with_the_extraction(legal, monkeypatch):
         def __init__(self, inner):
             self.phone_numbers, self.ip_records = inner.phone_numbers, inner.ip_records
 
-    inner = selectors.subscriber_source()
-    monkeypatch.setattr(selectors, "subscriber_source", lambda: WithoutCounting(inner))
+    inner = facts.subscriber_source()
+    monkeypatch.setattr(facts, "subscriber_source", lambda: WithoutCounting(inner))
     assert selectors.record_counts(request) == counted
 
 
