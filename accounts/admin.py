@@ -32,6 +32,7 @@ from accounts.admin_step_up import StepUpForRoleChangesAdmin
 from accounts.forms_enrolment import UserEnrolForm
 from accounts.forms_grants import GuardedUserChangeForm, privileged_groups_added
 from accounts.models import ApiToken, AuthFailureWindow, EnrolmentLink, User
+from accounts.request_user import signed_in_user
 from accounts.roles import SUPERUSER
 from accounts.services_grants import RoleGrantError, role_revoke
 from accounts.token_services import api_token_revoke
@@ -178,7 +179,7 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
         data = form.cleaned_data
         try:
             user, token = enrolment.user_enrol(
-                actor=request.user,
+                actor=signed_in_user(request),
                 username=data["username"],
                 email=data.get("email") or "",
                 first_name=data.get("first_name") or "",
@@ -221,7 +222,9 @@ class UserAdmin(StepUpForRoleChangesAdmin, BaseUserAdmin):
     def issue_enrolment_link(self, request: HttpRequest, user: User) -> HttpResponse:
         purpose = enrolment.enrolment_purpose_for(user=user)
         try:
-            token = enrolment.enrolment_link_issue(user=user, actor=request.user, purpose=purpose)
+            token = enrolment.enrolment_link_issue(
+                user=user, actor=signed_in_user(request), purpose=purpose
+            )
         except enrolment.EnrolmentLinkRefused as refused:
             self.message_user(request, str(refused), messages.ERROR)
             return HttpResponseRedirect(

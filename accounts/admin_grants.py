@@ -24,6 +24,7 @@ from accounts import reauth, selectors
 from accounts.admin_step_up import StepUpForRoleChangesAdmin
 from accounts.forms_grants import RoleGrantRequestForm
 from accounts.models import RoleGrant
+from accounts.request_user import signed_in_user
 from accounts.services_grants import (
     RoleGrantError,
     role_grant_approve,
@@ -168,20 +169,21 @@ class RoleGrantAdmin(StepUpForRoleChangesAdmin):
         except ValueError:
             return HttpResponseRedirect(self._changelist_url())
         note = request.POST.get("decision_note", "")
+        actor = signed_in_user(request)
         try:
             if "_approve" in request.POST:
                 grant = role_grant_approve(
-                    actor=request.user,
+                    actor=actor,
                     grant_id=grant_id,
                     reauthenticated_at=reauth.reauthenticated_at(request),
                     note=note,
                 )
                 done = _("Approved: %(user)s holds %(role)s now.")
             elif "_refuse" in request.POST:
-                grant = role_grant_refuse(actor=request.user, grant_id=grant_id, note=note)
+                grant = role_grant_refuse(actor=actor, grant_id=grant_id, note=note)
                 done = _("Refused: %(user)s does not get %(role)s.")
             else:
-                grant = role_grant_cancel(actor=request.user, grant_id=grant_id)
+                grant = role_grant_cancel(actor=actor, grant_id=grant_id)
                 done = _("Withdrawn: the request for %(role)s for %(user)s is closed.")
         except RoleGrantError as exc:
             self.message_user(request, exc.message, messages.ERROR)

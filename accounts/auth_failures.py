@@ -84,7 +84,7 @@ def auth_failure_record(
     kind: str,
     username: str,
     ip_address: str | None,
-    user: Any = None,
+    user: User | None = None,
     scope: str = "account",
     now: dt.datetime | None = None,
 ) -> None:

@@ -24,7 +24,6 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -109,7 +108,7 @@ def enrolment_purpose_for(*, user: User) -> str:
     return Purpose.RESET
 
 
-def _save_password(user: User, *, actor: Any) -> None:
+def _save_password(user: User, *, actor: User | None) -> None:
     # The save handler (accounts.signals) records user.password_set, never the password;
     # it is told who acted, which the request context cannot know for the public page.
     user._audit_actor = actor  # type: ignore[attr-defined]
@@ -122,7 +121,7 @@ def _save_password(user: User, *, actor: Any) -> None:
 # --- Issuing -----------------------------------------------------------------------------------
 
 
-def _check_may_issue(*, user: User, actor: Any, purpose: str) -> None:
+def _check_may_issue(*, user: User, actor: User | None, purpose: str) -> None:
     if actor is not None:
         if not actor.has_perm("accounts.change_user"):
             raise EnrolmentLinkRefused(_("You may not issue links for accounts."))
@@ -145,7 +144,7 @@ def _check_may_issue(*, user: User, actor: Any, purpose: str) -> None:
         )
 
 
-def _issue(*, user: User, actor: Any, purpose: str) -> str:
+def _issue(*, user: User, actor: User | None, purpose: str) -> str:
     try:
         purpose = Purpose(purpose)
     except ValueError as exc:
@@ -196,7 +195,7 @@ def _issue(*, user: User, actor: Any, purpose: str) -> str:
 
 
 @transaction.atomic(durable=True)
-def enrolment_link_issue(*, user: User, actor: Any, purpose: str) -> str:
+def enrolment_link_issue(*, user: User, actor: User | None, purpose: str) -> str:
     """
     Issue a one-time link for `user` and return its token, the only time it exists in clear.
 
@@ -212,7 +211,7 @@ def enrolment_link_issue(*, user: User, actor: Any, purpose: str) -> str:
 @transaction.atomic(durable=True)
 def user_enrol(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     email: str = "",
     first_name: str = "",

@@ -5,6 +5,8 @@ windows in which failed sign-ins are counted before they reach the audit trail.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -23,6 +25,14 @@ class RoleGrant(models.Model):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # A grant is decided once: approved, refused or withdrawn by its requester.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.PENDING: frozenset({Status.APPROVED, Status.REFUSED, Status.CANCELLED}),
+        Status.APPROVED: frozenset(),
+        Status.REFUSED: frozenset(),
+        Status.CANCELLED: frozenset(),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -93,7 +93,7 @@ def address_failures(request: Any) -> int:
 
 def signin_allowed(*, request: Any, username: str) -> bool:
     """Whether this username may try a sign-in step from this client now (not locked out)."""
-    if not settings.AXES_ENABLED:
+    if not getattr(settings, "AXES_ENABLED", True):  # django-axes' own default
         return True
     return AxesProxyHandler.is_allowed(request, get_credentials(username))
 

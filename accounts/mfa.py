@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from base64 import b32encode
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import qrcode
 import qrcode.image.svg
@@ -22,6 +22,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
 import audit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"
@@ -62,7 +67,7 @@ def kind_of(device: Device) -> str:
 # --- Reads -------------------------------------------------------------------------------------
 
 
-def devices_for(*, user: Any) -> list[DeviceRow]:
+def devices_for(*, user: User) -> list[DeviceRow]:
     """The user's confirmed passkeys, authenticators and recovery code sets, oldest first."""
     rows = [
         DeviceRow("passkey", d)
@@ -77,27 +82,27 @@ def devices_for(*, user: Any) -> list[DeviceRow]:
     return rows
 
 
-def has_passkey(*, user: Any) -> bool:
+def has_passkey(*, user: User | AnonymousUser) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
-def has_enrolled_factor(*, user: Any) -> bool:
+def has_enrolled_factor(*, user: User) -> bool:
     """A passkey or an authenticator app: what a role that requires two steps must have."""
     if has_passkey(user=user):
         return True
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def second_factor_required(*, user: Any) -> bool:
+def second_factor_required(*, user: User) -> bool:
     """Whether the user's roles (or superuser status) make a second factor mandatory."""
     if user.is_superuser:
         return True
     return user.groups.filter(name__in=settings.MFA_REQUIRED_ROLES).exists()
 
 
-def has_code_factor(*, user: Any) -> bool:
+def has_code_factor(*, user: User | AnonymousUser) -> bool:
     """
     Whether the user can answer with a typed code: an authenticator app, or recovery codes
     while some are left (so a user who used them all is not locked out of the password step).
@@ -109,12 +114,12 @@ def has_code_factor(*, user: Any) -> bool:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
 
 
-def has_second_factor(*, user: Any) -> bool:
+def has_second_factor(*, user: User) -> bool:
     """Whether login and step-up must ask for a second factor as well as the password."""
     return has_code_factor(user=user) or has_passkey(user=user)
 
 
-def totp_device_pending(*, user: Any, device_id: int) -> TOTPDevice | None:
+def totp_device_pending(*, user: User, device_id: int) -> TOTPDevice | None:
     """The user's own authenticator still waiting for its first code, or None."""
     return TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
 
@@ -132,7 +137,7 @@ def totp_secret(*, device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-def factors_lock(*, user: Any) -> None:
+def factors_lock(*, user: User) -> None:
     """
     Lock the user's row until the transaction ends: every check of a code and every removal
     of a factor of this user queues behind it. Parallel guesses are then checked one at a
@@ -141,7 +146,7 @@ def factors_lock(*, user: Any) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
 
 
-def verify_second_factor(*, user: Any, code: str) -> Device | None:
+def verify_second_factor(*, user: User, code: str) -> Device | None:
     """
     The device that accepts the code, or None: a current TOTP code, else an unused recovery
     code (which is used up). django-otp throttles each device after failures and refuses a
@@ -171,14 +176,14 @@ def verify_second_factor(*, user: Any, code: str) -> Device | None:
 
 
 @transaction.atomic(durable=True)
-def totp_device_start(*, user: Any) -> TOTPDevice:
+def totp_device_start(*, user: User) -> TOTPDevice:
     """A new, unconfirmed authenticator; earlier unfinished ones are dropped."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
 
 @transaction.atomic(durable=True)
-def totp_device_confirm(*, user: Any, device_id: int, code: str) -> bool:
+def totp_device_confirm(*, user: User, device_id: int, code: str) -> bool:
     """Confirm the authenticator with a code it shows now; nothing changes on a wrong code."""
     device = (
         TOTPDevice.objects.select_for_update().filter(user=user, pk=device_id, confirmed=False)
@@ -193,7 +198,7 @@ def totp_device_confirm(*, user: Any, device_id: int, code: str) -> bool:
 
 
 @transaction.atomic(durable=True)
-def recovery_codes_generate(*, user: Any) -> list[str]:
+def recovery_codes_generate(*, user: User) -> list[str]:
     """Ten fresh single-use codes, replacing any earlier ones; returned once, never shown again."""
     device, _ = StaticDevice.objects.select_for_update().get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
@@ -215,7 +220,7 @@ def recovery_codes_generate(*, user: Any) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def device_remove(*, user: Any, kind: str, device_id: int) -> bool:
+def device_remove(*, user: User, kind: str, device_id: int) -> bool:
     """
     Remove one of the user's own devices; False when it is not theirs or does not exist.
 
@@ -253,7 +258,7 @@ def device_remove(*, user: Any, kind: str, device_id: int) -> bool:
 
 
 @transaction.atomic(durable=True)
-def mfa_reset(*, user: Any, actor: Any) -> int:
+def mfa_reset(*, user: User, actor: User) -> int:
     """
     An administrator removes every passkey, authenticator and recovery code of a user who lost
     them.

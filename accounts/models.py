@@ -24,6 +24,14 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
         permissions = [("manage_roles", _("Can grant and revoke roles"))]
 
+    def is_verified(self) -> bool:
+        """
+        Whether this session has passed its second step. django-otp's middleware replaces this
+        method on the request's user with the real answer; any other instance (a task's, a
+        shell's) has passed no second step.
+        """
+        return False
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The account-change events (accounts.signals: user.created, user.password_set, ...)
         # are written by the save signals. One transaction around the save makes the change

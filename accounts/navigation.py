@@ -10,9 +10,12 @@ among every app's entries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class NavItem:
     order: int = 0
     staff_only: bool = False
 
-    def allowed(self, user: Any) -> bool:
+    def allowed(self, user: User) -> bool:
         if self.staff_only and not user.is_staff:
             return False
         return self.permission is None or user.has_perm(self.permission)

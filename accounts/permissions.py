@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 
@@ -22,11 +24,11 @@ def can_enter_admin(user: User) -> bool:
     return bool(user.is_active and user.is_staff)
 
 
-def can_manage_roles(user: Any) -> bool:
+def can_manage_roles(user: User | AnonymousUser) -> bool:
     return bool(user.is_active and user.has_perm("accounts.manage_roles"))
 
 
-def cooling_off_refusal(user: Any) -> str | None:
+def cooling_off_refusal(user: User) -> str | None:
     """
     Why the user may not approve or release yet (their privileged role was granted less
     than PRIVILEGED_COOLING_OFF_HOURS ago), or None when they may.

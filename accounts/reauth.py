@@ -8,13 +8,21 @@ the session and checked by the services.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 
 import audit
 from accounts import lockout, mfa
+from accounts.request_user import signed_in_user
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+    from django_otp.models import Device
+
+    from accounts.models import User
 
 SESSION_KEY = "reauthenticated_at"
 
@@ -42,12 +50,12 @@ def is_fresh(at: int | None, *, now: float | None = None) -> bool:
     return (now or time.time()) - at <= settings.REAUTH_MAX_AGE_SECONDS
 
 
-def needs_second_factor(user: Any) -> bool:
+def needs_second_factor(user: User | AnonymousUser) -> bool:
     """Whether the confirmation form asks for a typed code (passkeys answer on their own)."""
     return mfa.has_code_factor(user=user)
 
 
-def reauth_verify(*, request: Any, password: str, code: str = "") -> Any:
+def reauth_verify(*, request: HttpRequest, password: str, code: str = "") -> Device | None:
     """
     Check the password and, for users with a code factor, the code, together; return the
     device that accepted the code (None without one), or raise ReauthFailed.
@@ -59,7 +67,7 @@ def reauth_verify(*, request: Any, password: str, code: str = "") -> Any:
     at login, and in the failed step-up windows of the trail; a success is audited with the
     kind of factor, never the password or the code.
     """
-    user = request.user
+    user = signed_in_user(request)
     if mfa.has_passkey(user=user) and not mfa.has_code_factor(user=user):
         raise ReauthFailed("passkey")
     device, failure = _reauth_check(request=request, user=user, password=password, code=code)
@@ -69,7 +77,9 @@ def reauth_verify(*, request: Any, password: str, code: str = "") -> Any:
 
 
 @transaction.atomic(durable=True)
-def _reauth_check(*, request: Any, user: Any, password: str, code: str) -> tuple[Any, str]:
+def _reauth_check(
+    *, request: HttpRequest, user: User, password: str, code: str
+) -> tuple[Device | None, str]:
     # Returns instead of raising, so the device's throttling counter, the lockout count and
     # the failure window are committed rather than rolled back. The user's row lock makes
     # parallel attempts wait here, so each one sees the count left by the one before.

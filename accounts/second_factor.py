@@ -14,7 +14,7 @@ their page views cost no extra query; a user who later gains such a role is sign
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import django_otp
@@ -29,6 +29,12 @@ from django.utils.translation import gettext as _
 
 import audit
 from accounts import auth_failures, lockout, mfa, reauth
+from accounts.request_user import signed_in_user
+
+if TYPE_CHECKING:
+    from django_otp.models import Device
+
+    from accounts.models import User
 
 NOT_NEEDED = "_second_factor_not_needed"
 EXEMPT = "second_factor_exempt"
@@ -47,13 +53,13 @@ def enrolment_view(view: Callable) -> Callable:
     return view
 
 
-def required_for(user: Any) -> bool:
+def required_for(user: User) -> bool:
     """Whether the user's roles (or superuser status) make a second factor mandatory."""
     return mfa.second_factor_required(user=user)
 
 
 @receiver(user_logged_in, dispatch_uid="second_factor_login")
-def _decide_at_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _decide_at_login(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if request is None or not hasattr(request, "session"):
         return
     if mfa.has_second_factor(user=user):
@@ -126,7 +132,7 @@ def verify_code(*, request: HttpRequest, code: str) -> bool:
     A wrong code counts towards the same lockout as a wrong password; while the username is
     locked out from this client no code is even tried.
     """
-    device = _check_code(request=request, user=request.user, code=code)
+    device = _check_code(request=request, user=signed_in_user(request), code=code)
     if device is None:
         return False
     django_otp.login(request, device)
@@ -145,7 +151,7 @@ def second_step_done(request: HttpRequest) -> None:
 
 
 @transaction.atomic(durable=True)
-def _check_code(*, request: HttpRequest, user: Any, code: str) -> Any:
+def _check_code(*, request: HttpRequest, user: User, code: str) -> Device | None:
     # Returns instead of raising, so the device's throttling counter, the lockout count and
     # the failure window are committed rather than rolled back. The user's row lock makes
     # parallel guesses wait here, so each one sees the count left by the one before.
@@ -169,11 +175,12 @@ def _check_code(*, request: HttpRequest, user: Any, code: str) -> Any:
 
 def passkey_verified(*, request: HttpRequest, device: Any) -> None:
     """A passkey assertion (with user verification) was accepted for the signed-in user."""
+    user = signed_in_user(request)
     with transaction.atomic(durable=True):
         audit.record(
             action="auth.second_factor_verified",
-            actor=request.user,
-            target=request.user,
+            actor=user,
+            target=user,
             data={"factor": "passkey", "device_id": device.pk},
         )
     django_otp.login(request, device)
@@ -187,7 +194,7 @@ def passkey_failed(*, request: HttpRequest) -> None:
     signature cannot be guessed and a browser's glitch should not lock anyone out.
     """
     user = request.user
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return
     with transaction.atomic(durable=True):
         auth_failures.auth_failure_record(

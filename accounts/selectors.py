@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -11,8 +11,11 @@ from django.utils import timezone
 
 from accounts.models import RoleGrant
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def cooling_off_until(user: Any, *, now: datetime | None = None) -> datetime | None:
+
+def cooling_off_until(user: User, *, now: datetime | None = None) -> datetime | None:
     """
     When the user's cooling-off ends, or None when they are not in one.
 

@@ -36,6 +36,8 @@ from accounts.roles import (
     SUPERUSER,
     Role,
 )
+from core.errors import InvalidTransition
+from core.transitions import status_transition
 
 REASON_MAX_LENGTH = 2000
 
@@ -77,7 +79,7 @@ def _records_refusals[F: Callable[..., Any]](func: F) -> F:
 # --- Guards ----------------------------------------------------------------------------------
 
 
-def _require_manager(actor: Any) -> None:
+def _require_manager(actor: User) -> None:
     if not (actor.is_active and actor.has_perm("accounts.manage_roles")):
         raise RoleGrantDenied(
             _("Only an administrator may request or decide role grants."), rule="not_permitted"
@@ -150,7 +152,7 @@ def _locked_pending_grant(grant_id: int) -> RoleGrant:
     return grant
 
 
-def _check_decider(*, actor: Any, grant: RoleGrant, approving: bool) -> None:
+def _check_decider(*, actor: User, grant: RoleGrant, approving: bool) -> None:
     if actor.pk == grant.requested_by_id:
         raise RoleGrantDenied(
             _("You requested this grant: another administrator must approve it.")
@@ -167,10 +169,19 @@ def _check_decider(*, actor: Any, grant: RoleGrant, approving: bool) -> None:
 # --- Services --------------------------------------------------------------------------------
 
 
+class RoleGrantTransitionRefused(InvalidTransition):
+    subject = "A role grant"
+
+
+def role_grant_transition(*, grant: RoleGrant, to: str, fields: tuple[str, ...] = ()) -> str:
+    """The one way a grant's status changes, on a row the caller has locked."""
+    return status_transition(grant, to=to, fields=fields, refusal=RoleGrantTransitionRefused)
+
+
 @_records_refusals
 @transaction.atomic(durable=True)
 def role_grant_request(
-    *, actor: Any, user: User, role: str, reason: str, reauthenticated_at: int | None
+    *, actor: User, user: User, role: str, reason: str, reauthenticated_at: int | None
 ) -> RoleGrant:
     """
     Ask for `user` to be given a privileged role; nothing changes until another
@@ -225,7 +236,7 @@ def role_grant_request(
 @_records_refusals
 @transaction.atomic(durable=True)
 def role_grant_approve(
-    *, actor: Any, grant_id: int, reauthenticated_at: int | None, note: str = ""
+    *, actor: User, grant_id: int, reauthenticated_at: int | None, note: str = ""
 ) -> RoleGrant:
     """
     A second administrator approves a waiting grant, and the account gets the role now.
@@ -247,11 +258,14 @@ def role_grant_approve(
         )
     _check_preparer_and_approver(user=user, role=grant.role, pending_too=False)
     now = timezone.now()
-    grant.status = RoleGrant.Status.APPROVED
     grant.decided_by = actor
     grant.decided_at = now
     grant.decision_note = (note or "").strip()[:REASON_MAX_LENGTH]
-    grant.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    role_grant_transition(
+        grant=grant,
+        to=RoleGrant.Status.APPROVED,
+        fields=("decided_by", "decided_at", "decision_note"),
+    )
     audit.record(
         action="role_grant.approved",
         actor=actor,
@@ -265,16 +279,19 @@ def role_grant_approve(
 
 @_records_refusals
 @transaction.atomic(durable=True)
-def role_grant_refuse(*, actor: Any, grant_id: int, note: str = "") -> RoleGrant:
+def role_grant_refuse(*, actor: User, grant_id: int, note: str = "") -> RoleGrant:
     """Another administrator turns a waiting grant down; the account gets nothing."""
     _require_manager(actor)
     grant = _locked_pending_grant(grant_id)
     _check_decider(actor=actor, grant=grant, approving=False)
-    grant.status = RoleGrant.Status.REFUSED
     grant.decided_by = actor
     grant.decided_at = timezone.now()
     grant.decision_note = (note or "").strip()[:REASON_MAX_LENGTH]
-    grant.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    role_grant_transition(
+        grant=grant,
+        to=RoleGrant.Status.REFUSED,
+        fields=("decided_by", "decided_at", "decision_note"),
+    )
     audit.record(
         action="role_grant.refused",
         actor=actor,
@@ -287,7 +304,7 @@ def role_grant_refuse(*, actor: Any, grant_id: int, note: str = "") -> RoleGrant
 
 @_records_refusals
 @transaction.atomic(durable=True)
-def role_grant_cancel(*, actor: Any, grant_id: int) -> RoleGrant:
+def role_grant_cancel(*, actor: User, grant_id: int) -> RoleGrant:
     """The administrator who asked withdraws a waiting grant."""
     _require_manager(actor)
     grant = _locked_pending_grant(grant_id)
@@ -296,9 +313,8 @@ def role_grant_cancel(*, actor: Any, grant_id: int) -> RoleGrant:
             _("Only the administrator who asked may withdraw a request; refuse it instead."),
             rule="not_requester",
         )
-    grant.status = RoleGrant.Status.CANCELLED
     grant.decided_at = timezone.now()
-    grant.save(update_fields=["status", "decided_at"])
+    role_grant_transition(grant=grant, to=RoleGrant.Status.CANCELLED, fields=("decided_at",))
     audit.record(
         action="role_grant.cancelled",
         actor=actor,
@@ -311,7 +327,7 @@ def role_grant_cancel(*, actor: Any, grant_id: int) -> RoleGrant:
 
 @_records_refusals
 @transaction.atomic(durable=True)
-def role_revoke(*, actor: Any, user: User, role: str) -> User:
+def role_revoke(*, actor: User, user: User, role: str) -> User:
     """
     Take a role (or superuser status) away now. Any administrator may, from anyone,
     themself included: reducing access never waits for a second person.
@@ -343,7 +359,7 @@ def role_revoke(*, actor: Any, user: User, role: str) -> User:
     return user
 
 
-def privileged_roles_suspend(*, user: User, actor: Any, reason: str) -> list[str]:
+def privileged_roles_suspend(*, user: User, actor: User, reason: str) -> list[str]:
     """
     Take every privileged role (and superuser status) from an account whose password or
     second factor an administrator reset, in the caller's transaction.

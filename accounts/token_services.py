@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import audit
 from accounts.tokens import SCOPES, ApiToken, token_digest, token_generate, token_prefix
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -32,7 +35,9 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def api_token_issue(*, name: str, scopes: Iterable[str], actor: Any = None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, name: str, scopes: Iterable[str], actor: User | None = None
+) -> tuple[ApiToken, str]:
     """
     Create a token and return it with its secret, which is shown this once and never stored.
 
@@ -66,7 +71,7 @@ def api_token_issue(*, name: str, scopes: Iterable[str], actor: Any = None) -> t
 
 
 @transaction.atomic(durable=True)
-def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     """Refuse the token from now on; revoking a revoked token changes nothing."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:

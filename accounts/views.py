@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_otp
 from django.contrib import messages
@@ -17,8 +17,12 @@ import audit
 from accounts import lockout, mfa, navigation, reauth
 from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
+from accounts.request_user import signed_in_user
 from audit import alarms as audit_alarms
 from audit import selectors as audit_selectors
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class LoginView(auth_views.LoginView):
@@ -33,14 +37,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         with transaction.atomic():
             response = super().form_valid(form)
-            audit.record(action="auth.password_changed", target=self.request.user)
+            audit.record(action="auth.password_changed", target=signed_in_user(self.request))
         messages.success(self.request, _("Your password was changed."))
         return response
 
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     sections = [
         item
         for item in navigation.entries()
@@ -50,7 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/dashboard.html",
         {
-            "roles": user.role_names,  # type: ignore[union-attr]
+            "roles": user.role_names,
             "sections": sections,
             "recent_activity": audit_selectors.recent_events_by_actor(actor=user, limit=8),
             "alarm_panels": audit_alarms.panels_for(request),
@@ -75,7 +79,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
-    error = ""
+    error: StrOrPromise = ""
     if request.method == "POST":
         try:
             device = reauth.reauth_verify(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import lockout, mfa, reauth, second_factor
+from accounts.request_user import signed_in_user
 from accounts.second_factor import enrolment_view, second_factor_exempt
 
 
@@ -43,7 +44,7 @@ def _safe_next(request: HttpRequest) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a passkey, an authenticator code or a recovery code."""
     next_url = _safe_next(request)
-    user = request.user
+    user = signed_in_user(request)
     if user.is_verified() or not mfa.has_second_factor(user=user):
         return redirect(next_url)
     error = ""
@@ -71,7 +72,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 @enrolment_view
 @require_GET
 def mfa_overview(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     devices = mfa.devices_for(user=user)
     return render(
         request,
@@ -92,21 +93,22 @@ def mfa_overview(request: HttpRequest) -> HttpResponse:
 def totp_add(request: HttpRequest) -> HttpResponse:
     if refused := _step_up_redirect(request):
         return refused
-    device = mfa.totp_device_start(user=request.user)
+    device = mfa.totp_device_start(user=signed_in_user(request))
     return redirect("accounts:mfa_totp_confirm", device_id=device.pk)
 
 
 @enrolment_view
 @require_http_methods(["GET", "POST"])
 def totp_confirm(request: HttpRequest, device_id: int) -> HttpResponse:
-    device = mfa.totp_device_pending(user=request.user, device_id=device_id)
+    user = signed_in_user(request)
+    device = mfa.totp_device_pending(user=user, device_id=device_id)
     if device is None:
         raise Http404
     error = ""
     if request.method == "POST":
         code = request.POST.get("code", "")
-        if mfa.totp_device_confirm(user=request.user, device_id=device.pk, code=code):
-            if not request.user.is_verified():
+        if mfa.totp_device_confirm(user=user, device_id=device.pk, code=code):
+            if not user.is_verified():
                 # The user just proved they hold it: this session has had its second step.
                 django_otp.login(request, device)
                 request.session.cycle_key()
@@ -131,7 +133,7 @@ def totp_confirm(request: HttpRequest, device_id: int) -> HttpResponse:
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     if refused := _step_up_redirect(request):
         return refused
-    codes = mfa.recovery_codes_generate(user=request.user)
+    codes = mfa.recovery_codes_generate(user=signed_in_user(request))
     # Shown in this response only (no redirect): the codes are never displayed again.
     response = render(request, "accounts/mfa/recovery_codes.html", {"codes": codes})
     add_never_cache_headers(response)
@@ -142,12 +144,13 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def device_remove(request: HttpRequest, kind: str, device_id: int) -> HttpResponse:
     if kind not in mfa.DEVICE_KINDS:
         raise Http404
-    if not mfa.DEVICE_KINDS[kind].objects.filter(user=request.user, pk=device_id).exists():
+    user = signed_in_user(request)
+    if not mfa.DEVICE_KINDS[kind].objects.filter(user=user, pk=device_id).exists():
         raise Http404
     if refused := _step_up_redirect(request):
         return refused
     try:
-        removed = mfa.device_remove(user=request.user, kind=kind, device_id=device_id)
+        removed = mfa.device_remove(user=user, kind=kind, device_id=device_id)
     except mfa.LastFactorRequired:
         messages.error(
             request,

@@ -38,10 +38,11 @@ class PlatformApi(NinjaAPI):
 
     def set_default_exception_handlers(self) -> None:
         super().set_default_exception_handlers()
-        self.add_exception_handler(ApiError, self._api_error)
-        self.add_exception_handler(AuthenticationError, self._unauthenticated)
-        self.add_exception_handler(NinjaValidationError, self._invalid_parameters)
-        self.add_exception_handler(Exception, self._unexpected)
+        # ninja types a handler's argument as `E | type[E]`, yet always passes the instance.
+        self.add_exception_handler(ApiError, self._api_error)  # type: ignore[arg-type]
+        self.add_exception_handler(AuthenticationError, self._unauthenticated)  # type: ignore[arg-type]
+        self.add_exception_handler(NinjaValidationError, self._invalid_parameters)  # type: ignore[arg-type]
+        self.add_exception_handler(Exception, self._unexpected)  # type: ignore[arg-type]
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)

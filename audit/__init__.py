@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from django.db import models
 
+    from accounts.models import User
     from audit.models import AuditEvent
 
 __all__ = ["pii_digest", "record"]
@@ -22,7 +23,7 @@ __all__ = ["pii_digest", "record"]
 def record(
     *,
     action: str,
-    actor: Any = None,
+    actor: User | None = None,
     target: models.Model | None = None,
     target_type: str = "",
     target_id: str | int = "",

@@ -12,12 +12,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.module_loading import autodiscover_modules
 from django.utils.safestring import SafeString
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def register(provider: AlarmProvider) -> AlarmProvider:
     return provider
 
 
-def can_see_alarms(user: Any) -> bool:
+def can_see_alarms(user: User | AnonymousUser) -> bool:
     """
     The auditor's oversight of other staff. Administrators, who also read the trail, do not
     get the panels: watching the people who unmask is the auditor's job, not theirs.

@@ -12,14 +12,19 @@ import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
 class AuditContext:
     request_id: str = ""
     ip_address: str | None = None
-    user: Any = None  # the request's user (possibly lazy or anonymous)
+    user: User | AnonymousUser | None = None  # the request's user (possibly lazy)
     # Refusals already recorded in this request, so a 403 is not recorded twice.
     denials: list[str] = field(default_factory=list)
 
@@ -33,7 +38,10 @@ def current() -> AuditContext:
 
 @contextlib.contextmanager
 def bind(
-    *, request_id: str | None = None, ip_address: str | None = None, user: Any = None
+    *,
+    request_id: str | None = None,
+    ip_address: str | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> Iterator[AuditContext]:
     ctx = AuditContext(request_id=request_id or uuid.uuid4().hex, ip_address=ip_address, user=user)
     token = _current.set(ctx)

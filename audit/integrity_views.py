@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-import audit
 from accounts.permissions import require
-from audit import alarms, log, permissions
+from accounts.request_user import signed_in_user
+from audit import alarms, log, permissions, verification
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditVerification
 
 
@@ -59,12 +58,7 @@ def integrity(request: HttpRequest) -> HttpResponse:
 @require_POST
 def verify_now(request: HttpRequest) -> HttpResponse:
     require(_can_verify(request.user))
-    from audit.tasks import verify
-
-    with transaction.atomic():
-        run = AuditVerification.objects.create(requested_by=request.user)
-        audit.record(action="audit.verification_started", target=run)
-        transaction.on_commit(lambda: verify.delay(verification_id=run.pk))
+    verification.verification_start(actor=signed_in_user(request))
     messages.info(request, _("Verification started."))
     return redirect("audit:integrity")
 

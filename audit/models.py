@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -134,6 +136,12 @@ class AuditVerification(models.Model):
         RUNNING = "running", _("Running")
         PASSED = "passed", _("Intact")
         FAILED = "failed", _("Tampering detected")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.RUNNING: frozenset({Status.PASSED, Status.FAILED}),
+        Status.PASSED: frozenset(),
+        Status.FAILED: frozenset(),
+    }
 
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
 
 from audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def event_detail(*, event_id: int) -> AuditEvent:
     return AuditEvent.objects.get(pk=event_id)
 
 
-def recent_events_by_actor(*, actor: Any, limit: int = 10) -> list[AuditEvent]:
+def recent_events_by_actor(*, actor: User, limit: int = 10) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(actor=actor).order_by("-id")[:limit])
 
 

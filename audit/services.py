@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
 
 from audit import actions, context
 from audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _MAX_DEPTH = 8
 
@@ -53,9 +56,9 @@ def _check_payload(value: Any, path: str = "data", depth: int = 0) -> None:
     raise InvalidAuditEvent(f"{path}: {type(value).__name__} is not JSON")
 
 
-def _actor_from_context() -> Any:
+def _actor_from_context() -> User | None:
     user = context.current().user
-    if user is not None and getattr(user, "is_authenticated", False):
+    if user is not None and user.is_authenticated:
         return user
     return None
 
@@ -63,7 +66,7 @@ def _actor_from_context() -> Any:
 def record(
     *,
     action: str,
-    actor: Any = None,
+    actor: User | None = None,
     target: models.Model | None = None,
     target_type: str = "",
     target_id: str | int = "",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.utils import timezone
 
 from audit import log
 
@@ -35,18 +34,11 @@ def checkpoint() -> int:
 
 @shared_task(acks_late=True, time_limit=3600, soft_time_limit=3500)
 def verify(*, verification_id: int) -> str:
-    from audit.models import AuditVerification
+    from audit import verification
 
     def progress(percent: int) -> None:
-        AuditVerification.objects.filter(pk=verification_id).update(progress=percent)
+        verification.verification_progress(verification_id=verification_id, percent=percent)
 
     result = log.verify_live(progress=progress)
-    AuditVerification.objects.filter(pk=verification_id).update(
-        status=AuditVerification.Status.PASSED if result.ok else AuditVerification.Status.FAILED,
-        finished_at=timezone.now(),
-        progress=100,
-        tree_size=result.tree_size,
-        message=result.message[:2000],
-        first_bad_index=result.first_bad_index,
-    )
-    return "passed" if result.ok else "failed"
+    run = verification.verification_finish(verification_id=verification_id, result=result)
+    return run.status

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -11,10 +11,15 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import require
 from config import health
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 STATUS_PERMISSION = "accounts.manage_roles"  # the Administrator role's own permission
 
 
-def can_view_system_status(user: Any) -> bool:
+def can_view_system_status(user: User | AnonymousUser) -> bool:
     return bool(user.is_active and user.has_perm(STATUS_PERMISSION))
 
 

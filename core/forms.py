@@ -36,3 +36,11 @@ def call_for_form(form: forms.Form, call: Callable[[], Any]) -> tuple[bool, Any]
     except DomainError as exc:
         form_add_refusal(form, exc)
     return False, None
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's choice field by name, typed as one, to set its choices at run time."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field.")
+    return field

@@ -146,8 +146,8 @@ def _register(
     )
 
 
-def _checks(request: LegalRequest, legal: User, legal2: User) -> None:
-    contact = request.authority.contacts.first()
+def _checks(legal_request: LegalRequest, legal: User, legal2: User) -> None:
+    contact = legal_request.authority.contacts.first()
     evidence = {
         "A1": "Received through the expected channel for this instrument.",
         "A2": "Sender identity matches the registry entry.",
@@ -158,43 +158,43 @@ def _checks(request: LegalRequest, legal: User, legal2: User) -> None:
 
     for item in CHECKLIST:
         # B-policy, B8 and B9 are computed by the system, never ticked.
-        if item.automatic or (item.code == "A6" and not request.emergency):
+        if item.automatic or (item.code == "A6" and not legal_request.emergency):
             continue
-        request.refresh_from_db()
+        legal_request.refresh_from_db()
         review.check_record(
-            request_id=request.pk,
+            request_id=legal_request.pk,
             actor=legal2 if item.code == "A6" else legal,
             code=item.code,
             result="passed",
             evidence=evidence.get(item.code, f"{item.code}: assessed and satisfied."),
-            expected_version=request.version,
+            expected_version=legal_request.version,
             contact_id=contact.pk if item.code == "A3" and contact else None,
         )
 
 
-def _advance(plan: Plan, request: LegalRequest, users: dict[str, User]) -> None:
+def _advance(plan: Plan, legal_request: LegalRequest, users: dict[str, User]) -> None:
     legal, legal2 = users["legal"], users["legal2"]
     now = int(time.time())
     if plan.final == "received":
         return
-    request_acknowledge(request_id=request.pk, actor=legal)
-    review.request_start_review(request_id=request.pk, actor=legal)
+    request_acknowledge(request_id=legal_request.pk, actor=legal)
+    review.request_start_review(request_id=legal_request.pk, actor=legal)
     if plan.final == "in_review":
-        request.refresh_from_db()
+        legal_request.refresh_from_db()
         for code in ("A1", "A2"):
             review.check_record(
-                request_id=request.pk,
+                request_id=legal_request.pk,
                 actor=legal,
                 code=code,
                 result="passed",
                 evidence="Checked against the registry.",
-                expected_version=request.version,
+                expected_version=legal_request.version,
             )
-            request.refresh_from_db()
+            legal_request.refresh_from_db()
         return
     if plan.final == "clarification":
         review.request_ask_clarification(
-            request_id=request.pk,
+            request_id=legal_request.pk,
             actor=legal,
             reason="insufficient_info",
             note="The order names no date range.",
@@ -202,45 +202,47 @@ def _advance(plan: Plan, request: LegalRequest, users: dict[str, User]) -> None:
         return
     if plan.final == "withdrawn":
         review.request_withdraw(
-            request_id=request.pk, actor=legal, reason="The authority withdrew the order by letter."
+            request_id=legal_request.pk,
+            actor=legal,
+            reason="The authority withdrew the order by letter.",
         )
         return
     if plan.final == "rejected":
         review.request_refuse(
-            request_id=request.pk,
+            request_id=legal_request.pk,
             actor=legal,
             reason_code="disproportionate",
             reason="Three years of IP history for a harassment complaint is not proportionate.",
         )
         return
-    _checks(request, legal, legal2)
+    _checks(legal_request, legal, legal2)
     if plan.final == "no_records":
-        review.request_close_no_records(request_id=request.pk, actor=legal)
+        review.request_close_no_records(request_id=legal_request.pk, actor=legal)
         return
-    scope = review.scope_submit(request_id=request.pk, actor=legal)
-    if plan.final == "pending_approval" and not request.emergency:
+    scope = review.scope_submit(request_id=legal_request.pk, actor=legal)
+    if plan.final == "pending_approval" and not legal_request.emergency:
         return  # waiting for its one approver
     review.request_approve(
-        request_id=request.pk,
+        request_id=legal_request.pk,
         actor=users["approver"],
         scope_hash=scope.scope_hash,
         reauthenticated_at=now,
     )
     if plan.final == "pending_approval":
         return
-    if request.emergency:
+    if legal_request.emergency:
         review.request_approve(
-            request_id=request.pk,
+            request_id=legal_request.pk,
             actor=users["approver2"],
             scope_hash=scope.scope_hash,
             reauthenticated_at=now,
         )
-    release.package_build(request_id=request.pk, actor=legal)
+    release.package_build(request_id=legal_request.pk, actor=legal)
     if plan.final == "approved":
         return
-    release.package_release(request_id=request.pk, actor=legal, reauthenticated_at=now)
+    release.package_release(request_id=legal_request.pk, actor=legal, reauthenticated_at=now)
     if plan.final == "closed":
-        review.request_close(request_id=request.pk, actor=legal)
+        review.request_close(request_id=legal_request.pk, actor=legal)
 
 
 def seed_disclosures() -> int:

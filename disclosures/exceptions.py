@@ -13,6 +13,18 @@ class InvalidTransition(DisclosureError, errors.InvalidTransition):
     subject = "A request"
 
 
+class PackageTransitionRefused(InvalidTransition):
+    subject = "A release package"
+
+
+class NoticeTransitionRefused(InvalidTransition):
+    subject = "A user notice"
+
+
+class AuthorityTransitionRefused(InvalidTransition):
+    subject = "An authority"
+
+
 class InvalidRequest(DisclosureError, errors.InvalidInput):
     """Bad input: field-level messages in `errors`."""
 

@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import choice_field
 from disclosures.forms_review import VersionForm
 from disclosures.models import Authority, AuthorityContact, DataCategory, LegalRequest
 from disclosures.selectors.authorities import verified_authorities
@@ -136,13 +137,13 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["authority"].choices = [("", "—")] + [
+        choice_field(self, "authority").choices = [("", "—")] + [
             (a.pk, str(a)) for a in verified_authorities()
         ]
-        self.fields["offence_category"].choices = [("", "—")] + [
+        choice_field(self, "offence_category").choices = [("", "—")] + [
             (c.code, c.name) for c in Category.objects.order_by("sort_order", "name")
         ]
-        self.fields["source_timezone"].choices = [(z, z) for z in sorted(iana_time_zones())]
+        choice_field(self, "source_timezone").choices = [(z, z) for z in sorted(iana_time_zones())]
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.now().strftime(_LOCAL_FORMAT))
 
@@ -212,7 +213,9 @@ class NondisclosureReviewForm(VersionForm):
         kwargs.setdefault("prefix", "ndo")
         super().__init__(*args, **kwargs)
         if not indefinite:
-            self.fields["outcome"].choices = [(ReviewOutcome.LIFTED, ReviewOutcome.LIFTED.label)]
+            choice_field(self, "outcome").choices = [
+                (ReviewOutcome.LIFTED, ReviewOutcome.LIFTED.label)
+            ]
             del self.fields["expires_at"]
 
 

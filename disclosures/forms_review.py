@@ -12,6 +12,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import choice_field
 from disclosures import checklist
 from disclosures.models import AuthorityContact, VerificationCheck
 
@@ -21,10 +22,12 @@ HASH_PATTERN = r"^[0-9a-f]{64}$"
 class VersionForm(forms.Form):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
-    def _post_clean(self) -> None:
-        super()._post_clean()
+    def full_clean(self) -> None:
+        super().full_clean()
         # Hidden fields have no place to show an error: say it once, above the form.
-        if any(name in self.fields and self.fields[name].widget.is_hidden for name in self.errors):
+        if self.is_bound and any(
+            name in self.fields and self.fields[name].widget.is_hidden for name in self.errors
+        ):
             self.add_error(None, _("This form is out of date: reload the page and try again."))
 
 
@@ -80,7 +83,7 @@ class CheckForm(VersionForm):
     ) -> None:
         kwargs.setdefault("prefix", "check")
         super().__init__(*args, **kwargs)
-        self.fields["contact"].choices = [("", "—")] + [
+        choice_field(self, "contact").choices = [("", "—")] + [
             (c.pk, f"{c.get_kind_display()}: {c.value} ({c.directory_source})")
             for c in contacts or []
         ]

@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
-def _has(user: Any, perm: str) -> bool:
+def _has(user: User | AnonymousUser, perm: str) -> bool:
     return bool(user.is_active and user.has_perm(perm))
 
 
-def can_view_requests(user: Any) -> bool:
+def can_view_requests(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.view_requests")
 
 
-def can_prepare(user: Any) -> bool:
+def can_prepare(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.prepare_requests")
 
 
-def can_approve(user: Any) -> bool:
+def can_approve(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.approve_requests")
 
 
-def can_release(user: Any) -> bool:
+def can_release(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.release_packages")
 
 
-def can_manage_authorities(user: Any) -> bool:
+def can_manage_authorities(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.manage_authorities")
 
 
-def can_unmask(user: Any) -> bool:
+def can_unmask(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.unmask_pii")
 
 
-def can_view_transparency(user: Any) -> bool:
+def can_view_transparency(user: User | AnonymousUser) -> bool:
     return _has(user, "disclosures.view_transparency_report")

@@ -19,7 +19,6 @@ from moderation.models import (
     CaseSignal,
     Category,
     Decision,
-    Delivery,
     ModeratorProfile,
     PlatformAccount,
     Report,
@@ -123,13 +122,6 @@ class StatementAdmin(ReadOnlyAdmin):
 class AppealAdmin(ReadOnlyAdmin):
     list_display = ("external_id", "decision", "status", "decided_by", "submitted_at")
     list_filter = ("status",)
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("idempotency_key", "kind", "status", "attempts", "last_error", "created_at")
-    list_filter = ("kind", "status")
-    search_fields = ("idempotency_key",)
 
 
 @admin.register(BulkJob)

@@ -13,6 +13,14 @@ class InvalidTransition(ModerationError, errors.InvalidTransition):
     subject = "A case"
 
 
+class DecisionTransitionRefused(InvalidTransition):
+    subject = "A decision"
+
+
+class BulkJobTransitionRefused(InvalidTransition):
+    subject = "A bulk job"
+
+
 class CaseAlreadyClaimed(ModerationError):
     def __init__(self, *, holder: str) -> None:
         super().__init__(f"{holder} is already working on this case.")

@@ -2,40 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
-def _has(user: Any, perm: str) -> bool:
+def _has(user: User | AnonymousUser, perm: str) -> bool:
     return bool(user.is_active and user.has_perm(perm))
 
 
-def can_triage(user: Any) -> bool:
+def can_triage(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.triage_cases")
 
 
-def can_decide(user: Any) -> bool:
+def can_decide(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.decide_cases")
 
 
-def can_handle_escalations(user: Any) -> bool:
+def can_handle_escalations(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.handle_escalations")
 
 
-def can_decide_appeals(user: Any) -> bool:
+def can_decide_appeals(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.decide_appeals")
 
 
-def can_bulk_decide(user: Any) -> bool:
+def can_bulk_decide(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.bulk_decide")
 
 
-def can_view_stats(user: Any) -> bool:
+def can_view_stats(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.view_moderation_stats")
 
 
-def can_view_legal_escalations(user: Any) -> bool:
+def can_view_legal_escalations(user: User | AnonymousUser) -> bool:
     return _has(user, "moderation.view_legal_escalations")
 
 
-def can_view_case(user: Any) -> bool:
+def can_view_case(user: User | AnonymousUser) -> bool:
     return can_triage(user) or can_view_legal_escalations(user)

@@ -1,31 +1,13 @@
 """
 Celery tasks of the moderation app: thin interfaces that take ids and call one service.
 
-Services are imported inside each task: services queue these tasks (the outbox, bulk jobs),
+Services are imported inside each task: services queue these tasks (bulk jobs),
 so importing them here at module level would make a cycle.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-
-MAX_DELIVERY_RETRIES = 8
-
-
-@shared_task(
-    bind=True, acks_late=True, time_limit=60, soft_time_limit=50, max_retries=MAX_DELIVERY_RETRIES
-)
-def deliver(self, *, delivery_id: int) -> str:
-    from moderation.services import outbox
-
-    try:
-        return outbox.delivery_send(delivery_id=delivery_id)
-    except outbox.DeliveryFailed as exc:
-        if self.request.retries >= MAX_DELIVERY_RETRIES:
-            outbox.delivery_give_up(delivery_id=delivery_id)
-            return "failed"
-        # Exponential backoff: 10 s, 20 s, 40 s ... capped at an hour.
-        raise self.retry(exc=exc, countdown=min(10 * 2**self.request.retries, 3600)) from exc
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)

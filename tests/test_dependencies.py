@@ -19,7 +19,7 @@ from django.db.migrations.loader import MigrationLoader
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every top-level package of the project, in exactly one of these (the one place to list them).
-INFRASTRUCTURE = frozenset({"accounts", "audit", "api_core", "core"})
+INFRASTRUCTURE = frozenset({"accounts", "audit", "api_core", "core", "outbox"})
 DOMAIN_APPS = frozenset({"moderation", "disclosures"})
 PROJECT_LEVEL = frozenset({"config", "demo", "tests"})  # settings, URL wiring, seed_demo, tests
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
+
+from tests.routes import all_routes, concrete_url
 
 pytestmark = pytest.mark.django_db
 
@@ -35,40 +35,6 @@ API = {
     "api:subscriber_data_import": ("post", 401),
 }
 
-_CONVERTER_SAMPLES = {
-    "int": "1",
-    "str": "x",
-    "slug": "x",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-    "path": "x",
-}
-
-
-def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or ""
-            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
-            yield from _walk(entry, prefix + str(entry.pattern), full_ns)
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
-            yield prefix + str(entry.pattern), name
-
-
-def _concrete(route: str) -> str:
-    """Turn a route pattern (path() or regex) into one URL that it matches."""
-    route = re.sub(
-        r"<(?:(\w+):)?\w+>", lambda m: _CONVERTER_SAMPLES.get(m.group(1) or "str", "x"), route
-    )
-    # Regex patterns from the admin: fill groups with a sample, drop anchors.
-    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
-    route = route.replace("^", "").replace("$", "").replace("\\", "")
-    return "/" + route.lstrip("/")
-
-
-def all_routes():
-    return sorted(set(_walk(get_resolver())))
-
 
 def test_walk_finds_the_application_urls():
     names = {name for _, name in all_routes()}
@@ -85,7 +51,7 @@ def test_every_api_url_is_listed_with_its_anonymous_answer():
 
 @pytest.mark.parametrize(("route", "name"), all_routes())
 def test_anonymous_visitors_are_sent_to_log_in(client, route, name):
-    url = _concrete(route)
+    url = concrete_url(route)
     if name in API:
         method, status = API[name]
         response = getattr(client, method)(url)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "audit",
+    "outbox",
     "moderation",
     "disclosures",
     # Project level, above every app: the demo data command (seed_demo).

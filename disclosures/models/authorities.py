@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,11 @@ class Authority(models.Model):
     class Status(models.TextChoices):
         VERIFIED = "verified", _("Verified")
         SUSPENDED = "suspended", _("Suspended")
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.VERIFIED: frozenset({Status.SUSPENDED}),
+        Status.SUSPENDED: frozenset({Status.VERIFIED}),
+    }
 
     name = models.CharField(_("name"), max_length=200)
     country = models.CharField(_("country (ISO 3166-1 alpha-2)"), max_length=2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,19 @@ class ReleasePackage(models.Model):
 
     # The unreleased package a request may have at most one of.
     LIVE = (Status.BUILT, Status.QA_PASSED, Status.QA_FAILED)
+
+    # QA runs once per build; a rebuild supersedes what was not released. Any package that
+    # still holds a file is purged at the end of its retention period, released or not.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.BUILT: frozenset(
+            {Status.QA_PASSED, Status.QA_FAILED, Status.SUPERSEDED, Status.PURGED}
+        ),
+        Status.QA_PASSED: frozenset({Status.RELEASED, Status.SUPERSEDED, Status.PURGED}),
+        Status.QA_FAILED: frozenset({Status.SUPERSEDED, Status.PURGED}),
+        Status.RELEASED: frozenset({Status.PURGED}),
+        Status.PURGED: frozenset(),
+        Status.SUPERSEDED: frozenset(),
+    }
 
     request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="packages")
     scope = models.ForeignKey(Scope, on_delete=models.PROTECT, related_name="packages")
@@ -75,6 +90,13 @@ class UserNotice(models.Model):
         QUEUED = "queued", _("Queued")
         DEFERRED = "deferred", _("Deferred")
         SENT = "sent", _("Sent")
+
+    # DEFERRED -> DEFERRED: the reason or the date it waits for changed.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.QUEUED: frozenset({Status.SENT, Status.DEFERRED}),
+        Status.DEFERRED: frozenset({Status.SENT, Status.DEFERRED}),
+        Status.SENT: frozenset(),
+    }
 
     request = models.ForeignKey(LegalRequest, on_delete=models.PROTECT, related_name="notices")
     account = models.ForeignKey(

@@ -54,31 +54,33 @@ class RequestFacts:
         return self.policy_covers
 
 
-def record_counts(request: LegalRequest) -> dict[str, dict[str, int]]:
+def record_counts(legal_request: LegalRequest) -> dict[str, dict[str, int]]:
     """Records the platform holds per resolved target and requested category, read now."""
     accounts = sorted(
         set(
             RequestTarget.objects.filter(
-                request=request, resolution=RequestTarget.Resolution.UNIQUE, account__isnull=False
+                request=legal_request,
+                resolution=RequestTarget.Resolution.UNIQUE,
+                account__isnull=False,
             ).values_list("account__platform_id", flat=True)
         )
     )
-    categories = sorted(set(request.data_requested or []) & set(CATEGORIES))
+    categories = sorted(set(legal_request.data_requested or []) & set(CATEGORIES))
     counts = {a: dict.fromkeys(categories, 0) for a in accounts}
     if not accounts or not categories:
         return counts
     source = subscriber_source()
     if hasattr(source, "record_counts"):  # counted by the source, nothing decrypted
         found = source.record_counts(
-            account_ids=accounts, start=request.date_from, end=request.date_to
+            account_ids=accounts, start=legal_request.date_from, end=legal_request.date_to
         )
         return {a: {c: found.get(a, {}).get(c, 0) for c in categories} for a in accounts}
     data = extract(
         {
             "accounts": accounts,
             "categories": categories,
-            "date_from": utc_iso(request.date_from),
-            "date_to": utc_iso(request.date_to),
+            "date_from": utc_iso(legal_request.date_from),
+            "date_to": utc_iso(legal_request.date_to),
         }
     )
     for key, category in (("phone_numbers", PHONE), ("ip_records", IP)):
@@ -87,12 +89,12 @@ def record_counts(request: LegalRequest) -> dict[str, dict[str, int]]:
     return counts
 
 
-def request_facts(request: LegalRequest) -> RequestFacts:
+def request_facts(legal_request: LegalRequest) -> RequestFacts:
     """Computed now, never cached: each gate sees the state of the moment."""
     return RequestFacts(
-        links=target_links(request),
-        counts=record_counts(request),
-        policy_covers=request.policy.covers(request.offence_category),
+        links=target_links(legal_request),
+        counts=record_counts(legal_request),
+        policy_covers=legal_request.policy.covers(legal_request.offence_category),
     )
 
 
@@ -138,7 +140,7 @@ class ActSummary:
 
 
 def act_summary(
-    request: LegalRequest, *, facts: RequestFacts, scope: Scope | None = None
+    legal_request: LegalRequest, *, facts: RequestFacts, scope: Scope | None = None
 ) -> ActSummary:
     counts = scope.record_counts if scope is not None and scope.record_counts else facts.counts
     pinned_links = scope.violation_links if scope is not None else {}
@@ -156,10 +158,10 @@ def act_summary(
             )
         )
     totals = category_totals(counts)
-    authority = request.authority
+    authority = legal_request.authority
     return ActSummary(
-        reference=request.reference,
-        recipient=f"{authority.name} ({authority.country}), {request.get_channel_display()}",
+        reference=legal_request.reference,
+        recipient=f"{authority.name} ({authority.country}), {legal_request.get_channel_display()}",
         targets=targets,
         totals=totals,
         frozen=scope is not None,

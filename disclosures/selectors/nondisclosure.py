@@ -52,13 +52,13 @@ def review_period() -> timedelta:
 
 
 def nondisclosure_review_state(
-    request: LegalRequest, *, now: datetime | None = None
+    legal_request: LegalRequest, *, now: datetime | None = None
 ) -> NondisclosureReview | None:
     """The review of the request's order, or None when it has none without an end date."""
-    if not request.has_indefinite_nondisclosure:
+    if not legal_request.has_indefinite_nondisclosure:
         return None
     now = now or timezone.now()
-    last = request.nondisclosure_reviewed_at or request.received_at
+    last = legal_request.nondisclosure_reviewed_at or legal_request.received_at
     due = last + review_period()
     return NondisclosureReview(last_reviewed_at=last, due_at=due, overdue=due < now)
 

@@ -42,10 +42,10 @@ class HoldsPanel:
     max_extensions: int = MAX_EXTENSIONS
 
 
-def holds_panel(request: LegalRequest | int, *, now: datetime | None = None) -> HoldsPanel:
+def holds_panel(legal_request: LegalRequest | int, *, now: datetime | None = None) -> HoldsPanel:
     """The request's holds, active ones first, each with the days left before it expires."""
     now = now or timezone.now()
-    request_id = request if isinstance(request, int) else request.pk
+    request_id = legal_request if isinstance(legal_request, int) else legal_request.pk
     holds = list(
         PreservationHold.objects.filter(request_id=request_id)
         .select_related("account", "released_by", "placed_by")
@@ -64,9 +64,9 @@ def holds_panel(request: LegalRequest | int, *, now: datetime | None = None) -> 
     )
 
 
-def accounts_to_hold(request: LegalRequest | int) -> int:
+def accounts_to_hold(legal_request: LegalRequest | int) -> int:
     """How many distinct accounts the request's resolved targets name: one hold each."""
-    request_id = request if isinstance(request, int) else request.pk
+    request_id = legal_request if isinstance(legal_request, int) else legal_request.pk
     return (
         RequestTarget.objects.filter(
             request_id=request_id,

@@ -12,7 +12,7 @@ from disclosures import crypto
 from disclosures.models import LegalRequest, ReleasePackage, UserNotice
 from disclosures.services.deadlines import DeadlineState, deadline_state
 from disclosures.services.notices import notice_key
-from moderation.models import Delivery
+from outbox.selectors import delivery_status_labels
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,8 @@ def release_page(*, request_id: int) -> ReleasePage:
         UserNotice.objects.filter(request=request).select_related("account").order_by("pk")
     )
     keys = {notice_key(request, n.account): n for n in notices}
-    deliveries = dict(
-        Delivery.objects.filter(idempotency_key__in=list(keys)).values_list(
-            "idempotency_key", "status"
-        )
-    )
-    labels = dict(Delivery.Status.choices)
-    rows = [
-        NoticeRow(notice=n, delivery_status=str(labels.get(deliveries.get(k, ""), "")))
-        for k, n in keys.items()
-    ]
+    statuses = delivery_status_labels(keys)
+    rows = [NoticeRow(notice=n, delivery_status=statuses.get(k, "")) for k, n in keys.items()]
     released = next((p for p in packages if p.released_at is not None), None)
     return ReleasePage(
         request=request,

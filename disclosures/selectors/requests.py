@@ -49,9 +49,9 @@ class RequestCursor(KeysetCursor):
         return self.rank in (OPEN_RANK, FINISHED_RANK)
 
     @classmethod
-    def after(cls, request: LegalRequest) -> RequestCursor:
-        rank = OPEN_RANK if request.is_open else FINISHED_RANK
-        return cls(rank=rank, deadline_at=request.deadline_at, id=request.pk)
+    def after(cls, legal_request: LegalRequest) -> RequestCursor:
+        rank = OPEN_RANK if legal_request.is_open else FINISHED_RANK
+        return cls(rank=rank, deadline_at=legal_request.deadline_at, id=legal_request.pk)
 
 
 @dataclass

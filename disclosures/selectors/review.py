@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -29,6 +29,9 @@ from disclosures.selectors.facts import (
 )
 from disclosures.selectors.violations import target_links
 from disclosures.services.workflow import approvals_needed
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 __all__ = [
     "ActSummary",
@@ -58,11 +61,11 @@ def request_for_review() -> QuerySet[LegalRequest]:
     return LegalRequest.objects.select_related("authority", "policy", "created_by")
 
 
-def checks_by_code(request: LegalRequest) -> dict[str, list[VerificationCheck]]:
+def checks_by_code(legal_request: LegalRequest) -> dict[str, list[VerificationCheck]]:
     """Every recorded row per code, newest first (the first one is the item's result)."""
     rows: dict[str, list[VerificationCheck]] = {}
     for check in (
-        VerificationCheck.objects.filter(request=request)
+        VerificationCheck.objects.filter(request=legal_request)
         .select_related("performed_by")
         .order_by("code", "-id")
     ):
@@ -82,7 +85,7 @@ def _second_level_ok(latest: dict[str, VerificationCheck]) -> bool:
 
 def _satisfied(
     item: checklist.CheckItem,
-    request: LegalRequest,
+    legal_request: LegalRequest,
     latest: dict[str, VerificationCheck],
     facts: RequestFacts,
 ) -> bool:
@@ -97,7 +100,7 @@ def _satisfied(
 
 
 def mandatory_checks_passed(
-    request: LegalRequest, *, facts: RequestFacts | None = None
+    legal_request: LegalRequest, *, facts: RequestFacts | None = None
 ) -> tuple[bool, list[str]]:
     """
     Whether every check mandatory for this request passed, and the codes that did not.
@@ -108,27 +111,27 @@ def mandatory_checks_passed(
     and the moderation cases, computed now. A6 counts only when done by someone other than
     A1-A3's verifiers.
     """
-    facts = facts if facts is not None else request_facts(request)
-    latest = {code: rows[0] for code, rows in checks_by_code(request).items()}
+    facts = facts if facts is not None else request_facts(legal_request)
+    latest = {code: rows[0] for code, rows in checks_by_code(legal_request).items()}
     missing = [
         item.code
         for item in checklist.CHECKLIST
-        if item.is_mandatory(emergency=request.emergency)
-        and not _satisfied(item, request, latest, facts)
+        if item.is_mandatory(emergency=legal_request.emergency)
+        and not _satisfied(item, legal_request, latest, facts)
     ]
     return not missing, missing
 
 
 def checklist_rows(
-    request: LegalRequest, *, facts: RequestFacts | None = None
+    legal_request: LegalRequest, *, facts: RequestFacts | None = None
 ) -> list[ChecklistRow]:
-    facts = facts if facts is not None else request_facts(request)
-    by_code = checks_by_code(request)
+    facts = facts if facts is not None else request_facts(legal_request)
+    by_code = checks_by_code(legal_request)
     latest = {code: rows[0] for code, rows in by_code.items()}
     rows = []
     for item in checklist.CHECKLIST:
         history = by_code.get(item.code, [])
-        satisfied = _satisfied(item, request, latest, facts)
+        satisfied = _satisfied(item, legal_request, latest, facts)
         note = ""
         if (
             item.code == checklist.SECOND_LEVEL_CODE
@@ -140,7 +143,7 @@ def checklist_rows(
         rows.append(
             ChecklistRow(
                 item=item,
-                mandatory=item.is_mandatory(emergency=request.emergency),
+                mandatory=item.is_mandatory(emergency=legal_request.emergency),
                 latest=history[0] if history else None,
                 satisfied=satisfied,
                 history=history[1:],
@@ -150,9 +153,9 @@ def checklist_rows(
     return rows
 
 
-def live_scope(request: LegalRequest | int) -> Scope | None:
+def live_scope(legal_request: LegalRequest | int) -> Scope | None:
     """The request's scope that is not voided (at most one, by a partial unique constraint)."""
-    request_id = request if isinstance(request, int) else request.pk
+    request_id = legal_request if isinstance(legal_request, int) else legal_request.pk
     return (
         Scope.objects.filter(request_id=request_id, voided_at__isnull=True)
         .select_related("prepared_by")
@@ -179,13 +182,13 @@ def votes_on(scope: Scope) -> list[Approval]:
     )
 
 
-def approvers_of(request: LegalRequest | int) -> list[Any]:
+def approvers_of(legal_request: LegalRequest | int) -> list[User]:
     """
     The users whose approval of the live scope counts, oldest vote first.
 
     The release step must refuse a releaser who is one of them.
     """
-    request_id = request if isinstance(request, int) else request.pk
+    request_id = legal_request if isinstance(legal_request, int) else legal_request.pk
     approvals = (
         Approval.objects.filter(
             request_id=request_id,
@@ -199,13 +202,15 @@ def approvers_of(request: LegalRequest | int) -> list[Any]:
     return [approval.approver for approval in approvals]
 
 
-def voided_scope_count(request: LegalRequest) -> int:
-    return Scope.objects.filter(request=request, voided_at__isnull=False).count()
+def voided_scope_count(legal_request: LegalRequest) -> int:
+    return Scope.objects.filter(request=legal_request, voided_at__isnull=False).count()
 
 
-def registry_contacts(request: LegalRequest) -> list[AuthorityContact]:
+def registry_contacts(legal_request: LegalRequest) -> list[AuthorityContact]:
     """Contacts of the request's authority, taken from official directories (for A3)."""
-    return list(AuthorityContact.objects.filter(authority_id=request.authority_id).order_by("id"))
+    return list(
+        AuthorityContact.objects.filter(authority_id=legal_request.authority_id).order_by("id")
+    )
 
 
 @dataclass(frozen=True)
@@ -219,14 +224,14 @@ class TargetSummary:
         return self.total > 0 and self.unique == self.total
 
 
-def target_summary(request: LegalRequest) -> TargetSummary:
-    counts = RequestTarget.objects.filter(request=request).aggregate(
+def target_summary(legal_request: LegalRequest) -> TargetSummary:
+    counts = RequestTarget.objects.filter(request=legal_request).aggregate(
         total=Count("id"), unique=Count("id", filter=Q(resolution="unique"))
     )
     return TargetSummary(
         total=counts["total"],
         unique=counts["unique"],
-        linked_cases=request.linked_cases.count(),
+        linked_cases=legal_request.linked_cases.count(),
     )
 
 
@@ -239,7 +244,7 @@ class QueueRow:
     standing: str
 
 
-def approval_queue(*, user: Any) -> list[QueueRow]:
+def approval_queue(*, user: User) -> list[QueueRow]:
     """
     Requests waiting for a vote, soonest deadline first, each with the approvals so far,
     how many are needed, and whether `user` may vote on it.
@@ -287,12 +292,12 @@ def approval_queue(*, user: Any) -> list[QueueRow]:
     return rows
 
 
-def release_summary(request: LegalRequest) -> ActSummary | None:
+def release_summary(legal_request: LegalRequest) -> ActSummary | None:
     """The release's restatement, from the approved scope (no read of the data itself)."""
-    scope = live_scope(request)
+    scope = live_scope(legal_request)
     if scope is None:
         return None
     facts = RequestFacts(
-        links=target_links(request), counts=scope.record_counts, policy_covers=True
+        links=target_links(legal_request), counts=scope.record_counts, policy_covers=True
     )
-    return act_summary(request, facts=facts, scope=scope)
+    return act_summary(legal_request, facts=facts, scope=scope)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from disclosures.models import LegalRequest, PiiUnmask, RequestTarget
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Statuses in which a request may justify an unmasking: open, or holding records.
 UNMASK_REQUEST_STATUSES: tuple[str, ...] = (*LegalRequest.OPEN, LegalRequest.Status.PRESERVING)
@@ -29,7 +32,9 @@ OVERSIGHT_ROWS = 50
 REQUEST_CHOICES = 50
 
 
-def unmasks_counted_against_limit(*, user: Any, now: datetime | None = None) -> QuerySet[PiiUnmask]:
+def unmasks_counted_against_limit(
+    *, user: User, now: datetime | None = None
+) -> QuerySet[PiiUnmask]:
     """The user's unmaskings that use their hourly share: shown, without a request, recent."""
     since = (now or timezone.now()) - LIMIT_WINDOW
     return PiiUnmask.objects.filter(
@@ -61,7 +66,7 @@ class UnmaskBudget:
         return max(self.limit - self.used, 0)
 
 
-def unmask_budget(*, user: Any) -> UnmaskBudget:
+def unmask_budget(*, user: User) -> UnmaskBudget:
     used = unmasks_counted_against_limit(user=user).count()
     return UnmaskBudget(used=used, limit=settings.PII_UNMASK_HOURLY_LIMIT)
 

@@ -134,22 +134,22 @@ def _label(target: RequestTarget) -> str:
     return target.value
 
 
-def target_links(request: LegalRequest, *, lock: bool = False) -> list[TargetLink]:
+def target_links(legal_request: LegalRequest, *, lock: bool = False) -> list[TargetLink]:
     """The link of every resolved target of the request, in target order."""
     targets = list(
         RequestTarget.objects.filter(
-            request=request, resolution=RequestTarget.Resolution.UNIQUE, account__isnull=False
+            request=legal_request, resolution=RequestTarget.Resolution.UNIQUE, account__isnull=False
         )
         .select_related("account")
         .order_by("id")
     )
     # The query keeps resolved targets only, so each has its account.
     accounts = [(target, target.account) for target in targets if target.account is not None]
-    case_ids = list(request.linked_cases.values_list("pk", flat=True))
+    case_ids = list(legal_request.linked_cases.values_list("pk", flat=True))
     links = account_links(
         account_ids={account.pk for _target, account in accounts},
         case_ids=case_ids,
-        policy=request.policy,
+        policy=legal_request.policy,
         lock=lock,
     )
     seen: dict[int, list[int]] = defaultdict(list)

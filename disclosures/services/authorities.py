@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.db import IntegrityError, transaction
@@ -22,7 +22,10 @@ import audit
 from disclosures import permissions
 from disclosures.exceptions import InvalidRequest, NotPermitted
 from disclosures.models import Authority, AuthorityContact
-from disclosures.services.workflow import records_denials
+from disclosures.services.workflow import authority_transition, records_denials
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](-?[a-z0-9])*\.)+[a-z]{2,63}$")
 _URL = re.compile(r"^https://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -43,7 +46,7 @@ class ContactInput:
     directory_source: str
 
 
-def _require_manager(actor: Any) -> None:
+def _require_manager(actor: User) -> None:
     if not permissions.can_manage_authorities(actor):
         raise NotPermitted
 
@@ -69,7 +72,7 @@ def _duplicate_name_error() -> InvalidRequest:
 
 
 @records_denials
-def authority_create(*, actor: Any, data: AuthorityInput) -> Authority:
+def authority_create(*, actor: User, data: AuthorityInput) -> Authority:
     """Add an authority to the registry; it starts verified (it was checked to be added)."""
     _require_manager(actor)
     fields, errors = _clean_authority(data)
@@ -93,7 +96,7 @@ def authority_create(*, actor: Any, data: AuthorityInput) -> Authority:
 
 
 @records_denials
-def authority_update(*, authority_id: int, actor: Any, data: AuthorityInput) -> Authority:
+def authority_update(*, authority_id: int, actor: User, data: AuthorityInput) -> Authority:
     """Correct an authority's name, country, type or notes (its status has its own service)."""
     _require_manager(actor)
     fields, errors = _clean_authority(data)
@@ -128,7 +131,7 @@ def authority_update(*, authority_id: int, actor: Any, data: AuthorityInput) -> 
 
 @records_denials
 def authority_set_status(
-    *, authority_id: int, actor: Any, status: str, reason: str = ""
+    *, authority_id: int, actor: User, status: str, reason: str = ""
 ) -> Authority:
     """
     Suspend an authority (its new requests are refused at intake) or verify it again.
@@ -147,8 +150,7 @@ def authority_set_status(
         if authority.status == status:
             return authority
         previous = authority.status
-        authority.status = status
-        authority.save(update_fields=["status", "updated_at"])
+        authority_transition(authority=authority, to=status, fields=("updated_at",))
         audit.record(
             action=f"authority.{status}",
             actor=actor,
@@ -184,7 +186,9 @@ def _clean_contact_value(kind: str, value: str, country: str) -> tuple[str, str 
 
 
 @records_denials
-def authority_contact_add(*, authority_id: int, actor: Any, data: ContactInput) -> AuthorityContact:
+def authority_contact_add(
+    *, authority_id: int, actor: User, data: ContactInput
+) -> AuthorityContact:
     """
     Record a channel taken from an official directory, as verified by the actor now.
 

@@ -37,16 +37,16 @@ def thresholds_reached(*, received_at: datetime, deadline_at: datetime, now: dat
     return [t for t in THRESHOLDS if t < BREACH and percent >= t]
 
 
-def deadline_state(request: LegalRequest, *, now: datetime | None = None) -> DeadlineState:
+def deadline_state(legal_request: LegalRequest, *, now: datetime | None = None) -> DeadlineState:
     """
     Where an open request stands against its deadline: "ok", "50", "75", "90" or "breached".
     A request that is no longer open is "ok": its clock has stopped.
     """
-    if not request.is_open:
+    if not legal_request.is_open:
         return "ok"
     reached = thresholds_reached(
-        received_at=request.received_at,
-        deadline_at=request.deadline_at,
+        received_at=legal_request.received_at,
+        deadline_at=legal_request.deadline_at,
         now=now or timezone.now(),
     )
     if not reached:

@@ -12,7 +12,7 @@ said: the order still applies, it now ends on a date, or it was lifted.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
@@ -26,6 +26,9 @@ from disclosures.exceptions import InvalidRequest, NotPermitted
 from disclosures.models import LegalRequest
 from disclosures.services.notices import notices_release_deferred
 from disclosures.services.workflow import records_denials, request_lock, request_touch
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 NOTE_MAX = 2000
 
@@ -50,15 +53,20 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _clean(
-    request: LegalRequest, *, outcome: str, note: str, expires_at: datetime | None, now: datetime
+    legal_request: LegalRequest,
+    *,
+    outcome: str,
+    note: str,
+    expires_at: datetime | None,
+    now: datetime,
 ) -> str:
     """Every problem with the review at once (InvalidRequest); returns the stripped note."""
     errors: dict[str, list[str]] = {}
     if outcome not in ReviewOutcome.values:
         errors["outcome"] = [_("Choose the outcome of the review.")]
-    elif request.nondisclosure == LegalRequest.NonDisclosure.NONE:
+    elif legal_request.nondisclosure == LegalRequest.NonDisclosure.NONE:
         errors["outcome"] = [_("This request has no non-disclosure order to review.")]
-    elif outcome != ReviewOutcome.LIFTED and not request.has_indefinite_nondisclosure:
+    elif outcome != ReviewOutcome.LIFTED and not legal_request.has_indefinite_nondisclosure:
         errors["outcome"] = [
             _("This order already has an end date: only its lifting can be recorded.")
         ]
@@ -83,7 +91,7 @@ def _clean(
 def nondisclosure_review(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     outcome: str,
     note: str,
     expires_at: datetime | None = None,
@@ -114,7 +122,7 @@ def nondisclosure_review(
         request.nondisclosure_reviewed_at = now
         request.nondisclosure_review_note = note
         request_touch(
-            request=request,
+            legal_request=request,
             fields=(
                 "nondisclosure",
                 "nondisclosure_expires_at",

@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import InvalidToken
 from django.db import transaction
@@ -36,7 +36,11 @@ from disclosures.package import MANIFEST, SIGNATURE, sha256_hex, verify_manifest
 from disclosures.services.package_storage import package_file
 from disclosures.services.workflow import (
     DENIALS,
+    package_transition,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # What a damaged archive raises while it is opened or read: a truncated or foreign file,
 # a bad CRC, a corrupt deflate stream, an entry that needs a password or an unknown method.
@@ -176,7 +180,7 @@ def package_check_stored(package: ReleasePackage) -> StoredPackage:
 
 
 def package_integrity_gate(
-    *, package: ReleasePackage, actor: Any, operation: str
+    *, package: ReleasePackage, actor: User, operation: str
 ) -> StoredPackage | PackageDamaged:
     """
     Check the stored package inside the caller's transaction. When it is damaged, record
@@ -203,7 +207,7 @@ def package_integrity_gate(
         return damaged
 
 
-def package_verify_stored(*, package: ReleasePackage, actor: Any) -> dict[str, bytes]:
+def package_verify_stored(*, package: ReleasePackage, actor: User) -> dict[str, bytes]:
     """
     The stored package's files, proven intact; or PackageDamaged, raised after its
     `package.integrity_failed` record committed in this function's own transaction.
@@ -218,7 +222,7 @@ def package_verify_stored(*, package: ReleasePackage, actor: Any) -> dict[str, b
 # --- Download -------------------------------------------------------------------------------
 
 
-def package_download(*, package_id: int, actor: Any) -> bytes:
+def package_download(*, package_id: int, actor: User) -> bytes:
     """
     The decrypted zip, for the user who released it, while downloads are left.
 
@@ -253,7 +257,7 @@ def package_download(*, package_id: int, actor: Any) -> bytes:
     return outcome
 
 
-def _package_download(*, package_id: int, actor: Any) -> bytes | DisclosureError:
+def _package_download(*, package_id: int, actor: User) -> bytes | DisclosureError:
     package = ReleasePackage.objects.select_for_update().get(pk=package_id)
     if not permissions.can_release(actor):
         raise NotPermitted
@@ -309,11 +313,14 @@ def package_purge(*, package_id: int, now: datetime) -> bool:
     if package.storage_path:
         with contextlib.suppress(PackageNotReady):  # a path outside storage: nothing to delete
             package_file(package.storage_path).unlink(missing_ok=True)
-    package.status = ReleasePackage.Status.PURGED
     package.purged_at = now
     package.downloads_left = 0
     package.storage_path = ""
-    package.save(update_fields=["status", "purged_at", "downloads_left", "storage_path"])
+    package_transition(
+        package=package,
+        to=ReleasePackage.Status.PURGED,
+        fields=("purged_at", "downloads_left", "storage_path"),
+    )
     audit.record(
         action="package.purged",
         target=package.request,

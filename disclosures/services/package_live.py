@@ -6,7 +6,7 @@ unreleased package it had, and the superseded file is deleted as soon as that co
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +14,10 @@ from django.utils import timezone
 
 import audit
 from disclosures.models import LegalRequest, ReleasePackage
+from disclosures.services.workflow import package_transition
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _unlink_after_commit(paths: list[str]) -> None:
@@ -28,7 +32,7 @@ def _unlink_after_commit(paths: list[str]) -> None:
     transaction.on_commit(unlink)
 
 
-def packages_supersede(*, request: LegalRequest, actor: Any, reason: str) -> list[int]:
+def packages_supersede(*, legal_request: LegalRequest, actor: User, reason: str) -> list[int]:
     """
     Mark the request's unreleased packages superseded and purge their files once this
     commits. Runs in the caller's transaction, with the request locked.
@@ -37,7 +41,7 @@ def packages_supersede(*, request: LegalRequest, actor: Any, reason: str) -> lis
         raise RuntimeError("packages_supersede must run inside the caller's transaction")
     live = list(
         ReleasePackage.objects.select_for_update()
-        .filter(request=request, status__in=ReleasePackage.LIVE)
+        .filter(request=legal_request, status__in=ReleasePackage.LIVE)
         .order_by("pk")
     )
     if not live:
@@ -45,14 +49,17 @@ def packages_supersede(*, request: LegalRequest, actor: Any, reason: str) -> lis
     now = timezone.now()
     paths = [p.storage_path for p in live if p.storage_path]
     for package in live:
-        package.status = ReleasePackage.Status.SUPERSEDED
         package.purged_at = now
         package.storage_path = ""
-        package.save(update_fields=["status", "purged_at", "storage_path"])
+        package_transition(
+            package=package,
+            to=ReleasePackage.Status.SUPERSEDED,
+            fields=("purged_at", "storage_path"),
+        )
         audit.record(
             action="package.superseded",
             actor=actor,
-            target=request,
+            target=legal_request,
             data={
                 "package": package.pk,
                 "manifest_sha256": package.manifest_sha256,

@@ -17,7 +17,7 @@ import functools
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -35,6 +35,9 @@ from disclosures.selectors.unmask import (
     UNMASK_REQUEST_STATUSES,
     unmasks_counted_against_limit,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 PURPOSE_MIN_LENGTH = 10
 PURPOSE_MAX_LENGTH = 500
@@ -210,7 +213,7 @@ def _basis_check(*, account_id: int, request_id: int | None, reason: str) -> Non
     raise InvalidRequest({"request_id": [_("This account is not a target of that request.")]})
 
 
-def _limit_check(*, actor: Any, field: str, record_id: int, reason: str, purpose: str) -> None:
+def _limit_check(*, actor: User, field: str, record_id: int, reason: str, purpose: str) -> None:
     """
     Refuse an unmasking without a request once the user had their hourly share.
 
@@ -272,7 +275,7 @@ def _read(*, account_id: int, field: str, record_id: int | None) -> tuple[str, i
 @transaction.atomic(durable=True)
 def pii_unmask(
     *,
-    actor: Any,
+    actor: User,
     account_id: int,
     field: PiiField,
     record_id: int | None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +41,9 @@ from disclosures.services.workflow import (
     request_touch,
     request_transition,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 Status = LegalRequest.Status
 
@@ -81,8 +84,8 @@ def _require(allowed: bool) -> None:
         raise NotPermitted(_("Your role does not allow this."))
 
 
-def _preservation(request: LegalRequest) -> None:
-    if not request.is_preservation:
+def _preservation(legal_request: LegalRequest) -> None:
+    if not legal_request.is_preservation:
         raise NotAPreservationOrder
 
 
@@ -95,9 +98,9 @@ def _reason(value: str) -> str:
     return value
 
 
-def _held_accounts(request: LegalRequest) -> list[int]:
+def _held_accounts(legal_request: LegalRequest) -> list[int]:
     """The target accounts, once each; refused unless every target resolved to one account."""
-    targets = list(request.targets.values_list("resolution", "account_id"))
+    targets = list(legal_request.targets.values_list("resolution", "account_id"))
     if not targets:
         raise ChecksIncomplete(_("The request names no target."))
     unresolved = sum(
@@ -112,17 +115,17 @@ def _held_accounts(request: LegalRequest) -> list[int]:
     return sorted({account for _resolution, account in targets})
 
 
-def _categories(request: LegalRequest) -> list[str]:
-    categories = sorted(set(request.data_requested or []))
+def _categories(legal_request: LegalRequest) -> list[str]:
+    categories = sorted(set(legal_request.data_requested or []))
     if not categories or not set(categories) <= set(DataCategory.values):
         raise ChecksIncomplete(_("Only IP addresses and phone numbers can be held."))
     return categories
 
 
-def _active_holds(request: LegalRequest) -> list[PreservationHold]:
+def _active_holds(legal_request: LegalRequest) -> list[PreservationHold]:
     return list(
         PreservationHold.objects.select_for_update()
-        .filter(request=request, released_at__isnull=True)
+        .filter(request=legal_request, released_at__isnull=True)
         .order_by("pk")
     )
 
@@ -130,7 +133,7 @@ def _active_holds(request: LegalRequest) -> list[PreservationHold]:
 @records_denials
 @transaction.atomic(durable=True)
 def hold_place(
-    *, request_id: int, actor: Any, expected_version: int | None = None
+    *, request_id: int, actor: User, expected_version: int | None = None
 ) -> list[PreservationHold]:
     """
     Put the records of every target account on hold for the preservation order, and move the
@@ -169,7 +172,7 @@ def hold_place(
     request.outcome = LegalRequest.Outcome.PRESERVED
     request.effect_given_at = now
     request_transition(
-        request=request,
+        legal_request=request,
         to=Status.PRESERVING,
         actor=actor,
         fields=("outcome", "effect_given_at"),
@@ -194,7 +197,7 @@ def hold_place(
 @records_denials
 @transaction.atomic(durable=True)
 def hold_extend(
-    *, request_id: int, actor: Any, reason: str, expected_version: int | None = None
+    *, request_id: int, actor: User, reason: str, expected_version: int | None = None
 ) -> list[PreservationHold]:
     """
     Extend every active hold of the request by `PRESERVATION_EXTENSION_DAYS[instrument]`,
@@ -225,7 +228,7 @@ def hold_extend(
         hold.extensions += 1
         hold.reminded_at = None
         hold.save(update_fields=["expires_at", "extensions", "reminded_at"])
-    request_touch(request=request)
+    request_touch(legal_request=request)
     audit.record(
         action="preservation.extended",
         actor=actor,
@@ -242,7 +245,12 @@ def hold_extend(
 
 
 def request_holds_release(
-    *, request: LegalRequest, actor: Any, why: str, reason: str = "", now: datetime | None = None
+    *,
+    legal_request: LegalRequest,
+    actor: User,
+    why: str,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> list[int]:
     """
     End the request's active holds, in the caller's transaction with the request locked:
@@ -251,7 +259,7 @@ def request_holds_release(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("request_holds_release must run inside the caller's transaction")
     now = now or timezone.now()
-    holds = _active_holds(request)
+    holds = _active_holds(legal_request)
     if not holds:
         return []
     ids = [hold.pk for hold in holds]
@@ -263,7 +271,7 @@ def request_holds_release(
     audit.record(
         action="preservation.released",
         actor=actor,
-        target=request,
+        target=legal_request,
         data={
             "holds": ids,
             "why": why,
@@ -276,7 +284,7 @@ def request_holds_release(
 @records_denials
 @transaction.atomic(durable=True)
 def hold_release(
-    *, request_id: int, actor: Any, reason: str, expected_version: int | None = None
+    *, request_id: int, actor: User, reason: str, expected_version: int | None = None
 ) -> list[int]:
     """
     End the hold before it expires (the authority no longer needs it, or a production order
@@ -290,11 +298,11 @@ def hold_release(
     reason = _reason(reason)
     now = timezone.now()
     released = request_holds_release(
-        request=request, actor=actor, why=RELEASED, reason=reason, now=now
+        legal_request=request, actor=actor, why=RELEASED, reason=reason, now=now
     )
     request.closed_at = now
     request_transition(
-        request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",), holds=released
+        legal_request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",), holds=released
     )
     return released
 
@@ -331,7 +339,7 @@ def request_holds_expire(*, request_id: int, now: datetime) -> int:
     if request.status == Status.PRESERVING and not still_held.exists():
         request.closed_at = now
         request_transition(
-            request=request, to=Status.CLOSED, actor=None, fields=("closed_at",), why=EXPIRED
+            legal_request=request, to=Status.CLOSED, actor=None, fields=("closed_at",), why=EXPIRED
         )
     return len(ids)
 

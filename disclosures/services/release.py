@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -56,10 +56,14 @@ from disclosures.services.review import approvers_of, live_scope, mandatory_chec
 from disclosures.services.review.gates import data_gate, violation_gate
 from disclosures.services.workflow import (
     approvals_needed,
+    package_transition,
     records_denials,
     request_lock,
     request_transition,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 __all__ = [
     "DownloadRefused",
@@ -80,11 +84,11 @@ def package_files(package: ReleasePackage) -> dict[str, bytes]:
 # --- Shared guards ------------------------------------------------------------------------------
 
 
-def scope_approvers(*, request: LegalRequest, scope: Scope) -> set[int]:
+def scope_approvers(*, legal_request: LegalRequest, scope: Scope) -> set[int]:
     """Users whose live approval is of exactly this scope hash."""
     return set(
         Approval.objects.filter(
-            request=request,
+            request=legal_request,
             scope=scope,
             scope_hash=scope.scope_hash,
             decision=Approval.Decision.APPROVED,
@@ -93,29 +97,31 @@ def scope_approvers(*, request: LegalRequest, scope: Scope) -> set[int]:
     )
 
 
-def _approved_live_scope(request: LegalRequest) -> Scope:
+def _approved_live_scope(legal_request: LegalRequest) -> Scope:
     """The live scope, intact and approved by enough distinct approvers; else ScopeMismatch."""
-    scope = live_scope(request)
+    scope = live_scope(legal_request)
     if scope is None:
         raise ScopeMismatch(_("The request has no live scope."))
     if sha256_hex(scope.canonical_json.encode()) != scope.scope_hash:
         raise ScopeMismatch(_("The live scope does not match its hash."))
-    if len(scope_approvers(request=request, scope=scope)) < approvals_needed(request):
+    if len(scope_approvers(legal_request=legal_request, scope=scope)) < approvals_needed(
+        legal_request
+    ):
         raise ScopeMismatch(_("The live scope has not been approved."))
     return scope
 
 
-def _context(request: LegalRequest) -> PackageContext:
+def _context(legal_request: LegalRequest) -> PackageContext:
     return PackageContext(
-        reference=request.reference,
-        request_uuid=str(request.uuid),
-        authority=request.authority.name,
-        authority_country=request.authority.country,
-        instrument=str(request.get_instrument_display()),
-        issuing_file_number=request.issuing_file_number,
-        validating_file_number=request.validating_file_number,
-        legal_basis=request.legal_basis,
-        received_at=request.received_at,
+        reference=legal_request.reference,
+        request_uuid=str(legal_request.uuid),
+        authority=legal_request.authority.name,
+        authority_country=legal_request.authority.country,
+        instrument=str(legal_request.get_instrument_display()),
+        issuing_file_number=legal_request.issuing_file_number,
+        validating_file_number=legal_request.validating_file_number,
+        legal_basis=legal_request.legal_basis,
+        received_at=legal_request.received_at,
     )
 
 
@@ -123,7 +129,7 @@ def _context(request: LegalRequest) -> PackageContext:
 
 
 @records_denials
-def package_build(*, request_id: int, actor: Any) -> ReleasePackage:
+def package_build(*, request_id: int, actor: User) -> ReleasePackage:
     """
     Extract the approved scope into a signed, encrypted package and run its QA.
 
@@ -150,7 +156,7 @@ def package_build(*, request_id: int, actor: Any) -> ReleasePackage:
 
 
 def _package_build(
-    *, request_id: int, actor: Any, written: list[Path]
+    *, request_id: int, actor: User, written: list[Path]
 ) -> ReleasePackage | DisclosureError:
     if not permissions.can_release(actor):
         raise NotPermitted
@@ -161,18 +167,20 @@ def _package_build(
         raise PackageNotReady(_("Only an approved request can be packaged."))
     scope = _approved_live_scope(request)
     refusal = violation_gate(
-        request=request, actor=actor, gate="package_build", scope=scope, require_decided=True
+        legal_request=request, actor=actor, gate="package_build", scope=scope, require_decided=True
     )
     if refusal is not None:
         return refusal
-    data, pins, refusal = data_gate(request=request, actor=actor, gate="package_build", scope=scope)
+    data, pins, refusal = data_gate(
+        legal_request=request, actor=actor, gate="package_build", scope=scope
+    )
     if refusal is not None:
         return refusal
     if not pins.total:
         raise NoRecordsInScope(
             _('The scope holds no record: close the request as "no records found".')
         )
-    superseded = packages_supersede(request=request, actor=actor, reason="rebuilt")
+    superseded = packages_supersede(legal_request=request, actor=actor, reason="rebuilt")
     now = timezone.now()
     built = build(
         scope_json=scope.canonical_json,
@@ -210,7 +218,7 @@ def _package_build(
     return package
 
 
-def _package_check(*, package: ReleasePackage, scope: Scope, actor: Any, now: datetime) -> None:
+def _package_check(*, package: ReleasePackage, scope: Scope, actor: User, now: datetime) -> None:
     """QA the package as stored (decrypted back from disk) against a fresh extraction."""
     report = package_qa(
         files=package_files(package),
@@ -219,9 +227,12 @@ def _package_check(*, package: ReleasePackage, scope: Scope, actor: Any, now: da
         source_data=extract(scope.canonical_json),
     )
     passed = report.passed
-    package.status = ReleasePackage.Status.QA_PASSED if passed else ReleasePackage.Status.QA_FAILED
     package.qa_report = report.as_dict(checked_at=now)
-    package.save(update_fields=["status", "qa_report"])
+    package_transition(
+        package=package,
+        to=ReleasePackage.Status.QA_PASSED if passed else ReleasePackage.Status.QA_FAILED,
+        fields=("qa_report",),
+    )
     audit.record(
         action="package.qa_passed" if passed else "package.qa_failed",
         actor=actor,
@@ -237,14 +248,14 @@ def _package_check(*, package: ReleasePackage, scope: Scope, actor: Any, now: da
 # --- Release ------------------------------------------------------------------------------------
 
 
-def _outcome(request: LegalRequest, scope: Scope, package: ReleasePackage) -> str:
+def _outcome(legal_request: LegalRequest, scope: Scope, package: ReleasePackage) -> str:
     """
     Fulfilled, or partly when a target did not resolve, a requested category was not
     approved or holds nothing, or an approved target has no record in the package.
     """
     spec = ScopeSpec.parse(scope.canonical_json)
-    unresolved = request.targets.exclude(resolution=RequestTarget.Resolution.UNIQUE).exists()
-    requested = set(request.data_requested) & set(CATEGORIES)
+    unresolved = legal_request.targets.exclude(resolution=RequestTarget.Resolution.UNIQUE).exists()
+    requested = set(legal_request.data_requested) & set(CATEGORIES)
     not_approved = requested - set(spec.categories)
     counts = package.manifest.get("counts", {})
     key = {"ip_addresses": "ip_records", "phone_number": "phone_numbers"}
@@ -264,7 +275,7 @@ def _seal_after_release() -> None:
 
 @records_denials
 def package_release(
-    *, request_id: int, actor: Any, reauthenticated_at: int | None
+    *, request_id: int, actor: User, reauthenticated_at: int | None
 ) -> ReleasePackage:
     """
     Release the request's latest package to the authority.
@@ -286,7 +297,7 @@ def package_release(
 
 
 def _package_release(
-    *, request_id: int, actor: Any, reauthenticated_at: int | None
+    *, request_id: int, actor: User, reauthenticated_at: int | None
 ) -> ReleasePackage | DisclosureError:
     if not permissions.can_release(actor):
         raise NotPermitted
@@ -298,17 +309,17 @@ def _package_release(
     scope = live_scope(request)
     approvers = {getattr(user, "pk", user) for user in approvers_of(request)}
     if scope is not None:
-        approvers |= scope_approvers(request=request, scope=scope)
+        approvers |= scope_approvers(legal_request=request, scope=scope)
     if actor.pk in approvers:
         raise SeparationOfDutiesViolation(_("You approved this scope: someone else releases it."))
     if not is_fresh(reauthenticated_at):
         raise ReauthenticationRequired
     scope = _approved_live_scope(request)
-    refusal = violation_gate(
-        request=request, actor=actor, gate="release", scope=scope, require_decided=True
+    gate_refusal = violation_gate(
+        legal_request=request, actor=actor, gate="release", scope=scope, require_decided=True
     )
-    if refusal is not None:
-        return refusal
+    if gate_refusal is not None:
+        return gate_refusal
     # B8 at release is the data pinned at freeze and verified at build: the package is what
     # leaves, not what the platform holds now.
     facts = RequestFacts(
@@ -351,18 +362,19 @@ def _package_release(
     request.outcome = _outcome(request, scope, package)
     request.effect_given_at = now
     request_transition(
-        request=request,
+        legal_request=request,
         to=LegalRequest.Status.RELEASED,
         actor=actor,
         fields=("outcome", "effect_given_at"),
     )
-    package.status = ReleasePackage.Status.RELEASED
     package.released_by = actor
     package.released_at = now
     package.downloads_left = settings.PACKAGE_MAX_DOWNLOADS
     package.purge_after = now + timedelta(days=settings.PACKAGE_RETENTION_DAYS)
-    package.save(
-        update_fields=["status", "released_by", "released_at", "downloads_left", "purge_after"]
+    package_transition(
+        package=package,
+        to=ReleasePackage.Status.RELEASED,
+        fields=("released_by", "released_at", "downloads_left", "purge_after"),
     )
     audit.record(
         action="request.released",
@@ -379,7 +391,7 @@ def _package_release(
     # The release event goes into the Merkle log under a fresh signed checkpoint at once.
     transaction.on_commit(_seal_after_release)
     notices.notices_after_release(
-        request=request,
+        legal_request=request,
         account_ids=list(package.manifest.get("released_accounts", [])),
         actor=actor,
         now=now,

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import BooleanField, Exists, OuterRef, Value
-from django.db.models.expressions import Expression
 from django.utils import timezone
 
 import audit
@@ -34,7 +33,7 @@ class PurgeSummary:
     kept_on_hold: int = 0
 
 
-def _held_by_an_active_hold() -> Expression:
+def _held_by_an_active_hold() -> Exists | Value:
     """Whether a SubscriberIp row (the outer query) is kept by an active hold on IP addresses."""
     # Few holds are active at a time; their categories are checked here rather than with a
     # JSON containment lookup, which SQLite lacks.

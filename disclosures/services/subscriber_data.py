@@ -341,7 +341,7 @@ type _IpKey = tuple[int, str, int | None, datetime]
 
 
 def _ips_insert(rows: list[CleanRow], pks: dict[str, int], summary: IngestSummary) -> None:
-    wanted: dict[_IpKey, CleanRow] = {}
+    wanted: dict[_IpKey, str] = {}  # the key, and the IP address in clear
     for row in rows:
         if row.ip is None or row.seen_at is None:
             continue
@@ -349,7 +349,7 @@ def _ips_insert(rows: list[CleanRow], pks: dict[str, int], summary: IngestSummar
         if key in wanted:
             summary.ip_records_duplicate += 1
         else:
-            wanted[key] = row
+            wanted[key] = row.ip
     # The unique constraint cannot catch repeats without a port (NULLs are distinct), so
     # what is already stored is looked up first, by the indexed columns.
     stored: set[_IpKey] = set()
@@ -361,14 +361,12 @@ def _ips_insert(rows: list[CleanRow], pks: dict[str, int], summary: IngestSummar
         ).values_list("account_id", "ip_index", "port", "seen_at")
         stored.update(candidates)
     new = []
-    for key, row in wanted.items():
+    for key, ip in wanted.items():
         if key in stored:
             summary.ip_records_duplicate += 1
             continue
         new.append(
-            SubscriberIp(
-                account_id=key[0], ip=row.ip, ip_index=key[1], port=row.port, seen_at=row.seen_at
-            )
+            SubscriberIp(account_id=key[0], ip=ip, ip_index=key[1], port=key[2], seen_at=key[3])
         )
     SubscriberIp.objects.bulk_create(new, ignore_conflicts=True, batch_size=MAX_ROWS_PER_QUERY)
     summary.ip_records_created += len(new)

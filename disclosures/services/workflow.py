@@ -1,6 +1,7 @@
 """
-The request state machine's one way to move, and the bookkeeping every service shares:
-locking with a version check, recording refusals as `authz.denied`, deadlines, references.
+The disclosure state machines' one way to move (requests, release packages, user notices,
+authorities), and the bookkeeping every service shares: locking with a version check, recording
+refusals as `authz.denied`, deadlines, references.
 """
 
 from __future__ import annotations
@@ -8,20 +9,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
 
 import audit
+from core.transitions import status_transition
 from disclosures.exceptions import (
+    AuthorityTransitionRefused,
     InvalidTransition,
+    NoticeTransitionRefused,
     NotPermitted,
+    PackageTransitionRefused,
     ReauthenticationRequired,
     SeparationOfDutiesViolation,
     StaleVersion,
 )
-from disclosures.models import LegalRequest
+from disclosures.models import Authority, LegalRequest, ReleasePackage, UserNotice
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,27 +68,47 @@ def request_lock(*, request_id: int, expected_version: int | None = None) -> Leg
 
 
 def request_transition(
-    *, request: LegalRequest, to: str, actor: Any, fields: tuple[str, ...] = (), **data: Any
+    *,
+    legal_request: LegalRequest,
+    to: str,
+    actor: User | None,
+    fields: tuple[str, ...] = (),
+    **data: Any,
 ) -> None:
     """Move a locked request to `to` if the state machine allows it, and record the move."""
-    if not request.can_transition_to(to):
-        raise InvalidTransition(current=request.status, requested=to)
-    previous = request.status
-    request.status = to
-    request.version += 1
-    request.save(update_fields=["status", "version", "updated_at", *fields])
+    if not legal_request.can_transition_to(to):
+        raise InvalidTransition(current=legal_request.status, requested=to)
+    previous = legal_request.status
+    legal_request.status = to
+    legal_request.version += 1
+    legal_request.save(update_fields=["status", "version", "updated_at", *fields])
     audit.record(
         action="request.status_changed",
         actor=actor,
-        target=request,
-        data={"from": previous, "to": to, "version": request.version, **data},
+        target=legal_request,
+        data={"from": previous, "to": to, "version": legal_request.version, **data},
     )
 
 
-def request_touch(*, request: LegalRequest, fields: tuple[str, ...] = ()) -> None:
+def package_transition(*, package: ReleasePackage, to: str, fields: tuple[str, ...] = ()) -> str:
+    """Move a locked package (QA, release, supersede, purge); the caller records the event."""
+    return status_transition(package, to=to, fields=fields, refusal=PackageTransitionRefused)
+
+
+def notice_transition(*, notice: UserNotice, to: str, fields: tuple[str, ...] = ()) -> str:
+    """Send or defer a locked user notice; the caller records the event."""
+    return status_transition(notice, to=to, fields=fields, refusal=NoticeTransitionRefused)
+
+
+def authority_transition(*, authority: Authority, to: str, fields: tuple[str, ...] = ()) -> str:
+    """Suspend or verify again a locked authority; the caller records the event."""
+    return status_transition(authority, to=to, fields=fields, refusal=AuthorityTransitionRefused)
+
+
+def request_touch(*, legal_request: LegalRequest, fields: tuple[str, ...] = ()) -> None:
     """Save a change that is not a move (bumps the version so stale forms are refused)."""
-    request.version += 1
-    request.save(update_fields=["version", "updated_at", *fields])
+    legal_request.version += 1
+    legal_request.save(update_fields=["version", "updated_at", *fields])
 
 
 def deadline_for(
@@ -98,5 +126,5 @@ def deadline_for(
     return received_at + timedelta(hours=hours), rule
 
 
-def approvals_needed(request: LegalRequest) -> int:
-    return settings.EMERGENCY_APPROVALS if request.emergency else settings.STANDARD_APPROVALS
+def approvals_needed(legal_request: LegalRequest) -> int:
+    return settings.EMERGENCY_APPROVALS if legal_request.emergency else settings.STANDARD_APPROVALS

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
 from disclosures import permissions
 from disclosures.exceptions import DisclosureError
@@ -56,7 +57,7 @@ def authority_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             authority = authority_services.authority_create(
-                actor=request.user, data=form.to_input()
+                actor=signed_in_user(request), data=form.to_input()
             )
         except DisclosureError as exc:
             form_add_refusal(form, exc)
@@ -102,7 +103,7 @@ def authority_edit(request: HttpRequest, authority_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 authority_services.authority_update(
-                    authority_id=authority.pk, actor=request.user, data=form.to_input()
+                    authority_id=authority.pk, actor=signed_in_user(request), data=form.to_input()
                 )
             except DisclosureError as exc:
                 form_add_refusal(form, exc)
@@ -124,7 +125,7 @@ def authority_contact_add(request: HttpRequest, authority_id: int) -> HttpRespon
     if form.is_valid():
         try:
             authority_services.authority_contact_add(
-                authority_id=authority.pk, actor=request.user, data=form.to_input()
+                authority_id=authority.pk, actor=signed_in_user(request), data=form.to_input()
             )
         except DisclosureError as exc:
             form_add_refusal(form, exc)
@@ -148,7 +149,7 @@ def authority_status(request: HttpRequest, authority_id: int) -> HttpResponse:
         try:
             authority = authority_services.authority_set_status(
                 authority_id=authority.pk,
-                actor=request.user,
+                actor=signed_in_user(request),
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
             )

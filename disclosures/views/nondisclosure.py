@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.request_user import signed_in_user
 from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.forms import NondisclosureReviewForm
@@ -36,7 +37,7 @@ OPERATION = "nondisclosure_review"
 @never_cache
 def request_nondisclosure_review(request: HttpRequest, request_id: int) -> HttpResponse:
     if not permissions.can_prepare(request.user):
-        denial_record(request_id=request_id, actor=request.user, operation=OPERATION)
+        denial_record(request_id=request_id, actor=signed_in_user(request), operation=OPERATION)
         raise PermissionDenied
     legal_request = get_object_or_404(LegalRequest, pk=request_id)
     form = NondisclosureReviewForm(
@@ -48,7 +49,7 @@ def request_nondisclosure_review(request: HttpRequest, request_id: int) -> HttpR
             form,
             lambda: nondisclosure_review(
                 request_id=request_id,
-                actor=request.user,
+                actor=signed_in_user(request),
                 outcome=data["outcome"],
                 note=data["note"],
                 expires_at=data.get("expires_at"),

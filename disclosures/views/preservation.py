@@ -13,7 +13,7 @@ redirect, since the status and the whole tab change).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.request_user import signed_in_user
 from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.forms_preservation import HoldExtendForm, HoldPlaceForm, HoldReleaseForm
@@ -34,6 +35,11 @@ from disclosures.selectors import preservation as selectors
 from disclosures.selectors.review import mandatory_checks_passed
 from disclosures.services import preservation
 from disclosures.services.review import denial_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 PLACE_TEMPLATE = "disclosures/preservation/place.html"
 HOLDS_TEMPLATE = "disclosures/preservation/holds.html"
@@ -49,7 +55,7 @@ def _legal_request(request_id: int) -> LegalRequest:
 
 def _authorize(request: HttpRequest, request_id: int, operation: str) -> None:
     if not permissions.can_prepare(request.user):
-        denial_record(request_id=request_id, actor=request.user, operation=operation)
+        denial_record(request_id=request_id, actor=signed_in_user(request), operation=operation)
         raise PermissionDenied
 
 
@@ -75,7 +81,7 @@ def place_context(
 def panel_context(
     legal_request: LegalRequest,
     *,
-    user: Any,
+    user: User | AnonymousUser,
     panel: selectors.HoldsPanel | None = None,
     extend_form: HoldExtendForm | None = None,
     release_form: HoldReleaseForm | None = None,
@@ -112,7 +118,7 @@ def hold_place(request: HttpRequest, request_id: int) -> HttpResponse:
             form,
             lambda: preservation.hold_place(
                 request_id=request_id,
-                actor=request.user,
+                actor=signed_in_user(request),
                 expected_version=form.cleaned_data["version"],
             ),
         )
@@ -148,7 +154,8 @@ def _panel_action(
         legal_request = _legal_request(request_id)  # the refusal may follow a lost race
         panel = selectors.holds_panel(legal_request)
     template = HOLDS_TEMPLATE + ("#holds-panel" if _is_htmx(request) else "")
-    context = panel_context(legal_request, user=request.user, panel=panel, **{form_key: form})
+    context = panel_context(legal_request, user=request.user, panel=panel)
+    context[form_key] = form  # the form that was posted, with its errors
     return render(request, template, context)
 
 
@@ -159,7 +166,7 @@ def hold_extend(request: HttpRequest, request_id: int) -> HttpResponse:
         request,
         request_id,
         operation="hold_extend",
-        form_key="extend_form",
+        form_key="hold_extend_form",
         make_form=lambda legal_request, panel: HoldExtendForm(
             request.POST,
             legal_request=legal_request,
@@ -168,7 +175,7 @@ def hold_extend(request: HttpRequest, request_id: int) -> HttpResponse:
         ),
         call=lambda data: preservation.hold_extend(
             request_id=request_id,
-            actor=request.user,
+            actor=signed_in_user(request),
             reason=data["reason"],
             expected_version=data["version"],
         ),
@@ -183,11 +190,11 @@ def hold_release(request: HttpRequest, request_id: int) -> HttpResponse:
         request,
         request_id,
         operation="hold_release",
-        form_key="release_form",
+        form_key="hold_release_form",
         make_form=lambda _request, panel: HoldReleaseForm(request.POST, holds=panel.active),
         call=lambda data: preservation.hold_release(
             request_id=request_id,
-            actor=request.user,
+            actor=signed_in_user(request),
             reason=data["reason"],
             expected_version=data["version"],
         ),

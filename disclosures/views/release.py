@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import reauth
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from disclosures import permissions
 from disclosures.exceptions import DisclosureError, PackageDamaged, ReauthenticationRequired
 from disclosures.forms_review import ReleaseConfirmForm
@@ -53,7 +54,7 @@ def _reauth_url(request_id: int) -> str:
 def _require_action(request: HttpRequest, *, request_id: int | str, operation: str) -> None:
     """Only release operators act here; anyone else gets a 403, recorded as `authz.denied`."""
     if not permissions.can_release(request.user):
-        denial_record(request_id=request_id, actor=request.user, operation=operation)
+        denial_record(request_id=request_id, actor=signed_in_user(request), operation=operation)
         raise PermissionDenied
 
 
@@ -135,7 +136,7 @@ def package_build(request: HttpRequest, request_id: int) -> HttpResponse:
     if not LegalRequest.objects.filter(pk=request_id).exists():
         raise Http404
     try:
-        package = release.package_build(request_id=request_id, actor=request.user)
+        package = release.package_build(request_id=request_id, actor=signed_in_user(request))
     except PackageDamaged as exc:
         return _damaged(request, request_id, exc)
     except DisclosureError as exc:
@@ -161,7 +162,7 @@ def package_release(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         release.package_release(
             request_id=request_id,
-            actor=request.user,
+            actor=signed_in_user(request),
             reauthenticated_at=reauth.reauthenticated_at(request),
         )
     except ReauthenticationRequired:
@@ -190,7 +191,7 @@ def package_download(request: HttpRequest, package_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     try:
-        blob = release.package_download(package_id=package_id, actor=request.user)
+        blob = release.package_download(package_id=package_id, actor=signed_in_user(request))
     except PackageDamaged as exc:
         return _damaged(request, found.request.pk, exc)
     except DisclosureError as exc:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.downloads import document_download_name, stored_document_type
@@ -88,7 +90,7 @@ def _request_new(request: HttpRequest, upload_limit: intake.DocumentUploadLimit)
             done, legal_request = call_for_form(
                 form,
                 lambda: intake.request_register(
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     data=form.to_input(),
                     document=form.cleaned_data.get("document"),
                 ),
@@ -145,7 +147,7 @@ def request_acknowledge(request: HttpRequest, request_id: int) -> HttpResponse:
     if not LegalRequest.objects.filter(pk=request_id).exists():
         raise Http404
     try:
-        intake.request_acknowledge(request_id=request_id, actor=request.user)
+        intake.request_acknowledge(request_id=request_id, actor=signed_in_user(request))
     except DisclosureError as exc:
         messages.error(request, exc.message)
     else:
@@ -155,14 +157,16 @@ def request_acknowledge(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_GET
 @never_cache
-def request_document(request: HttpRequest, request_id: int) -> HttpResponse:
+def request_document(request: HttpRequest, request_id: int) -> HttpResponseBase:
     """
     The order document, always as a download and never rendered by the browser, typed and
     named after what its bytes are (a PDF uploaded as "order.png" is served as "order.pdf").
     """
     require(permissions.can_view_requests(request.user))
     try:
-        document = intake.request_document_download(request_id=request_id, actor=request.user)
+        document = intake.request_document_download(
+            request_id=request_id, actor=signed_in_user(request)
+        )
     except (LegalRequest.DoesNotExist, intake.DocumentUnavailable) as exc:
         raise Http404 from exc
     except intake.DocumentIntegrityError as exc:

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from disclosures import permissions
 from disclosures.models import LegalRequest
 from disclosures.selectors import review as selectors
@@ -72,7 +73,7 @@ def no_records_letter(request: HttpRequest, request_id: int) -> HttpResponse:
 @never_cache
 def approvals(request: HttpRequest) -> HttpResponse:
     require(permissions.can_approve(request.user))
-    rows = selectors.approval_queue(user=request.user)
+    rows = selectors.approval_queue(user=signed_in_user(request))
     return render(request, "disclosures/review/approvals.html", {"rows": rows})
 
 

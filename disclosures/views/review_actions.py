@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import reauth
+from accounts.request_user import signed_in_user
 from disclosures import permissions
 from disclosures.forms_review import (
     CheckForm,
@@ -59,7 +60,7 @@ def request_check(request: HttpRequest, request_id: int) -> HttpResponse:
         region="checklist",
         call=lambda data: review.check_record(
             request_id=request_id,
-            actor=request.user,
+            actor=signed_in_user(request),
             code=data["code"],
             result=data["result"],
             evidence=data["evidence"],
@@ -102,7 +103,7 @@ def _action_view(action: _Action) -> Callable[..., HttpResponse]:
             region=action.region,
             call=lambda data: service(
                 request_id=request_id,
-                actor=request.user,
+                actor=signed_in_user(request),
                 expected_version=data["version"],
                 **{name: data[name] for name in action.fields},
             ),
@@ -229,7 +230,7 @@ def _vote(request: HttpRequest, request_id: int, *, decision: str) -> HttpRespon
             region="approvals",
             call=lambda data: review.request_approve(
                 request_id=request_id,
-                actor=request.user,
+                actor=signed_in_user(request),
                 scope_hash=data["scope_hash"],
                 reauthenticated_at=at,
                 expected_version=data["version"],
@@ -246,7 +247,7 @@ def _vote(request: HttpRequest, request_id: int, *, decision: str) -> HttpRespon
         region="approvals",
         call=lambda data: review.request_reject(
             request_id=request_id,
-            actor=request.user,
+            actor=signed_in_user(request),
             scope_hash=data["scope_hash"],
             reauthenticated_at=at,
             reason=data["reason"],

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.request_user import signed_in_user
 from core.forms import call_for_form
 from disclosures import permissions
 from disclosures.forms_review import (
@@ -57,7 +58,9 @@ def redirect_or_client_redirect(request: HttpRequest, url: str) -> HttpResponse:
 def require_action(request: HttpRequest, allowed: bool, *, request_id: int, operation: str) -> None:
     """A role that may not act gets a 403, and the attempt is recorded as `authz.denied`."""
     if not allowed:
-        review.denial_record(request_id=request_id, actor=request.user, operation=operation)
+        review.denial_record(
+            request_id=request_id, actor=signed_in_user(request), operation=operation
+        )
         raise PermissionDenied
 
 
@@ -72,7 +75,7 @@ def pending_vote_pop(request: HttpRequest, request_id: int) -> dict[str, Any] | 
 def review_context(
     request: HttpRequest, legal_request: LegalRequest, **overrides: Any
 ) -> dict[str, Any]:
-    user: Any = request.user
+    user = signed_in_user(request)
     status = legal_request.status
     scope = selectors.live_scope(legal_request)
     votes = selectors.votes_on(scope) if scope else []

@@ -33,6 +33,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import reauth
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from disclosures import crypto, permissions
 from disclosures.exceptions import DisclosureError, InvalidRequest
 from disclosures.masking import mask_ip, mask_phone
@@ -209,7 +210,7 @@ def _unmask_choices(request: HttpRequest, account_id: int) -> dict[str, Any]:
     """
     if not permissions.can_unmask(request.user):
         return {}
-    budget = unmask_budget(user=request.user)
+    budget = unmask_budget(user=signed_in_user(request))
     requests = [
         (f"request:{r.pk}", f"{r.reference} ({r.get_status_display()})")
         for r in unmask_requests_for_account(account_id=account_id)
@@ -266,7 +267,7 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         value = pii_unmask(
-            actor=request.user,
+            actor=signed_in_user(request),
             account_id=account.pk,
             field=data["field"],
             record_id=data["record_id"],
@@ -293,7 +294,7 @@ def subscriber_unmask(request: HttpRequest, account_id: int) -> HttpResponse:
         )
         budget = render_to_string(  # the page's count of unmaskings left, swapped out of band
             "disclosures/subscribers/detail.html#unmask-budget",
-            {"unmask_budget": unmask_budget(user=request.user), "oob": True},
+            {"unmask_budget": unmask_budget(user=signed_in_user(request)), "oob": True},
             request=request,
         )
         response = HttpResponse(cell + budget)

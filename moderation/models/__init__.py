@@ -3,7 +3,6 @@ from moderation.models.appeals import Appeal
 from moderation.models.bulk import BulkJob
 from moderation.models.cases import Case, CaseSignal
 from moderation.models.decisions import Decision, Statement
-from moderation.models.outbox import Delivery
 from moderation.models.platform import AccountRestriction, PlatformAccount, Reporter, Strike
 from moderation.models.reports import Category, Report, Subject
 from moderation.models.routing import ModeratorProfile
@@ -16,7 +15,6 @@ __all__ = [
     "CaseSignal",
     "Category",
     "Decision",
-    "Delivery",
     "ModerationAccess",
     "ModeratorProfile",
     "PlatformAccount",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,13 @@ class BulkJob(models.Model):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
+
+    # QUEUED -> FINISHED: a job whose task never started can still be closed with its counts.
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.QUEUED: frozenset({Status.RUNNING, Status.FINISHED}),
+        Status.RUNNING: frozenset({Status.FINISHED}),
+        Status.FINISHED: frozenset(),
+    }
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -40,6 +41,13 @@ class Decision(models.Model):
         IN_FORCE = "in_force", _("In force")
         REVERSED = "reversed", _("Reversed on appeal")
         SUPERSEDED = "superseded", _("Modified on appeal")
+
+    # An appeal takes a decision out of force once; nothing brings it back (a new decision does).
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]] = {
+        Status.IN_FORCE: frozenset({Status.REVERSED, Status.SUPERSEDED}),
+        Status.REVERSED: frozenset(),
+        Status.SUPERSEDED: frozenset(),
+    }
 
     class Origin(models.TextChoices):
         MODERATOR = "moderator", _("Moderator")

@@ -16,10 +16,11 @@ from moderation.models import (
     Case,
     CaseSignal,
     Decision,
-    Delivery,
     Report,
     Strike,
 )
+from outbox.models import Delivery
+from outbox.selectors import deliveries_about
 
 HISTORY_LIMIT = 20
 
@@ -112,7 +113,7 @@ def case_context(*, case_id: int) -> CaseContext:
         history=author_history(case=case),
         related_open=related_open_cases(case=case),
         decisions=decisions,
-        deliveries=list(Delivery.objects.filter(case=case).order_by("id")),
+        deliveries=deliveries_about(case),
         timeline=case_timeline(case=case),
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from core.keyset import KeysetCursor
 from moderation.models import Case
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 COUNT_CAP = 1000
 DUE_SOON = timedelta(hours=4)
@@ -141,7 +144,7 @@ def queue_counts(*, filters: QueueFilters) -> dict[str, Any]:
     }
 
 
-def filters_for_moderator(*, user: Any) -> QueueFilters:
+def filters_for_moderator(*, user: User) -> QueueFilters:
     """The queue a moderator sees by default: their languages and categories, if they set any."""
     from moderation.models import ModeratorProfile
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import audit
+from moderation import outbox_kinds
 from moderation.exceptions import (
     AppealAlreadyDecided,
     AppealRefused,
@@ -19,11 +20,16 @@ from moderation.exceptions import (
     NotAllowed,
     OwnDecisionAppealed,
 )
-from moderation.models import AccountRestriction, Appeal, Case, Decision, Delivery, Report, Strike
+from moderation.models import AccountRestriction, Appeal, Case, Decision, Report, Strike
 from moderation.models.decisions import Action
-from moderation.services import decisions, outbox
+from moderation.services import decisions
 from moderation.services.decisions import DecisionInput, decision_create
-from moderation.services.workflow import appeal_transition
+from moderation.services.workflow import appeal_transition, decision_transition
+from outbox.models import Delivery
+from outbox.services import delivery_enqueue
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -129,14 +135,13 @@ def _check_outcome(*, outcome: str, note: str, new_decision: DecisionInput | Non
 
 
 def _decision_withdraw(
-    *, decision: Decision, case: Case, status: str, appeal: Appeal, now: Any
+    *, decision: Decision, case: Case, status: str, appeal: Appeal, now: datetime
 ) -> Delivery | None:
     """
     Take a decision out of force: void its strike, lift its live restrictions, and tell the
     platform what to undo. A "no violation" decision imposed nothing, so nothing is sent.
     """
-    decision.status = status
-    decision.save(update_fields=["status"])
+    decision_transition(decision=decision, to=status)
     decisions.reporter_outcome_record(case=case, actioned=decision.is_violation, undo=True)
     voided = Strike.objects.filter(decision=decision, voided_at__isnull=True).update(voided_at=now)
     live = AccountRestriction.objects.filter(decision=decision, lifted_at__isnull=True).filter(
@@ -147,11 +152,11 @@ def _decision_withdraw(
     if not decision.is_violation:
         return None
     subject = case.subject
-    return outbox.delivery_create(
-        kind=Delivery.Kind.REVERSAL,
+    return delivery_enqueue(
+        kind=outbox_kinds.REVERSAL,
         key=f"reverse-{decision.uuid}",
-        case=case,
-        decision=decision,
+        topic=case,
+        cause=decision,
         payload={
             "case": case.pk,
             "decision": str(decision.uuid),
@@ -170,7 +175,7 @@ def _decision_withdraw(
 def appeal_decide(
     *,
     appeal_id: int,
-    actor: Any,
+    actor: User,
     outcome: str,
     note: str,
     new_decision: DecisionInput | None = None,
@@ -233,11 +238,11 @@ def appeal_decide(
             supersedes=decision,
         )
 
-    outbox.delivery_create(
-        kind=Delivery.Kind.APPEAL_OUTCOME,
+    delivery_enqueue(
+        kind=outbox_kinds.APPEAL_OUTCOME,
         key=f"appeal-{appeal.pk}",
-        case=case,
-        decision=decision,
+        topic=case,
+        cause=decision,
         payload={
             "appeal": appeal.external_id,
             "recipient": appeal.appellant_id,

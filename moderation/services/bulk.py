@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -32,7 +32,10 @@ from moderation.models import BulkJob, Case, Decision
 from moderation.selectors.bulk import bulk_selection_resolve
 from moderation.selectors.queue import QueueFilters
 from moderation.services.decisions import DecisionInput, case_resolve, decision_create
-from moderation.services.workflow import case_transition_check
+from moderation.services.workflow import bulk_job_transition, case_transition_check
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 BULK_PERMISSION = "moderation.bulk_decide"
 ERROR_MESSAGE_LIMIT = 300
@@ -45,7 +48,7 @@ def _queue_run(job_id: int) -> None:
 @transaction.atomic(durable=True)
 def bulk_job_start(
     *,
-    actor: Any,
+    actor: User,
     case_ids: list[int] | None,
     filters: QueueFilters | None,
     decision: DecisionInput,
@@ -103,8 +106,7 @@ def bulk_job_begin(*, job_id: int) -> list[int]:
     if job.status == BulkJob.Status.FINISHED:
         return []
     if job.status == BulkJob.Status.QUEUED:
-        job.status = BulkJob.Status.RUNNING
-        job.save(update_fields=["status"])
+        bulk_job_transition(job=job, to=BulkJob.Status.RUNNING)
     return list(job.case_ids)
 
 
@@ -194,9 +196,8 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
     job = BulkJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
     if job.status == BulkJob.Status.FINISHED:
         return job
-    job.status = BulkJob.Status.FINISHED
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+    bulk_job_transition(job=job, to=BulkJob.Status.FINISHED, fields=("finished_at",))
     audit.record(
         action="bulk.finished",
         actor=job.created_by,

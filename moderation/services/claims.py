@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,18 +20,21 @@ from moderation.models import Case
 from moderation.selectors.queue import QueueFilters, apply_filters
 from moderation.services.workflow import case_transition, case_transition_check
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def _lease_end() -> Any:
     return timezone.now() + timedelta(minutes=settings.CASE_CLAIM_LEASE_MINUTES)
 
 
-def _may_take(case: Case, actor: Any) -> bool:
+def _may_take(case: Case, actor: User) -> bool:
     if case.escalation:  # escalated cases are for senior moderators only
         return actor.has_perm("moderation.handle_escalations")
     return actor.has_perm("moderation.triage_cases")
 
 
-def _take(case: Case, actor: Any, *, how: str) -> Case:
+def _take(case: Case, actor: User, *, how: str) -> Case:
     lease_until = _lease_end()
     previous = case.status
     case.claimed_by = actor
@@ -47,7 +50,7 @@ def _take(case: Case, actor: Any, *, how: str) -> Case:
     return case
 
 
-def _hand_back(case: Case, *, actor: Any, action: str, data: dict[str, Any]) -> Case:
+def _hand_back(case: Case, *, actor: User | None, action: str, data: dict[str, Any]) -> Case:
     """Return a claimed case to the queue its escalation decides, without a holder."""
     to = case.unclaimed_status
     case.claimed_by = None
@@ -64,7 +67,7 @@ def _hand_back(case: Case, *, actor: Any, action: str, data: dict[str, Any]) -> 
 
 
 @transaction.atomic(durable=True)
-def case_claim(*, case_id: int, actor: Any) -> Case:
+def case_claim(*, case_id: int, actor: User) -> Case:
     """Claim one chosen case; refused if someone else holds a live claim on it."""
     case = Case.objects.select_for_update().get(pk=case_id)
     now = timezone.now()
@@ -73,8 +76,9 @@ def case_claim(*, case_id: int, actor: Any) -> Case:
             case.claim_expires_at = _lease_end()
             case.save(update_fields=["claim_expires_at", "updated_at"])
             return case
-        if case.claim_expires_at and case.claim_expires_at > now:
-            raise CaseAlreadyClaimed(holder=case.claimed_by.get_username())
+        holder = case.claimed_by
+        if holder is not None and case.claim_expires_at and case.claim_expires_at > now:
+            raise CaseAlreadyClaimed(holder=holder.get_username())
     else:
         case_transition_check(case=case, to=Case.Status.CLAIMED)
     if not _may_take(case, actor):
@@ -83,7 +87,7 @@ def case_claim(*, case_id: int, actor: Any) -> Case:
 
 
 @transaction.atomic(durable=True)
-def case_claim_next(*, actor: Any, filters: QueueFilters) -> Case | None:
+def case_claim_next(*, actor: User, filters: QueueFilters) -> Case | None:
     """
     Give the actor the most urgent unclaimed case matching the filters.
 
@@ -109,7 +113,7 @@ def case_claim_next(*, actor: Any, filters: QueueFilters) -> Case | None:
 
 
 @transaction.atomic(durable=True)
-def case_release(*, case_id: int, actor: Any) -> Case:
+def case_release(*, case_id: int, actor: User) -> Case:
     """The holder hands the case back to its queue."""
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
@@ -118,7 +122,7 @@ def case_release(*, case_id: int, actor: Any) -> Case:
 
 
 @transaction.atomic(durable=True)
-def case_renew_claim(*, case_id: int, actor: Any) -> Case:
+def case_renew_claim(*, case_id: int, actor: User) -> Case:
     """Extend the holder's lease while they work on the case (not audited: no state change)."""
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.status != Case.Status.CLAIMED or case.claimed_by_id != actor.pk:
@@ -145,7 +149,7 @@ def claims_expire(*, now: Any = None) -> int:
 
 
 @transaction.atomic(durable=True)
-def case_escalate(*, case_id: int, actor: Any, to: str, note: str) -> Case:
+def case_escalate(*, case_id: int, actor: User, to: str, note: str) -> Case:
     """Hand a claimed case to senior moderators or to legal, with the reason why."""
     note = note.strip()
     if not note:

@@ -1,10 +1,10 @@
-"""Deciding a case: the decision, its statement of reasons, restrictions, strikes, outbox."""
+"""Deciding a case: the decision, its statement of reasons, restrictions, strikes, deliveries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
@@ -24,9 +24,12 @@ from moderation.models import (
     Strike,
 )
 from moderation.models.decisions import Action, Ground
-from moderation.services import outbox
+from moderation.services import deliveries
 from moderation.services.workflow import case_transition, case_transition_check
 from moderation.statements import build_statement
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ACCOUNT_ACTIONS = {Action.RESTRICT_ACCOUNT, Action.SUSPEND_ACCOUNT, Action.TERMINATE_ACCOUNT}
 MAX_DAYS = 3650
@@ -156,7 +159,7 @@ def decision_defaults(*, case: Case) -> dict[str, Any]:
     }
 
 
-def _apply_account_measures(*, decision: Decision, case: Case, now: Any) -> None:
+def _apply_account_measures(*, decision: Decision, case: Case, now: datetime) -> None:
     account = case.subject.author
     actions = set(decision.actions)
     kind, days = None, None
@@ -199,7 +202,7 @@ def reporter_outcome_record(*, case: Case, actioned: bool, undo: bool = False) -
 def decision_create(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     decision: DecisionInput,
     origin: str = Decision.Origin.MODERATOR,
     bulk_job: BulkJob | None = None,
@@ -250,12 +253,12 @@ def decision_create(
         statement = Statement.objects.create(decision=made, puid=payload["puid"], payload=payload)
     _apply_account_measures(decision=made, case=case, now=now)
     reporter_outcome_record(case=case, actioned=made.is_violation)
-    outbox.deliveries_for_decision(decision=made, case=case, statement=statement)
+    deliveries.deliveries_for_decision(decision=made, case=case, statement=statement)
     return made
 
 
 @transaction.atomic(durable=True)
-def case_decide(*, case_id: int, actor: Any, decision: DecisionInput) -> Decision:
+def case_decide(*, case_id: int, actor: User, decision: DecisionInput) -> Decision:
     """
     Record the claim holder's decision and close the case.
 
@@ -273,7 +276,7 @@ def case_decide(*, case_id: int, actor: Any, decision: DecisionInput) -> Decisio
     return made
 
 
-def case_resolve(*, case: Case, actor: Any, decision: Decision, **details: Any) -> None:
+def case_resolve(*, case: Case, actor: User | None, decision: Decision, **details: Any) -> None:
     """
     Close a locked case on its decision and record `case.decided` (in the caller's
     transaction): the holder's claim ends with it.

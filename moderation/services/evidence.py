@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 import audit
 from moderation.models import Report
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @transaction.atomic(durable=True)
-def media_reveal(*, report: Report, actor: Any) -> None:
+def media_reveal(*, report: Report, actor: User) -> None:
     audit.record(
         action="media.revealed",
         actor=actor,

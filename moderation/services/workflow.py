@@ -1,24 +1,33 @@
 """
-The case and appeal state machines' one way to move.
+Moderation's state machines' one way to move.
 
-Every change of `Case.status` goes through `case_transition`, and every change of
-`Appeal.status` through `appeal_transition`: the move is checked against the model's
-`TRANSITIONS` here and nowhere else, so a new status or a new rule is one edit. Both run
-inside the caller's transaction, on a row the caller has locked with `select_for_update`,
-because the caller's own guards (who holds the claim, who may decide) must see the same row
-the move is saved on.
+Every change of `Case.status` goes through `case_transition`, of `Appeal.status` through
+`appeal_transition`, of `Decision.status` through `decision_transition` and of `BulkJob.status`
+through `bulk_job_transition`: the move is checked against the model's `TRANSITIONS` here and
+nowhere else, so a new status or a new rule is one edit. All run inside the caller's
+transaction, on a row the caller has locked with `select_for_update`, because the caller's own
+guards (who holds the claim, who may decide) must see the same row the move is saved on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
 import audit
-from moderation.exceptions import AppealRefused, InvalidTransition
-from moderation.models import Appeal, Case
+from core.transitions import status_transition
+from moderation.exceptions import (
+    AppealRefused,
+    BulkJobTransitionRefused,
+    DecisionTransitionRefused,
+    InvalidTransition,
+)
+from moderation.models import Appeal, BulkJob, Case, Decision
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _require_transaction(what: str) -> None:
@@ -38,7 +47,7 @@ def case_transition(
     *,
     case: Case,
     to: str,
-    actor: Any,
+    actor: User | None,
     action: str,
     fields: tuple[str, ...] = (),
     data: Mapping[str, Any] | None = None,
@@ -75,3 +84,13 @@ def appeal_transition(*, appeal: Appeal, to: str, fields: tuple[str, ...] = ()) 
     appeal.status = to
     appeal.save(update_fields=["status", *fields])
     return previous
+
+
+def decision_transition(*, decision: Decision, to: str) -> str:
+    """Take a locked decision out of force (an appeal reversed or replaced it)."""
+    return status_transition(decision, to=to, refusal=DecisionTransitionRefused)
+
+
+def bulk_job_transition(*, job: BulkJob, to: str, fields: tuple[str, ...] = ()) -> str:
+    """Start or finish a locked bulk job, saving the other changed `fields` with it."""
+    return status_transition(job, to=to, fields=fields, refusal=BulkJobTransitionRefused)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
 from moderation import permissions
 from moderation.exceptions import InvalidDecision, ModerationError
@@ -169,7 +170,7 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
         try:
             appeal_services.appeal_decide(
                 appeal_id=appeal_id,
-                actor=request.user,
+                actor=signed_in_user(request),
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
                 new_decision=decision_form.to_input() if decision_form else None,

@@ -9,7 +9,7 @@ the POST that starts the job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
 from moderation import permissions
 from moderation.exceptions import BulkSelectionRefused, InvalidDecision, ModerationError
@@ -36,6 +37,9 @@ from moderation.models.decisions import Action, Ground
 from moderation.selectors import bulk as bulk_selectors
 from moderation.selectors.queue import QueueFilters, filters_for_moderator
 from moderation.services import bulk
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PREVIEW_ROWS = 50
 # The queue's parameters that "all matching" carries (not its page cursor: all pages count).
@@ -57,7 +61,9 @@ def _read_selection(request: HttpRequest, data: QueryDict) -> Selection:
         hidden = [("all", "1")] + [(k, v) for k in QUEUE_PARAMS for v in data.getlist(k)]
         if not any(k in data for k in QUEUE_PARAMS):
             # The queue without parameters shows the moderator's routing: so does "all" here.
-            return Selection(filters=filters_for_moderator(user=request.user), hidden=hidden)
+            return Selection(
+                filters=filters_for_moderator(user=signed_in_user(request)), hidden=hidden
+            )
         form = QueueFilterForm(data)
         if not form.is_valid():
             # An unreadable filter must not fall back to a wider default selection.
@@ -72,7 +78,7 @@ def _read_selection(request: HttpRequest, data: QueryDict) -> Selection:
 
 def _describe(filters: QueueFilters) -> list[tuple[str, str]]:
     """The filter in words, for the senior to check what "all matching" means."""
-    labels = {
+    labels: dict[str, StrOrPromise] = {
         **dict(QUEUE_STATUSES),
         **dict(SOURCE_CHOICES),
         **dict(DEADLINE_CHOICES),
@@ -140,7 +146,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     expected = request.POST.get("expected", "")
     try:
         job = bulk.bulk_job_start(
-            actor=request.user,
+            actor=signed_in_user(request),
             case_ids=selection.case_ids,
             filters=selection.filters,
             decision=form.to_input(),

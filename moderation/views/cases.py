@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
 from moderation import permissions
 from moderation.exceptions import ModerationError
@@ -67,7 +68,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     if not permissions.can_triage(request.user) and not case_selectors.visible_to_legal(case=case):
         raise Http404  # legal staff see only what was escalated to them or cited by a request
     if context["mine"]:
-        claims.case_renew_claim(case_id=case.pk, actor=request.user)
+        claims.case_renew_claim(case_id=case.pk, actor=signed_in_user(request))
     return render(request, "moderation/case.html", context)
 
 
@@ -83,7 +84,7 @@ def case_claim(request: HttpRequest, case_id: int) -> HttpResponse:
     require(permissions.can_triage(request.user))
     _case_or_404(case_id)
     try:
-        claims.case_claim(case_id=case_id, actor=request.user)
+        claims.case_claim(case_id=case_id, actor=signed_in_user(request))
     except ModerationError as exc:
         messages.error(request, exc.message)
     return _back_to_case(request, case_id)
@@ -94,7 +95,7 @@ def case_release(request: HttpRequest, case_id: int) -> HttpResponse:
     require(permissions.can_triage(request.user))
     _case_or_404(case_id)
     try:
-        claims.case_release(case_id=case_id, actor=request.user)
+        claims.case_release(case_id=case_id, actor=signed_in_user(request))
         messages.success(request, _("Case returned to the queue."))
     except ModerationError as exc:
         messages.error(request, exc.message)
@@ -107,7 +108,7 @@ def case_heartbeat(request: HttpRequest, case_id: int) -> HttpResponse:
     """Keeps the claim alive while the page stays open (htmx, every two minutes)."""
     require(permissions.can_triage(request.user))
     try:
-        case = claims.case_renew_claim(case_id=case_id, actor=request.user)
+        case = claims.case_renew_claim(case_id=case_id, actor=signed_in_user(request))
     except (ModerationError, Case.DoesNotExist):
         return HttpResponse(_("Your claim on this case has ended."), status=200)
     return HttpResponse(
@@ -122,7 +123,7 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         claims.case_escalate(
             case_id=case_id,
-            actor=request.user,
+            actor=signed_in_user(request),
             to=request.POST.get("to", ""),
             note=request.POST.get("note", ""),
         )
@@ -141,7 +142,7 @@ def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResp
         case=report.case
     ):
         raise Http404
-    evidence.media_reveal(report=report, actor=request.user)
+    evidence.media_reveal(report=report, actor=signed_in_user(request))
     revealed = set(request.session.get(REVEALED, []))
     revealed.add(report.pk)
     request.session[REVEALED] = sorted(revealed)[-200:]
@@ -161,7 +162,9 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            decisions.case_decide(case_id=case_id, actor=request.user, decision=form.to_input())
+            decisions.case_decide(
+                case_id=case_id, actor=signed_in_user(request), decision=form.to_input()
+            )
         except ModerationError as exc:
             form_add_refusal(form, exc)
         else:
@@ -176,10 +179,10 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _claim_next_after(request: HttpRequest) -> HttpResponse:
-    default = queue_selectors.filters_for_moderator(user=request.user)
+    default = queue_selectors.filters_for_moderator(user=signed_in_user(request))
     filters = QueueFilterForm({}).filters(default=default)
     try:
-        case = claims.case_claim_next(actor=request.user, filters=filters)
+        case = claims.case_claim_next(actor=signed_in_user(request), filters=filters)
     except ModerationError:
         case = None
     if case is None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
+from accounts.request_user import signed_in_user
 from moderation import permissions
 from moderation.exceptions import ModerationError
 from moderation.forms import QueueFilterForm
@@ -21,7 +22,7 @@ from moderation.services import claims
 
 
 def _queue_context(request: HttpRequest) -> dict:
-    default = queue_selectors.filters_for_moderator(user=request.user)
+    default = queue_selectors.filters_for_moderator(user=signed_in_user(request))
     form = QueueFilterForm(request.GET) if request.GET else QueueFilterForm.for_routing(default)
     filters = form.filters(default=default)
     cursor = form.cursor_value() if form.is_bound else None
@@ -66,17 +67,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def claim_next(request: HttpRequest) -> HttpResponse:
     require(permissions.can_triage(request.user))
     form = QueueFilterForm(request.POST)
-    default = queue_selectors.filters_for_moderator(user=request.user)
+    default = queue_selectors.filters_for_moderator(user=signed_in_user(request))
     filters = form.filters(default=default)
     try:
-        case = claims.case_claim_next(actor=request.user, filters=filters)
+        case = claims.case_claim_next(actor=signed_in_user(request), filters=filters)
     except ModerationError as exc:
         messages.error(request, exc.message)
         return redirect("moderation:home")
     if case is None:
         messages.info(request, _("Nothing left to claim with these filters."))
         return redirect(
-            reverse("moderation:home") + (f"?{form.data.urlencode()}" if form.data else "")
+            reverse("moderation:home") + (f"?{request.POST.urlencode()}" if form.data else "")
         )
     return redirect("moderation:case", case_id=case.pk)
 
@@ -101,7 +102,7 @@ class ProfileForm(forms.Form):
 def routing_profile(request: HttpRequest) -> HttpResponse:
     """A moderator's languages and categories: their queue defaults to these."""
     require(permissions.can_triage(request.user))
-    profile, _created = ModeratorProfile.objects.get_or_create(user=request.user)
+    profile, _created = ModeratorProfile.objects.get_or_create(user=signed_in_user(request))
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():

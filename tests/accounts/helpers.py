@@ -1,12 +1,16 @@
-"""Arrangement shared by the account tests: role grants and the admin's user form."""
+"""Arrangement shared by the account tests: role grants, the admin's user form, failed sign-ins."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from accounts import auth_failures
 from accounts.models import RoleGrant, User
 from accounts.roles import Role
 from accounts.services_grants import role_grant_approve, role_grant_request
@@ -84,3 +88,9 @@ def approve_grant(actor: User, grant: RoleGrant, **kwargs: Any) -> RoleGrant:
         reauthenticated_at=kwargs.pop("reauthenticated_at", now()),
         **kwargs,
     )
+
+
+def flush_failed_signins() -> int:
+    """Write every window of failures as if its minute were over (the beat task's work)."""
+    later = timezone.now() + dt.timedelta(seconds=settings.AUTH_FAILURE_WINDOW_SECONDS)
+    return auth_failures.auth_failures_flush(until=later)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.accounts.test_signin_hardening import flush_failed_signins
+from tests.accounts.helpers import flush_failed_signins
 
 pytestmark = pytest.mark.django_db
 

@@ -49,11 +49,11 @@ def shown(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def vote(request: LegalRequest, actor: User) -> Any:
+def vote(legal_request: LegalRequest, actor: User) -> Any:
     return review.request_approve(
-        request_id=request.pk,
+        request_id=legal_request.pk,
         actor=actor,
-        scope_hash=review_selectors.live_scope(request).scope_hash,
+        scope_hash=review_selectors.live_scope(legal_request).scope_hash,
         reauthenticated_at=now(),
     )
 

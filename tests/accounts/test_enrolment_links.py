@@ -139,7 +139,7 @@ def test_enrolment_link_events_name_who_and_what_but_never_the_token_or_password
         assert secret not in text
 
 
-def dead_link(kind: str, administrator: Any, user: User, token: str) -> str:
+def dead_link(kind: str, administrator: User, user: User, token: str) -> str:
     """Make `token` (or a new one) dead in the way `kind` says; returns the one to present."""
     if kind == "expired":
         EnrolmentLink.objects.filter(user=user).update(

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import mfa, reauth
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.accounts.test_signin_hardening import flush_failed_signins
+from tests.accounts.helpers import flush_failed_signins
 from tests.disclosures.factories import give_subscriber_data, make_account
 from tests.utils import set_step_up
 

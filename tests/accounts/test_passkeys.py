@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from accounts import reauth
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.accounts.test_signin_hardening import flush_failed_signins
+from tests.accounts.helpers import flush_failed_signins
 from tests.utils import login_verified, set_step_up
 
 pytestmark = pytest.mark.django_db

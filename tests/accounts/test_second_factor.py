@@ -10,10 +10,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import mfa, reauth, second_factor
 from accounts.roles import Role
 from audit.models import AuditEvent
-from tests.accounts.test_signin_hardening import flush_failed_signins
+from tests.accounts.helpers import flush_failed_signins
+from tests.routes import all_routes
 from tests.security.access_matrix import LOGIN
 from tests.security.matrix_urls import concrete_url, expected_row, route_key
-from tests.test_urls import all_routes
 from tests.utils import authenticator_for, current_code, login_verified
 
 pytestmark = pytest.mark.django_db

@@ -26,6 +26,7 @@ from accounts import auth_failures, mfa, reauth, second_factor, tasks
 from accounts.grants import AuthFailureWindow
 from accounts.roles import Role
 from audit.models import AuditEvent
+from tests.accounts.helpers import flush_failed_signins
 from tests.utils import (
     authenticator_for,
     current_code,
@@ -43,12 +44,6 @@ VERIFY = reverse("accounts:verify")
 CONFIRM = reverse("accounts:reauth")
 ATTACKER_IP = "203.0.113.7"
 OWNER_IP = "198.51.100.20"
-
-
-def flush_failed_signins() -> int:
-    """Write every window of failures as if its minute were over (the beat task's work)."""
-    later = timezone.now() + dt.timedelta(seconds=settings.AUTH_FAILURE_WINDOW_SECONDS)
-    return auth_failures.auth_failures_flush(until=later)
 
 
 def counted(action: str) -> int:

@@ -223,6 +223,23 @@ def test_verify_now_runs_a_verification(auditor_client, django_capture_on_commit
     assert AuditEvent.objects.filter(action="audit.verification_started").exists()
 
 
+def test_a_finished_verification_keeps_its_first_outcome(auditor):
+    from audit import verification
+    from audit.log import LiveVerification
+    from audit.models import AuditVerification
+
+    run = AuditVerification.objects.create(requested_by=auditor)
+    failed = LiveVerification(ok=False, message="leaf 3 differs", tree_size=9, first_bad_index=3)
+    passed = LiveVerification(ok=True, message="", tree_size=9)
+
+    verification.verification_finish(verification_id=run.pk, result=failed)
+    again = verification.verification_finish(verification_id=run.pk, result=passed)
+
+    run.refresh_from_db()
+    assert (run.status, run.first_bad_index, run.progress) == ("failed", 3, 100)
+    assert again.status == "failed"  # a redelivered task does not overwrite the finding
+
+
 def test_unsealed_events_past_the_merge_delay_raise_the_alarm(settings, auditor_client):
     from datetime import timedelta
 

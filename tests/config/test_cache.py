@@ -11,7 +11,7 @@ from accounts.tokens import ApiToken
 from api_core import ratelimit
 from api_core.ratelimit import RATE_WINDOW_SECONDS, RateLimited, api_rate_limit_check
 from config.cache import LOCMEM_BACKEND, REDIS_BACKEND, caches_from_url, caches_required
-from tests.config.test_settings import PRODUCTION, _manage
+from tests.config.helpers import PRODUCTION, manage
 
 # A database of its own on the local Redis, so the test never touches another one's keys.
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -51,7 +51,7 @@ def test_caches_required_refuses_a_missing_url():
 
 
 def test_production_settings_refuse_to_start_without_a_cache_url():
-    result = _manage("check", env={**PRODUCTION, "CACHE_URL": ""})
+    result = manage("check", env={**PRODUCTION, "CACHE_URL": ""})
 
     assert result.returncode != 0
     assert "CACHE_URL must be set" in result.stderr

@@ -1,47 +1,13 @@
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses.
-    unwanted = {"DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in unwanted}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-PRODUCTION = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-    "AUDIT_HMAC_KEY": "another-long-random-key-for-the-audit-digests",
-    "ALLOWED_HOSTS": "tsdash.example.org",
-    "FIELD_ENCRYPTION_KEYS": "kVr5b8m0bQp6ZfS3v1G0o6yqfXc2JtQmYy3mD7eE0aA=",
-    "BLIND_INDEX_KEY": "a-separate-long-random-key-for-blind-indexes",
-    "DISCLOSURE_SIGNING_KEY": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
-    "AUDIT_SIGNING_KEY": "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-    "CACHE_URL": "redis://127.0.0.1:6379/1",
-    "OTP_WEBAUTHN_RP_ID": "tsdash.example.org",
-}
+from tests.config.helpers import PRODUCTION, manage
 
 
 def test_production_settings_pass_check_deploy_with_no_warnings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -50,15 +16,15 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {**PRODUCTION, "SECRET_KEY": ""}
 
-    result = _manage("check", env=env)
+    result = manage("check", env=env)
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_production_passkeys_are_bound_to_the_configured_domain():
-    missing = _manage("check", env={**PRODUCTION, "OTP_WEBAUTHN_RP_ID": ""})
-    shown = _manage(
+    missing = manage("check", env={**PRODUCTION, "OTP_WEBAUTHN_RP_ID": ""})
+    shown = manage(
         "shell",
         "-c",
         "from django.conf import settings as s; "
@@ -75,7 +41,7 @@ def test_production_passkeys_are_bound_to_the_configured_domain():
 
 
 def test_bad_boolean_in_the_environment_is_a_clear_error():
-    result = _manage(
+    result = manage(
         "check", env={"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DEBUG": "maybe"}
     )
 

@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 
 from core.errors import DomainError, InvalidInput, NotPermitted
-from core.forms import call_for_form, form_add_refusal
+from core.forms import call_for_form, choice_field, form_add_refusal
 
 
 class NoteForm(forms.Form):
@@ -43,3 +43,18 @@ def test_call_for_form_turns_a_refused_role_into_a_403():
 
     with pytest.raises(PermissionDenied):
         call_for_form(form, _refuse(NotPermitted()))
+
+
+class PickForm(forms.Form):
+    pick = forms.ChoiceField(choices=[])
+    note = forms.CharField()
+
+
+def test_choice_field_sets_choices_and_refuses_another_kind_of_field():
+    form = PickForm({"pick": "b", "note": "x"})
+
+    choice_field(form, "pick").choices = [("a", "A"), ("b", "B")]
+
+    assert form.is_valid()
+    with pytest.raises(TypeError, match=r"PickForm\.note is not a choice field"):
+        choice_field(form, "note")

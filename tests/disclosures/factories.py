@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.models import User
 from disclosures import crypto
 from disclosures.models import (
     Authority,
@@ -34,7 +35,7 @@ def make_authority(**overrides: Any) -> Authority:
     return Authority.objects.create(**fields)
 
 
-def add_contact(authority: Authority, verified_by: Any, **overrides: Any) -> AuthorityContact:
+def add_contact(authority: Authority, verified_by: User, **overrides: Any) -> AuthorityContact:
     fields = {
         "kind": AuthorityContact.Kind.PHONE,
         "value": "+33 1 44 32 50 50",
@@ -58,7 +59,7 @@ def make_account(platform_id: str | None = None, **overrides: Any) -> PlatformAc
 def make_violation_case(
     account: PlatformAccount,
     *,
-    decided_by: Any,
+    decided_by: User,
     category: str = "illegal_drugs",
     state: str = "decided",
 ) -> Case:
@@ -119,7 +120,7 @@ def give_subscriber_data(
 
 
 def make_request(
-    *, created_by: Any, status: str = LegalRequest.Status.RECEIVED, **overrides: Any
+    *, created_by: User, status: str = LegalRequest.Status.RECEIVED, **overrides: Any
 ) -> LegalRequest:
     """
     A complete request (policy v2, one resolved target) in any status. Each target account

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from accounts.models import User
 from accounts.reauth import SESSION_KEY
 from accounts.roles import Role
 from accounts.services import user_create
@@ -24,8 +25,9 @@ from disclosures.models import (
 )
 from disclosures.services import release, review
 from disclosures.services.intake import RequestInput
+from disclosures.services.pii import pii_unmask
 from disclosures.services.review.scope import scope_freeze_fields
-from moderation.models import Case
+from moderation.models import Case, PlatformAccount
 from tests.disclosures.factories import (
     add_contact,
     give_subscriber_data,
@@ -40,13 +42,13 @@ INSIDE = datetime(2026, 10, 5, 12, 30, tzinfo=UTC)
 PHONE = "+33612345678"
 
 
-def pass_mandatory_checks(request: LegalRequest, by, second=None) -> None:
+def pass_mandatory_checks(legal_request: LegalRequest, by, second=None) -> None:
     """Every mandatory check passed (A6, for emergencies, by someone other than A1-A3's)."""
     for item in CHECKLIST:
-        if item.automatic or not item.is_mandatory(emergency=request.emergency):
+        if item.automatic or not item.is_mandatory(emergency=legal_request.emergency):
             continue
         VerificationCheck.objects.create(
-            request=request,
+            request=legal_request,
             code=item.code,
             result=VerificationCheck.Result.PASSED,
             evidence="checked",
@@ -54,15 +56,15 @@ def pass_mandatory_checks(request: LegalRequest, by, second=None) -> None:
         )
 
 
-def approve(request: LegalRequest, *, prepared_by, approvers) -> Scope:
+def approve(legal_request: LegalRequest, *, prepared_by, approvers) -> Scope:
     """Freeze the request's scope as review does (data pinned) and record approvals of it."""
-    fields = scope_freeze_fields(request)
+    fields = scope_freeze_fields(legal_request)
     fields.pop("pins")
-    scope = Scope.objects.create(request=request, prepared_by=prepared_by, **fields)
+    scope = Scope.objects.create(request=legal_request, prepared_by=prepared_by, **fields)
     digest = scope.scope_hash
     for user in approvers:
         Approval.objects.create(
-            request=request,
+            request=legal_request,
             scope=scope,
             scope_hash=digest,
             approver=user,
@@ -133,15 +135,15 @@ def fresh(client):
     return client
 
 
-def pass_checks(request: LegalRequest, by: Any, *, second: Any = None) -> None:
+def pass_checks(legal_request: LegalRequest, by: User, *, second: User | None = None) -> None:
     """Write a passed row for every mandatory check (A6 by `second`, if given), directly."""
-    for code in checklist.mandatory_codes(emergency=request.emergency):
+    for code in checklist.mandatory_codes(emergency=legal_request.emergency):
         item = checklist.ITEMS[code]
         if item.automatic or (code == checklist.SECOND_LEVEL_CODE and second is None):
             continue
         performer = second if code == checklist.SECOND_LEVEL_CODE else by
         VerificationCheck.objects.create(
-            request=request,
+            request=legal_request,
             code=code,
             result=VerificationCheck.Result.PASSED,
             evidence=f"{code} ok",
@@ -149,18 +151,20 @@ def pass_checks(request: LegalRequest, by: Any, *, second: Any = None) -> None:
         )
 
 
-def with_records(request: LegalRequest) -> LegalRequest:
+def with_records(legal_request: LegalRequest) -> LegalRequest:
     """Give every target account a phone number and an IP record inside the request's range."""
-    for n, target in enumerate(request.targets.filter(account__isnull=False)):
+    for n, target in enumerate(legal_request.targets.filter(account__isnull=False)):
         give_subscriber_data(
             target.account,
-            phone=f"+3369{request.pk % 1000:03d}{n:04d}",
-            ips=[("203.0.113.7", 51000 + n, request.date_from + timedelta(days=1))],
+            phone=f"+3369{legal_request.pk % 1000:03d}{n:04d}",
+            ips=[("203.0.113.7", 51000 + n, legal_request.date_from + timedelta(days=1))],
         )
-    return request
+    return legal_request
 
 
-def submitted_request(*, registrar: Any, preparer: Any = None, second: Any = None, **overrides):
+def submitted_request(
+    *, registrar: User, preparer: User | None = None, second: User | None = None, **overrides
+):
     """A request pending approval, its scope frozen through the service by `preparer`."""
     preparer = preparer or registrar
     request = with_records(
@@ -172,15 +176,15 @@ def submitted_request(*, registrar: Any, preparer: Any = None, second: Any = Non
     return request, scope
 
 
-def snapshot(request: LegalRequest) -> tuple[str, int, int, int, int]:
+def snapshot(legal_request: LegalRequest) -> tuple[str, int, int, int, int]:
     """What a refused operation must leave untouched."""
-    request.refresh_from_db()
+    legal_request.refresh_from_db()
     return (
-        request.status,
-        request.version,
+        legal_request.status,
+        legal_request.version,
         AuditEvent.objects.count(),
-        Scope.objects.filter(request=request).count(),
-        Approval.objects.filter(request=request).count(),
+        Scope.objects.filter(request=legal_request).count(),
+        Approval.objects.filter(request=legal_request).count(),
     )
 
 
@@ -204,11 +208,13 @@ def nothing_written(private_storage) -> None:
     assert stored_files(private_storage) == []
 
 
-def request_events(action: str, request: LegalRequest | None = None):
-    """The trail's `action` events, about `request` when one is given (a queryset)."""
+def request_events(action: str, legal_request: LegalRequest | None = None):
+    """The trail's `action` events, about `legal_request` when one is given (a queryset)."""
     found = AuditEvent.objects.filter(action=action)
-    if request is not None:
-        found = found.filter(target_type="disclosures.legalrequest", target_id=str(request.pk))
+    if legal_request is not None:
+        found = found.filter(
+            target_type="disclosures.legalrequest", target_id=str(legal_request.pk)
+        )
     return found
 
 
@@ -252,9 +258,31 @@ def form_data(valid: RequestInput, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def reviewable_request(*, by: Any, status: str = LegalRequest.Status.IN_REVIEW, **overrides: Any):
+def reviewable_request(*, by: User, status: str = LegalRequest.Status.IN_REVIEW, **overrides: Any):
     """A request ready to be checked: a registry contact and a linked moderation case."""
     request = with_records(make_request(created_by=by, status=status, **overrides))
     add_contact(request.authority, verified_by=by)
     request.linked_cases.add(make_case())  # a case about someone else: never a link
     return request
+
+
+def unmask(
+    actor: User, account: PlatformAccount, *, purpose: str, default_reason: str, **overrides: Any
+) -> str:
+    """
+    Unmask the account's phone number through the service, for `purpose`. The basis is
+    `default_reason` unless the call names a request (`request_id`); `overrides` replace any
+    argument, the reason included. A test module binds its own purpose and reason once
+    (functools.partial).
+    """
+    arguments: dict[str, Any] = {
+        "actor": actor,
+        "account_id": account.pk,
+        "field": "phone",
+        "record_id": None,
+        "purpose": purpose,
+        "request_id": None,
+        "reason": "" if overrides.get("request_id") else default_reason,
+    }
+    arguments.update(overrides)
+    return pii_unmask(**arguments)

@@ -25,8 +25,8 @@ def at(percent: float) -> datetime:
     return RECEIVED + (DEADLINE - RECEIVED) * percent / 100
 
 
-def thresholds(request) -> list[int]:
-    return sorted(request.reminders.values_list("threshold", flat=True))
+def thresholds(legal_request: LegalRequest) -> list[int]:
+    return sorted(legal_request.reminders.values_list("threshold", flat=True))
 
 
 def test_reminders_fire_at_each_threshold_exactly_once(legal):

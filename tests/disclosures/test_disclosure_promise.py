@@ -41,14 +41,12 @@ from disclosures.pins import data_pins, pins_diff
 from disclosures.selectors import facts
 from disclosures.selectors import review as selectors
 from disclosures.services import intake, release, review
-from disclosures.services.intake import RequestInput
 from disclosures.services.subscriber_data import SubscriberRow, subscriber_data_ingest
 from moderation.models import Case, Decision
 from moderation.services.appeals import AppealInput, appeal_decide, appeal_submit
 from tests.disclosures.factories import (
     give_subscriber_data,
     make_account,
-    make_authority,
     make_request,
     make_violation_case,
 )
@@ -70,10 +68,10 @@ def releaser(make_user):
     return make_user(Role.LEGAL_OFFICER, username="releaser")
 
 
-def events(action: str, request: LegalRequest | None = None) -> list[AuditEvent]:
+def events(action: str, legal_request: LegalRequest | None = None) -> list[AuditEvent]:
     found = AuditEvent.objects.filter(action=action).order_by("id")
-    if request is not None:
-        found = found.filter(target_id=str(request.pk))
+    if legal_request is not None:
+        found = found.filter(target_id=str(legal_request.pk))
     return list(found)
 
 
@@ -81,57 +79,34 @@ def reverse_decision(case: Case) -> None:
     Decision.objects.filter(case=case).update(status=Decision.Status.REVERSED)
 
 
-def violation_case_of(request: LegalRequest, account) -> Case:
-    return request.linked_cases.get(subject__author=account)
+def violation_case_of(legal_request: LegalRequest, account) -> Case:
+    return legal_request.linked_cases.get(subject__author=account)
 
 
-def frozen(request: LegalRequest, legal) -> Scope:
-    pass_checks(request, legal)
-    scope = review.scope_submit(request_id=request.pk, actor=legal)
-    request.refresh_from_db()
+def frozen(legal_request: LegalRequest, legal) -> Scope:
+    pass_checks(legal_request, legal)
+    scope = review.scope_submit(request_id=legal_request.pk, actor=legal)
+    legal_request.refresh_from_db()
     return scope
 
 
-def approve(request: LegalRequest, approver) -> None:
+def approve(legal_request: LegalRequest, approver) -> None:
     review.request_approve(
-        request_id=request.pk,
+        request_id=legal_request.pk,
         actor=approver,
-        scope_hash=selectors.live_scope(request).scope_hash,
+        scope_hash=selectors.live_scope(legal_request).scope_hash,
         reauthenticated_at=int(time.time()),
     )
-    request.refresh_from_db()
+    legal_request.refresh_from_db()
 
 
 # --- 1. the terms-violation link, per target -------------------------------------------------
 
 
-def intake_input(authority, targets: tuple[str, ...], case_ids: tuple[int, ...]) -> RequestInput:
-    return RequestInput(
-        instrument=LegalRequest.Instrument.EPOC,
-        authority_id=authority.pk,
-        issuer_type=LegalRequest.IssuerType.INVESTIGATING_JUDGE,
-        issuing_file_number="JI-2026/0077",
-        channel=LegalRequest.Channel.ECODEX,
-        received_at=timezone.now() - timedelta(hours=1),
-        legal_basis="Regulation (EU) 2023/1543, Art. 5",
-        offence_category="illegal_drugs",
-        offence_description="Sale of narcotics",
-        statement_of_reasons="The suspect sells narcotics in a channel.",
-        data_requested=("ip_addresses", "phone_number"),
-        date_from=datetime(2026, 10, 1, 0, 0),
-        date_to=datetime(2026, 11, 1, 0, 0),
-        source_timezone="Europe/Paris",
-        targets=targets,
-        case_ids=case_ids,
-    )
-
-
-def test_intake_refuses_a_second_target_without_a_case_of_its_own_and_names_it(legal):
+def test_intake_refuses_a_second_target_without_a_case_of_its_own_and_names_it(legal, valid):
     suspect, bystander = make_account(username="seller"), make_account(username="neighbour")
     case = make_violation_case(suspect, decided_by=legal)
-    data = intake_input(
-        make_authority(), ("username:seller", "username:neighbour"), case_ids=(case.pk,)
-    )
+    data = replace(valid, targets=("username:seller", "username:neighbour"), case_ids=(case.pk,))
 
     with pytest.raises(InvalidRequest) as refused:
         intake.request_register(actor=legal, data=data)
@@ -149,14 +124,14 @@ def test_intake_refuses_a_second_target_without_a_case_of_its_own_and_names_it(l
 
 
 @pytest.mark.parametrize("state", ["cleared", "reversed"])
-def test_intake_refuses_a_case_whose_decision_does_not_stand(legal, state):
+def test_intake_refuses_a_case_whose_decision_does_not_stand(legal, valid, state):
     suspect = make_account(username="seller")
     if state == "cleared":
         case = make_violation_case(suspect, decided_by=legal, state="cleared")
     else:
         case = make_violation_case(suspect, decided_by=legal)
         reverse_decision(case)
-    data = intake_input(make_authority(), ("username:seller",), case_ids=(case.pk,))
+    data = replace(valid, targets=("username:seller",), case_ids=(case.pk,))
     with pytest.raises(InvalidRequest) as refused:
         intake.request_register(actor=legal, data=data)
     assert "@seller" in refused.value.errors["case_ids"][0]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.roles import Role
 from audit.models import AuditEvent
 from disclosures.exceptions import (
@@ -43,27 +44,31 @@ def now() -> int:
     return int(time.time())
 
 
-def approve(request: LegalRequest, actor: Any, *, scope_hash: str | None = None, **kwargs: Any):
+def approve(
+    legal_request: LegalRequest, actor: User, *, scope_hash: str | None = None, **kwargs: Any
+):
     return review.request_approve(
-        request_id=request.pk,
+        request_id=legal_request.pk,
         actor=actor,
         scope_hash=scope_hash
         if scope_hash is not None
-        else selectors.live_scope(request).scope_hash,
+        else selectors.live_scope(legal_request).scope_hash,
         reauthenticated_at=kwargs.pop("reauthenticated_at", now()),
         **kwargs,
     )
 
 
-def assert_denied(request: LegalRequest, before: tuple, *, actor: Any, operation: str, rule: str):
+def assert_denied(
+    legal_request: LegalRequest, before: tuple, *, actor: User, operation: str, rule: str
+):
     """The refusal wrote exactly one authz.denied event and nothing else."""
-    status, version, count, scopes, approvals = snapshot(request)
+    status, version, count, scopes, approvals = snapshot(legal_request)
     assert (status, version, scopes, approvals) == (before[0], before[1], before[3], before[4])
     assert count == before[2] + 1
     denied = AuditEvent.objects.latest("id")
     assert denied.action == "authz.denied"
     assert denied.actor == actor
-    assert denied.target_id == str(request.pk)
+    assert denied.target_id == str(legal_request.pk)
     assert denied.data == {"operation": operation, "rule": rule}
 
 
@@ -363,20 +368,22 @@ def test_approvers_of_ignores_voided_and_rejected_votes(verifier, legal, approve
 # --- through the pages -----------------------------------------------------------------------
 
 
-def page(request: LegalRequest) -> str:
-    return reverse("disclosures:request_review", args=[request.pk])
+def page(legal_request: LegalRequest) -> str:
+    return reverse("disclosures:request_review", args=[legal_request.pk])
 
 
-def vote_data(request: LegalRequest, *, prefix: str = "approve", **extra: Any) -> dict[str, Any]:
-    request.refresh_from_db()
-    scope = selectors.live_scope(request)
-    data = {f"{prefix}-version": request.version, f"{prefix}-scope_hash": scope.scope_hash}
+def vote_data(
+    legal_request: LegalRequest, *, prefix: str = "approve", **extra: Any
+) -> dict[str, Any]:
+    legal_request.refresh_from_db()
+    scope = selectors.live_scope(legal_request)
+    data = {f"{prefix}-version": legal_request.version, f"{prefix}-scope_hash": scope.scope_hash}
     data.update({f"{prefix}-{k}": v for k, v in extra.items()})
     return data
 
 
-def reauthenticate(client: Any, request: LegalRequest) -> Any:
-    return step_up(client, next_url=page(request), password=PASSWORD)
+def reauthenticate(client: Any, legal_request: LegalRequest) -> Any:
+    return step_up(client, next_url=page(legal_request), password=PASSWORD)
 
 
 def test_voting_without_reauthentication_sends_the_approver_to_confirm_and_back(
@@ -602,7 +609,7 @@ def test_reject_through_the_page_needs_a_reason(legal, approver_client):
 # --- concurrency (PostgreSQL) ----------------------------------------------------------------
 
 
-def _pending_without_services(*, registrar: Any, emergency: bool = False) -> LegalRequest:
+def _pending_without_services(*, registrar: User, emergency: bool = False) -> LegalRequest:
     """A request pending approval with its scope, arranged directly (no moderation case)."""
     request = make_request(created_by=registrar, status=Status.IN_REVIEW, emergency=emergency)
     pass_checks(request, registrar)
@@ -615,18 +622,18 @@ def _pending_without_services(*, registrar: Any, emergency: bool = False) -> Leg
 
 
 def _race(
-    request: LegalRequest,
+    legal_request: LegalRequest,
     approvers: list[Any],
     *,
     expected_version: int | None = None,
     refusal: type[Exception] = InvalidTransition,
 ) -> list[str]:
     """All approvers vote at the same instant; returns "approved" or "refused" per vote."""
-    scope_hash = selectors.live_scope(request).scope_hash
+    scope_hash = selectors.live_scope(legal_request).scope_hash
 
-    def vote(user: Any) -> Callable[[], Any]:
+    def vote(user: User) -> Callable[[], Any]:
         return lambda: review.request_approve(
-            request_id=request.pk,
+            request_id=legal_request.pk,
             actor=user,
             scope_hash=scope_hash,
             reauthenticated_at=now(),

@@ -104,8 +104,8 @@ def test_request_without_document_is_accepted(legal, valid):
 # --- The order document's download name and type ---------------------------------------------
 
 
-def download(client, request: LegalRequest):
-    response = client.get(reverse("disclosures:request_document", args=[request.pk]))
+def download(client, legal_request: LegalRequest):
+    response = client.get(reverse("disclosures:request_document", args=[legal_request.pk]))
     assert response.status_code == 200
     return response
 

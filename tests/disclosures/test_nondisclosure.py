@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from disclosures.exceptions import InvalidRequest, NotPermitted, StaleVersion
 from disclosures.models import LegalRequest, UserNotice
+from disclosures.outbox_kinds import USER_NOTICE
 from disclosures.selectors.nondisclosure import (
     nondisclosure_review_state,
     nondisclosure_reviews_due,
@@ -24,7 +25,7 @@ from disclosures.selectors.nondisclosure import (
 from disclosures.services import intake, notices
 from disclosures.services.intake import RequestInput
 from disclosures.services.nondisclosure import nondisclosure_review
-from moderation.models import Delivery
+from outbox.models import Delivery
 from tests.disclosures.factories import make_account, make_authority, make_request
 from tests.disclosures.helpers import escalated_case, form_data, released
 
@@ -56,13 +57,13 @@ def gagged(legal, *, reviewed_days_ago: float | None = 100, **overrides) -> Lega
     return make_request(created_by=legal, **fields)
 
 
-def reviews_of(request: LegalRequest):
+def reviews_of(legal_request: LegalRequest):
     return AuditEvent.objects.filter(
-        action=REVIEWED, target_type="disclosures.legalrequest", target_id=str(request.pk)
+        action=REVIEWED, target_type="disclosures.legalrequest", target_id=str(legal_request.pk)
     )
 
 
-def snapshot(request: LegalRequest) -> tuple:
+def snapshot(legal_request: LegalRequest) -> tuple:
     """What a refused review must leave as it was."""
     row = LegalRequest.objects.values_list(
         "nondisclosure",
@@ -70,12 +71,12 @@ def snapshot(request: LegalRequest) -> tuple:
         "nondisclosure_reviewed_at",
         "nondisclosure_review_note",
         "version",
-    ).get(pk=request.pk)
+    ).get(pk=legal_request.pk)
     return row, AuditEvent.objects.exclude(action="authz.denied").count()
 
 
-def notice_statuses(request: LegalRequest) -> set[str]:
-    return set(UserNotice.objects.filter(request=request).values_list("status", flat=True))
+def notice_statuses(legal_request: LegalRequest) -> set[str]:
+    return set(UserNotice.objects.filter(request=legal_request).values_list("status", flat=True))
 
 
 def in_days(days: float) -> datetime:
@@ -255,7 +256,7 @@ def test_lifted_sends_the_deferred_notices_at_once(legal, approver):
     nondisclosure_review(request_id=request.pk, actor=legal, outcome="lifted", note=NOTE)
 
     assert notice_statuses(request) == {UserNotice.Status.SENT}
-    assert Delivery.objects.filter(kind=Delivery.Kind.USER_NOTICE).count() == 2
+    assert Delivery.objects.filter(kind=USER_NOTICE).count() == 2
     assert reviews_of(request).count() == 1
 
 
@@ -268,7 +269,7 @@ def test_still_in_force_keeps_the_notices_deferred(legal, approver):
     nondisclosure_review(request_id=request.pk, actor=legal, outcome="still_in_force", note=NOTE)
 
     assert notice_statuses(request) == {UserNotice.Status.DEFERRED}
-    assert not Delivery.objects.filter(kind=Delivery.Kind.USER_NOTICE).exists()
+    assert not Delivery.objects.filter(kind=USER_NOTICE).exists()
     assert notices.notices_send_due(now=timezone.now() + timedelta(days=3650)) == 0
 
 
@@ -451,12 +452,12 @@ def test_reviews_due_follow_the_review_period_setting(legal, settings):
 # --- Screens ---------------------------------------------------------------------------------
 
 
-def overview_url(request: LegalRequest) -> str:
-    return reverse("disclosures:request", args=[request.pk])
+def overview_url(legal_request: LegalRequest) -> str:
+    return reverse("disclosures:request", args=[legal_request.pk])
 
 
-def review_url(request: LegalRequest) -> str:
-    return reverse("disclosures:request_nondisclosure_review", args=[request.pk])
+def review_url(legal_request: LegalRequest) -> str:
+    return reverse("disclosures:request_nondisclosure_review", args=[legal_request.pk])
 
 
 def test_overview_shows_when_the_order_was_reviewed_and_is_due(legal_client, legal):
@@ -482,8 +483,8 @@ def test_overview_shows_no_review_form_to_an_approver(client_for, approver, lega
     assert review_url(request) not in body
 
 
-def _post(request: LegalRequest, **fields) -> dict:
-    data = {"ndo-version": request.version, "ndo-outcome": "still_in_force", "ndo-note": NOTE}
+def _post(legal_request: LegalRequest, **fields) -> dict:
+    data = {"ndo-version": legal_request.version, "ndo-outcome": "still_in_force", "ndo-note": NOTE}
     data.update({f"ndo-{name}": value for name, value in fields.items()})
     return data
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from disclosures import tasks
 from disclosures.models import LegalRequest, UserNotice
+from disclosures.outbox_kinds import USER_NOTICE
 from disclosures.services import notices
 from disclosures.services.review import request_close
-from moderation.models import Delivery
+from outbox.models import Delivery
 from tests.disclosures.helpers import PHONE, released
 
 # Private files go to a fresh folder per test (tests/disclosures/conftest.py).
@@ -21,12 +22,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 EPOC_REASON = "issuing authority informs the person (Reg. 2023/1543 Art. 13)"
 
 
-def notice_rows(request):
-    return list(UserNotice.objects.filter(request=request).order_by("pk"))
+def notice_rows(legal_request):
+    return list(UserNotice.objects.filter(request=legal_request).order_by("pk"))
 
 
 def user_deliveries():
-    return list(Delivery.objects.filter(kind=Delivery.Kind.USER_NOTICE).order_by("pk"))
+    return list(Delivery.objects.filter(kind=USER_NOTICE).order_by("pk"))
 
 
 def test_notice_goes_out_with_the_release_when_nothing_defers_it(legal, approver):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from disclosures.exceptions import InvalidRequest, NotPermitted
 from disclosures.masking import mask_ip, mask_phone
 from disclosures.models import PiiUnmask, SubscriberIp
 from disclosures.services import pii
-from disclosures.services.pii import pii_unmask
+from tests.disclosures import helpers
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
 from tests.utils import step_up
 
@@ -47,18 +48,7 @@ def ip_record(address: str = IP) -> SubscriberIp:
     return next(r for r in SubscriberIp.objects.all() if r.ip == address)
 
 
-def unmask(actor, account, **overrides):
-    arguments = {
-        "actor": actor,
-        "account_id": account.pk,
-        "field": "phone",
-        "record_id": None,
-        "purpose": PURPOSE,
-        "request_id": None,
-        "reason": "" if overrides.get("request_id") else REASON,
-    }
-    arguments.update(overrides)
-    return pii_unmask(**arguments)
+unmask = partial(helpers.unmask, purpose=PURPOSE, default_reason=REASON)
 
 
 def last_event_id() -> int:

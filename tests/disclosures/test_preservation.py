@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import Role
 from audit.models import AuditEvent
 from disclosures import tasks
@@ -54,7 +55,7 @@ def private_storage(settings, tmp_path):
 
 
 def preservation_request(
-    legal: Any,
+    legal: User,
     *,
     instrument: str = Instrument.EPOC_PR,
     accounts: list | None = None,
@@ -77,7 +78,7 @@ def preservation_request(
     return request
 
 
-def preserving(legal: Any, **kwargs: Any) -> LegalRequest:
+def preserving(legal: User, **kwargs: Any) -> LegalRequest:
     """A preservation order whose hold was placed through the service."""
     request = preservation_request(legal, **kwargs)
     preservation.hold_place(request_id=request.pk, actor=legal)
@@ -85,28 +86,30 @@ def preserving(legal: Any, **kwargs: Any) -> LegalRequest:
     return request
 
 
-def events(action: str, request: LegalRequest | None = None) -> list[AuditEvent]:
+def events(action: str, legal_request: LegalRequest | None = None) -> list[AuditEvent]:
     found = AuditEvent.objects.filter(action=action)
-    if request is not None:
-        found = found.filter(target_type="disclosures.legalrequest", target_id=str(request.pk))
+    if legal_request is not None:
+        found = found.filter(
+            target_type="disclosures.legalrequest", target_id=str(legal_request.pk)
+        )
     return list(found.order_by("id"))
 
 
-def state(request: LegalRequest) -> tuple:
+def state(legal_request: LegalRequest) -> tuple:
     """What a refused operation must leave untouched."""
-    request.refresh_from_db()
-    holds = PreservationHold.objects.filter(request=request).order_by("pk")
+    legal_request.refresh_from_db()
+    holds = PreservationHold.objects.filter(request=legal_request).order_by("pk")
     return (
-        request.status,
-        request.version,
-        request.outcome,
+        legal_request.status,
+        legal_request.version,
+        legal_request.outcome,
         AuditEvent.objects.exclude(action="authz.denied").count(),
         list(holds.values_list("expires_at", "extensions", "released_at", "reminded_at")),
     )
 
 
-def expire(request: LegalRequest, *, at: datetime) -> None:
-    PreservationHold.objects.filter(request=request).update(expires_at=at)
+def expire(legal_request: LegalRequest, *, at: datetime) -> None:
+    PreservationHold.objects.filter(request=legal_request).update(expires_at=at)
 
 
 # --- placing the hold ------------------------------------------------------------------------
@@ -537,8 +540,8 @@ def test_two_officers_extending_at_once_extend_once(make_user):
 # --- the screens -----------------------------------------------------------------------------
 
 
-def _url(name: str, request: LegalRequest) -> str:
-    return reverse(f"disclosures:{name}", args=[request.pk])
+def _url(name: str, legal_request: LegalRequest) -> str:
+    return reverse(f"disclosures:{name}", args=[legal_request.pk])
 
 
 def test_review_tab_offers_place_hold_instead_of_the_scope_freeze(legal, legal_client):

@@ -45,7 +45,7 @@ from disclosures.package import (
 )
 from disclosures.services import release
 from disclosures.services.release import DownloadRefused, PackageNotReady, package_files
-from moderation.models import Delivery
+from outbox.models import Delivery
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
 from tests.disclosures.helpers import (
     INSIDE,

@@ -31,11 +31,11 @@ LIST_QUERIES = 10
 # --- Selectors --------------------------------------------------------------------------
 
 
-def _deadline(request: LegalRequest, hours: float) -> LegalRequest:
-    LegalRequest.objects.filter(pk=request.pk).update(
+def _deadline(legal_request: LegalRequest, hours: float) -> LegalRequest:
+    LegalRequest.objects.filter(pk=legal_request.pk).update(
         deadline_at=timezone.now() + timedelta(hours=hours)
     )
-    return request
+    return legal_request
 
 
 def test_request_list_puts_open_requests_first_by_deadline(legal):

@@ -35,8 +35,8 @@ PASSED = VerificationCheck.Result.PASSED
 NA = VerificationCheck.Result.NOT_APPLICABLE
 
 
-def url(name: str, request: LegalRequest) -> str:
-    return reverse(f"disclosures:{name}", args=[request.pk])
+def url(name: str, legal_request: LegalRequest) -> str:
+    return reverse(f"disclosures:{name}", args=[legal_request.pk])
 
 
 ACTIONS = [

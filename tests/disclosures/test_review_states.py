@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from accounts.models import User
 from audit.models import AuditEvent
 from disclosures import checklist
 from disclosures.exceptions import (
@@ -62,7 +63,7 @@ def test_every_illegal_transition_is_refused_and_writes_nothing(legal, current, 
     with transaction.atomic():
         locked = request_lock(request_id=request.pk)
         with pytest.raises(InvalidTransition):
-            request_transition(request=locked, to=target, actor=legal)
+            request_transition(legal_request=locked, to=target, actor=legal)
 
     assert snapshot(request) == before
 
@@ -75,7 +76,9 @@ def test_every_legal_transition_moves_and_records(legal, current, target):
     request = make_request(created_by=legal, status=current)
     version = request.version
     with transaction.atomic():
-        request_transition(request=request_lock(request_id=request.pk), to=target, actor=legal)
+        request_transition(
+            legal_request=request_lock(request_id=request.pk), to=target, actor=legal
+        )
     request.refresh_from_db()
     assert (request.status, request.version) == (target, version + 1)
     assert events("request.status_changed")[-1].data["to"] == target
@@ -167,39 +170,39 @@ SERVICE_STATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _call(name: str, request: LegalRequest, *, legal: Any, approver: Any) -> None:
+def _call(name: str, legal_request: LegalRequest, *, legal: User, approver: User) -> None:
     now = int(time.time())
     calls: dict[str, Callable[[], Any]] = {
         "request_start_review": lambda: review.request_start_review(
-            request_id=request.pk, actor=legal
+            request_id=legal_request.pk, actor=legal
         ),
         "request_ask_clarification": lambda: review.request_ask_clarification(
-            request_id=request.pk, actor=legal, reason="incomplete"
+            request_id=legal_request.pk, actor=legal, reason="incomplete"
         ),
         "request_resume_review": lambda: review.request_resume_review(
-            request_id=request.pk, actor=legal
+            request_id=legal_request.pk, actor=legal
         ),
         "request_refuse": lambda: review.request_refuse(
-            request_id=request.pk, actor=legal, reason_code="other", reason="x"
+            request_id=legal_request.pk, actor=legal, reason_code="other", reason="x"
         ),
-        "scope_submit": lambda: review.scope_submit(request_id=request.pk, actor=legal),
+        "scope_submit": lambda: review.scope_submit(request_id=legal_request.pk, actor=legal),
         "request_reopen": lambda: review.request_reopen(
-            request_id=request.pk, actor=legal, reason="x"
+            request_id=legal_request.pk, actor=legal, reason="x"
         ),
         "request_approve": lambda: review.request_approve(
-            request_id=request.pk, actor=approver, scope_hash="0" * 64, reauthenticated_at=now
+            request_id=legal_request.pk, actor=approver, scope_hash="0" * 64, reauthenticated_at=now
         ),
         "request_reject": lambda: review.request_reject(
-            request_id=request.pk,
+            request_id=legal_request.pk,
             actor=approver,
             scope_hash="0" * 64,
             reauthenticated_at=now,
             reason="x",
         ),
         "request_withdraw": lambda: review.request_withdraw(
-            request_id=request.pk, actor=legal, reason="x"
+            request_id=legal_request.pk, actor=legal, reason="x"
         ),
-        "request_close": lambda: review.request_close(request_id=request.pk, actor=legal),
+        "request_close": lambda: review.request_close(request_id=legal_request.pk, actor=legal),
     }
     calls[name]()
 

@@ -108,11 +108,11 @@ def test_same_request_gives_the_same_hash(legal):
     assert review.scope_canonical(request) == first
 
 
-def _change(request: LegalRequest, what: str) -> None:
+def _change(legal_request: LegalRequest, what: str) -> None:
     if what == "account":
         extra = make_account()
         RequestTarget.objects.create(
-            request=request,
+            request=legal_request,
             kind=RequestTarget.Kind.ACCOUNT_ID,
             value=extra.platform_id,
             value_index=extra.platform_id,
@@ -121,18 +121,20 @@ def _change(request: LegalRequest, what: str) -> None:
         )
         return
     changes: dict[str, Callable[[], Any]] = {
-        "categories": lambda: setattr(request, "data_requested", ["phone_number"]),
+        "categories": lambda: setattr(legal_request, "data_requested", ["phone_number"]),
         "date_from": lambda: setattr(
-            request, "date_from", request.date_from + timedelta(seconds=1)
+            legal_request, "date_from", legal_request.date_from + timedelta(seconds=1)
         ),
-        "date_to": lambda: setattr(request, "date_to", request.date_to - timedelta(days=1)),
-        "authority": lambda: setattr(request, "authority", make_authority()),
-        "channel": lambda: setattr(request, "channel", LegalRequest.Channel.EMAIL),
-        "version": lambda: setattr(request, "version", request.version + 1),
-        "reference": lambda: setattr(request, "reference", request.reference + "-B"),
+        "date_to": lambda: setattr(
+            legal_request, "date_to", legal_request.date_to - timedelta(days=1)
+        ),
+        "authority": lambda: setattr(legal_request, "authority", make_authority()),
+        "channel": lambda: setattr(legal_request, "channel", LegalRequest.Channel.EMAIL),
+        "version": lambda: setattr(legal_request, "version", legal_request.version + 1),
+        "reference": lambda: setattr(legal_request, "reference", legal_request.reference + "-B"),
     }
     changes[what]()
-    request.save()
+    legal_request.save()
 
 
 @pytest.mark.parametrize(

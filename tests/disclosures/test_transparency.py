@@ -6,14 +6,17 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from disclosures.models import LegalRequest, PreservationHold, UserNotice
 from disclosures.selectors.transparency import transparency_report
+from moderation.models import PlatformAccount
 from tests.disclosures.factories import make_account, make_authority, make_request
 
 pytestmark = pytest.mark.django_db
@@ -274,16 +277,18 @@ def test_moderators_cannot_see_the_report(moderator_client):
 Q1_2027 = datetime(2027, 1, 10, tzinfo=UTC)
 
 
-def hold(request, account, by, **fields):
+def hold(
+    legal_request: LegalRequest, account: PlatformAccount, by: User, **fields: Any
+) -> PreservationHold:
     defaults = {
         "categories": ["ip_addresses"],
         "date_from": datetime(2026, 10, 1, tzinfo=UTC),
         "date_to": datetime(2026, 12, 1, tzinfo=UTC),
-        "expires_at": request.received_at + timedelta(days=60),
+        "expires_at": legal_request.received_at + timedelta(days=60),
     }
     defaults.update(fields)
     return PreservationHold.objects.create(
-        request=request, account=account, placed_by=by, **defaults
+        request=legal_request, account=account, placed_by=by, **defaults
     )
 
 

@@ -7,6 +7,7 @@ and the auditor sees who unmasks how much and every attempt refused by the limit
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.roles import Role
 from audit.models import AuditEvent
 from disclosures.exceptions import InvalidRequest, UnmaskLimitReached
@@ -21,7 +23,9 @@ from disclosures.masking import mask_phone
 from disclosures.models import LegalRequest, PiiUnmask, RequestTarget
 from disclosures.pii_detection import normalise, pii_found
 from disclosures.selectors.unmask import unmask_oversight
-from disclosures.services.pii import pii_unmask, purpose_clean
+from disclosures.services.pii import purpose_clean
+from moderation.models import PlatformAccount
+from tests.disclosures import helpers
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
 from tests.utils import race, race_errors, race_outcomes, requires_postgres, set_step_up, step_up
 
@@ -50,18 +54,7 @@ def legal_client(legal, client_for):
     return client
 
 
-def unmask(actor, account, **overrides):
-    arguments = {
-        "actor": actor,
-        "account_id": account.pk,
-        "field": "phone",
-        "record_id": None,
-        "purpose": PURPOSE,
-        "request_id": None,
-        "reason": "" if overrides.get("request_id") else REASON,
-    }
-    arguments.update(overrides)
-    return pii_unmask(**arguments)
+unmask = partial(helpers.unmask, purpose=PURPOSE, default_reason=REASON)
 
 
 def last_event_id() -> int:
@@ -537,14 +530,21 @@ def test_without_a_fresh_step_up_nothing_is_unmasked_or_counted(legal, client_fo
 # --- The auditor's alarm ---------------------------------------------------------------------
 
 
-def unmasked_by(user, account, *, refused: bool = False, hours_ago: float = 0, request=None):
+def unmasked_by(
+    user: User,
+    account: PlatformAccount,
+    *,
+    refused: bool = False,
+    hours_ago: float = 0,
+    legal_request: LegalRequest | None = None,
+) -> PiiUnmask:
     row = PiiUnmask.objects.create(
         user=user,
         account=account,
         field="phone",
         record_id=account.subscriber_phone.pk,
-        request=request,
-        reason="" if request else REASON,
+        request=legal_request,
+        reason="" if legal_request else REASON,
         purpose=PURPOSE,
         refused=refused,
     )
@@ -559,7 +559,7 @@ def test_oversight_counts_volume_per_user_and_refused_attempts(legal, approver, 
     legal_request = make_request(created_by=legal, accounts=[account])
     for _ in range(3):
         unmasked_by(legal, account)
-    unmasked_by(legal, account, request=legal_request)
+    unmasked_by(legal, account, legal_request=legal_request)
     unmasked_by(legal, account, hours_ago=30)  # out of the 24 hours
     unmasked_by(legal, account, refused=True, hours_ago=48)
     unmasked_by(legal, account, refused=True, hours_ago=24 * 8)  # out of the 7 days

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from moderation import outbox_kinds
 from moderation.dsa import validate_statement
 from moderation.exceptions import (
     AppealAlreadyDecided,
@@ -16,10 +17,11 @@ from moderation.exceptions import (
     NotAllowed,
     OwnDecisionAppealed,
 )
-from moderation.models import AccountRestriction, Appeal, Decision, Delivery, Statement, Strike
+from moderation.models import AccountRestriction, Appeal, Decision, Statement, Strike
 from moderation.selectors import appeals as appeal_selectors
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_decide, appeal_submit
+from outbox.models import Delivery
 from tests.moderation.factories import make_case, no_violation, violation
 from tests.utils import race, race_errors, race_outcomes, requires_postgres
 
@@ -94,8 +96,8 @@ def test_appeal_decide_upheld_changes_only_the_appeal(moderator, senior):
     assert appeal.decided_at is not None
     assert decision.status == Decision.Status.IN_FORCE
     assert Strike.objects.get(decision=decision).voided_at is None
-    assert not Delivery.objects.filter(kind=Delivery.Kind.REVERSAL).exists()
-    outcome = Delivery.objects.get(kind=Delivery.Kind.APPEAL_OUTCOME)
+    assert not Delivery.objects.filter(kind=outbox_kinds.REVERSAL).exists()
+    outcome = Delivery.objects.get(kind=outbox_kinds.APPEAL_OUTCOME)
     assert outcome.idempotency_key == f"appeal-{appeal.pk}"
     assert outcome.payload["outcome"] == "upheld"
     assert outcome.payload["recipient"] == appeal.appellant_id
@@ -129,13 +131,13 @@ def test_appeal_decide_reversed_undoes_the_decision(moderator, senior):
     assert decision.status == Decision.Status.REVERSED
     assert Strike.objects.get(decision=decision).voided_at is not None
     assert restriction.lifted_at is not None
-    reversal = Delivery.objects.get(kind=Delivery.Kind.REVERSAL)
+    reversal = Delivery.objects.get(kind=outbox_kinds.REVERSAL)
     assert reversal.idempotency_key == f"reverse-{decision.uuid}"
-    assert reversal.decision == decision
+    assert Delivery.objects.caused_by(decision).filter(pk=reversal.pk).exists()
     assert reversal.payload["undo"] == ["remove_content", "suspend_account"]
     assert reversal.payload["lift_restrictions"] == ["suspended"]
     assert reversal.payload["account"] == decision.case.subject.author.platform_id
-    outcome = Delivery.objects.get(kind=Delivery.Kind.APPEAL_OUTCOME)
+    outcome = Delivery.objects.get(kind=outbox_kinds.APPEAL_OUTCOME)
     assert outcome.idempotency_key == f"appeal-{appeal.pk}"
     assert AuditEvent.objects.get(action="appeal.decided").data["outcome"] == "reversed"
     assert Decision.objects.count() == 1  # nothing replaces a reversed decision
@@ -159,8 +161,12 @@ def test_appeal_decide_modified_replaces_the_decision(moderator, senior):
     assert old.status == Decision.Status.SUPERSEDED
     assert Strike.objects.get(decision=old).voided_at is not None
     assert AccountRestriction.objects.get(decision=old).lifted_at is not None
-    reversal = Delivery.objects.get(kind=Delivery.Kind.REVERSAL)
-    assert (reversal.idempotency_key, reversal.decision) == (f"reverse-{old.uuid}", old)
+    reversal = Delivery.objects.get(kind=outbox_kinds.REVERSAL)
+    assert (reversal.idempotency_key, reversal.cause_type, reversal.cause_id) == (
+        f"reverse-{old.uuid}",
+        "moderation.decision",
+        str(old.pk),
+    )
 
     new = Decision.objects.get(supersedes=old)
     assert (new.origin, new.moderator, new.status) == ("appeal", senior, "in_force")
@@ -168,8 +174,8 @@ def test_appeal_decide_modified_replaces_the_decision(moderator, senior):
     assert new.case_id == old.case_id
     assert validate_statement(Statement.objects.get(decision=new).payload) == []
     assert Strike.objects.get(decision=new).voided_at is None
-    assert Delivery.objects.filter(decision=new, kind=Delivery.Kind.ENFORCEMENT).exists()
-    outcome = Delivery.objects.get(kind=Delivery.Kind.APPEAL_OUTCOME)
+    assert Delivery.objects.caused_by(new).filter(kind=outbox_kinds.ENFORCEMENT).exists()
+    outcome = Delivery.objects.get(kind=outbox_kinds.APPEAL_OUTCOME)
     assert outcome.idempotency_key == f"appeal-{appeal.pk}"
     assert outcome.payload["new_decision"] == str(new.uuid)
     event = AuditEvent.objects.get(action="appeal.decided")
@@ -196,10 +202,10 @@ def test_reporter_appeal_against_no_violation_is_answered_with_a_new_decision(mo
 
     decision.refresh_from_db()
     assert decision.status == Decision.Status.SUPERSEDED
-    assert not Delivery.objects.filter(kind=Delivery.Kind.REVERSAL).exists()  # nothing to undo
+    assert not Delivery.objects.filter(kind=outbox_kinds.REVERSAL).exists()  # nothing to undo
     new = Decision.objects.get(supersedes=decision)
     assert validate_statement(new.statement.payload) == []
-    outcome = Delivery.objects.get(kind=Delivery.Kind.APPEAL_OUTCOME)
+    outcome = Delivery.objects.get(kind=outbox_kinds.APPEAL_OUTCOME)
     assert outcome.payload["recipient"] == reporter_id
 
 
@@ -504,7 +510,7 @@ def test_decide_without_htmx_redirects_to_the_appeal(moderator, senior, senior_c
     assert response["Location"] == reverse("moderation:appeal", args=[appeal.pk])
     appeal.refresh_from_db()
     assert (appeal.status, appeal.decided_by) == ("reversed", senior)
-    assert Delivery.objects.filter(kind=Delivery.Kind.REVERSAL).count() == 1
+    assert Delivery.objects.filter(kind=outbox_kinds.REVERSAL).count() == 1
     page = senior_client.get(response["Location"])
     assert "Satire, not spam." in page.content.decode()
 
@@ -611,9 +617,9 @@ def test_two_seniors_deciding_one_appeal_at_once_one_wins(make_user):
     assert errors == []
     assert sorted(outcomes) == ["refused", "won"]
     assert AuditEvent.objects.filter(action="appeal.decided").count() == 1
-    assert Delivery.objects.filter(kind=Delivery.Kind.APPEAL_OUTCOME).count() == 1
+    assert Delivery.objects.filter(kind=outbox_kinds.APPEAL_OUTCOME).count() == 1
     appeal.refresh_from_db()
-    reversals = Delivery.objects.filter(kind=Delivery.Kind.REVERSAL).count()
+    reversals = Delivery.objects.filter(kind=outbox_kinds.REVERSAL).count()
     assert reversals == (1 if appeal.status == Appeal.Status.REVERSED else 0)
 
 

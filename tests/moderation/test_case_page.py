@@ -235,6 +235,22 @@ def test_resolved_case_shows_its_statement_and_deliveries(moderator_client, mode
 
     assert "Statement of reasons" in body
     assert "enforce-" in body
+    assert "Statement of reasons to the affected user" in body  # the delivery kind's label
+
+
+def test_the_timeline_reads_as_labels_not_event_codes(moderator_client, moderator):
+    case = make_case()
+    claims.case_claim(case_id=case.pk, actor=moderator)
+    decisions.case_decide(case_id=case.pk, actor=moderator, decision=violation())
+
+    page = moderator_client.get(_url(case)).content.decode()
+    timeline = page[page.index('<ol class="timeline">') :]
+    timeline = timeline[: timeline.index("</ol>")]
+
+    assert ">Case claimed</span>" in timeline
+    assert ">Case decided</span>" in timeline
+    assert '<span title="case.decided">' in timeline  # the code stays one hover away
+    assert "<code>" not in timeline
 
 
 def test_legal_staff_see_a_case_cited_by_a_legal_request(make_user, client_for):

@@ -10,9 +10,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from moderation.models import Delivery
-from moderation.services import claims, decisions, outbox
-from moderation.tasks import deliver, expire_claims, refresh_deadline_priorities
+from moderation.services import claims, decisions
+from moderation.tasks import expire_claims, refresh_deadline_priorities
+from outbox import services as outbox
+from outbox.models import Delivery
+from outbox.tasks import deliver
 from tests.moderation.factories import make_case, violation
 
 pytestmark = pytest.mark.django_db
@@ -65,14 +67,14 @@ def test_decision_deliveries_reach_the_webhook_signed_and_keyed(
         assert key == request["body"]["idempotency_key"]
         expected = "sha256=" + hmac.new(b"hook-secret", request["raw"], hashlib.sha256).hexdigest()
         assert request["headers"]["X-Signature"] == expected
-    assert set(Delivery.objects.filter(decision=made).values_list("status", flat=True)) == {"sent"}
+    assert set(Delivery.objects.caused_by(made).values_list("status", flat=True)) == {"sent"}
     enforcement = next(r["body"] for r in platform.received if r["body"]["kind"] == "enforcement")
     assert enforcement["actions"] == ["remove_content"]
 
 
 def test_sent_delivery_is_not_sent_twice(platform, moderator, django_capture_on_commit_callbacks):
     made = _decide(moderator, django_capture_on_commit_callbacks)
-    delivery = Delivery.objects.filter(decision=made).first()
+    delivery = Delivery.objects.caused_by(made).first()
 
     assert deliver.delay(delivery_id=delivery.pk).get() == "sent"
     assert len(platform.received) == 3  # unchanged
@@ -80,14 +82,14 @@ def test_sent_delivery_is_not_sent_twice(platform, moderator, django_capture_on_
 
 def test_failing_webhook_is_retried_then_marked_failed(platform, moderator, monkeypatch):
     platform.status = 500
-    monkeypatch.setattr("moderation.tasks.MAX_DELIVERY_RETRIES", 2)
+    monkeypatch.setattr("outbox.tasks.MAX_DELIVERY_RETRIES", 2)
     from config.celery import app
 
     monkeypatch.setitem(app.conf, "task_eager_propagates", False)
     case = make_case()
     claims.case_claim(case_id=case.pk, actor=moderator)
     made = decisions.case_decide(case_id=case.pk, actor=moderator, decision=violation())
-    delivery = Delivery.objects.filter(decision=made, kind="enforcement").get()
+    delivery = Delivery.objects.caused_by(made).filter(kind="enforcement").get()
 
     # Eager mode runs each retry at once (no countdown) instead of scheduling it.
     deliver.apply(kwargs={"delivery_id": delivery.pk}, throw=False)
@@ -106,7 +108,7 @@ def test_without_a_webhook_deliveries_are_recorded_only(
 
     made = _decide(moderator, django_capture_on_commit_callbacks)
 
-    assert set(Delivery.objects.filter(decision=made).values_list("status", flat=True)) == {
+    assert set(Delivery.objects.caused_by(made).values_list("status", flat=True)) == {
         "not_configured"
     }
 
@@ -116,7 +118,7 @@ def test_unreachable_webhook_records_the_error(moderator, settings):
     case = make_case()
     claims.case_claim(case_id=case.pk, actor=moderator)
     made = decisions.case_decide(case_id=case.pk, actor=moderator, decision=violation())
-    delivery = Delivery.objects.filter(decision=made).first()
+    delivery = Delivery.objects.caused_by(made).first()
 
     with pytest.raises(outbox.DeliveryFailed):
         outbox.delivery_send(delivery_id=delivery.pk)

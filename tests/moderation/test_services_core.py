@@ -4,8 +4,9 @@ import pytest
 
 from moderation.dsa import validate_statement
 from moderation.exceptions import InvalidDecision, NotClaimedByActor
-from moderation.models import Case, Delivery, Report, Statement
+from moderation.models import Case, Report, Statement
 from moderation.services import claims, decisions
+from outbox.models import Delivery
 from tests.moderation.factories import make_case, no_violation, report_input, violation
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_decide_writes_a_valid_statement_and_deliveries(moderator):
     statement = Statement.objects.get(decision=made)
     assert validate_statement(statement.payload) == []
     assert statement.payload["source_type"] == "SOURCE_TRUSTED_FLAGGER"
-    kinds = set(Delivery.objects.filter(decision=made).values_list("kind", flat=True))
+    kinds = set(Delivery.objects.caused_by(made).values_list("kind", flat=True))
     assert kinds == {"enforcement", "affected_notice", "reporter_notice"}
     assert Report.objects.get(case=case).outcome_notified_at is not None
 

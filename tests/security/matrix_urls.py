@@ -19,10 +19,10 @@ from audit.log import seal_and_checkpoint
 from moderation.models import BulkJob
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_submit
+from tests import routes
 from tests.disclosures.factories import make_authority, make_request
 from tests.moderation.factories import make_case, violation
 from tests.security.access_matrix import ADMIN_NAMESPACE, MATRIX, admin_row
-from tests.test_urls import _concrete
 
 MISSING_PACKAGE_ID = 999_999
 
@@ -89,4 +89,4 @@ def concrete_url(route: str, name: str | None, objects: dict[str, int]) -> str:
         lambda m: str(objects[m.group(1)]) if m.group(1) in objects else m.group(0),
         route,
     )
-    return _concrete(route) + QUERIES.get(name or "", "").format(**objects)
+    return routes.concrete_url(route) + QUERIES.get(name or "", "").format(**objects)

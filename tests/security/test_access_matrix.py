@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
+from tests.routes import all_routes
 from tests.security.access_matrix import (
     FORBIDDEN,
     LOGIN,
@@ -19,7 +20,6 @@ from tests.security.access_matrix import (
     UNAUTHORIZED,
 )
 from tests.security.matrix_urls import concrete_url, expected_row, route_key
-from tests.test_urls import all_routes
 from tests.utils import login_verified
 
 pytestmark = pytest.mark.django_db

@@ -77,7 +77,7 @@ def test_clickjacking_referrer_and_sniffing_headers_are_set(db):
 
 
 def test_production_settings_keep_hsts(monkeypatch):
-    from tests.config.test_settings import PRODUCTION
+    from tests.config.helpers import PRODUCTION
 
     for name, value in PRODUCTION.items():
         if name != "DJANGO_SETTINGS_MODULE":

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 import audit
 from audit.models import AuditEvent
-from tests.accounts.test_signin_hardening import flush_failed_signins
+from tests.accounts.helpers import flush_failed_signins
 
 PASSWORD = "correct-horse-42"
 

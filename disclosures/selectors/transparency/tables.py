@@ -153,7 +153,12 @@ class TransparencyReport:
         elif table == "authorities":
             header = AUTHORITY_CSV_COLUMNS
             rows = [
-                [r.authority_id, _text(r.authority), r.country, *_tally(r)]
+                [
+                    "" if r.authority_id is None else r.authority_id,
+                    _text(r.authority),
+                    r.country,
+                    *_tally(r),
+                ]
                 for r in self.authorities
             ]
             rows.append(["", ALL, "", *_tally(self.breakdown_total)])

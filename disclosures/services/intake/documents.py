@@ -7,7 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -31,6 +31,9 @@ from disclosures.services.intake.common import (
 from disclosures.services.workflow import (
     records_denials,
 )
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _sniff(head: bytes) -> str | None:
@@ -144,12 +147,12 @@ def document_store(document: UploadedFile, info: DocumentInfo) -> tuple[Path, st
     return path, f"{DOCUMENTS_SUBDIR}/{name}"
 
 
-def document_path(request: LegalRequest) -> Path:
+def document_path(legal_request: LegalRequest) -> Path:
     """The stored document's file, refusing any path that leaves the documents folder."""
-    if not request.document:
+    if not legal_request.document:
         raise DocumentUnavailable
     base = documents_dir().resolve()
-    path = (Path(settings.PRIVATE_STORAGE_DIR) / request.document).resolve()
+    path = (Path(settings.PRIVATE_STORAGE_DIR) / legal_request.document).resolve()
     if path.parent != base or not path.is_file():
         raise DocumentUnavailable
     return path
@@ -176,7 +179,7 @@ class StoredDocument:
 
 
 @records_denials
-def request_document_download(*, request_id: int, actor: Any) -> StoredDocument:
+def request_document_download(*, request_id: int, actor: User) -> StoredDocument:
     """
     Hand out the order document for download, recorded as `document.downloaded`.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.files.uploadedfile import UploadedFile
@@ -61,6 +61,9 @@ from disclosures.services.workflow import (
     request_touch,
 )
 from moderation.models import Case, Category
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _local_to_utc(value: datetime, zone: ZoneInfo) -> datetime | None:
@@ -286,7 +289,7 @@ def _policy_at(received_at: datetime) -> DisclosurePolicy | None:
 
 @records_denials
 def request_register(
-    *, actor: Any, data: RequestInput, document: UploadedFile | None = None
+    *, actor: User, data: RequestInput, document: UploadedFile | None = None
 ) -> LegalRequest:
     """
     Record a request as received, with its targets resolved, policy, deadline and document.
@@ -323,7 +326,7 @@ def request_register(
 
 
 def _register(
-    *, actor: Any, data: RequestInput, info: DocumentInfo | None, errors: list[str]
+    *, actor: User, data: RequestInput, info: DocumentInfo | None, errors: list[str]
 ) -> LegalRequest:
     now = timezone.now()
     out = CleanedIntake()
@@ -403,7 +406,7 @@ def _register(
 
 
 @records_denials
-def request_acknowledge(*, request_id: int, actor: Any) -> LegalRequest:
+def request_acknowledge(*, request_id: int, actor: User) -> LegalRequest:
     """Record that receipt was acknowledged to the authority (once; DSA Art. 10(1))."""
     if not permissions.can_prepare(actor):
         raise NotPermitted
@@ -412,7 +415,7 @@ def request_acknowledge(*, request_id: int, actor: Any) -> LegalRequest:
         if request.acknowledged_at is not None:
             raise AlreadyAcknowledged
         request.acknowledged_at = timezone.now()
-        request_touch(request=request, fields=("acknowledged_at",))
+        request_touch(legal_request=request, fields=("acknowledged_at",))
         audit.record(
             action="request.acknowledged",
             actor=actor,

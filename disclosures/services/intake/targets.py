@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import phonenumbers
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from disclosures import crypto
@@ -47,6 +50,7 @@ def parse_target(line: str, *, region: str | None) -> ParsedTarget:
 
 def resolve_target(target: ParsedTarget) -> ParsedTarget:
     """Find the platform account(s) the identifier names: exactly one, none, or several."""
+    found: QuerySet[Any, tuple[int]]
     if target.kind == RequestTarget.Kind.ACCOUNT_ID:
         found = PlatformAccount.objects.filter(platform_id=target.value).values_list("pk")
     elif target.kind == RequestTarget.Kind.USERNAME:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -36,9 +36,12 @@ from disclosures.services.workflow import (
     request_touch,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @transaction.atomic(durable=True)
-def denial_record(*, request_id: int | str, actor: Any, operation: str) -> None:
+def denial_record(*, request_id: int | str, actor: User, operation: str) -> None:
     """
     Record a refusal that an interface decided from a role predicate before calling the
     service, with the same shape as `records_denials` gives a service's own refusals.
@@ -56,7 +59,7 @@ def denial_record(*, request_id: int | str, actor: Any, operation: str) -> None:
 
 
 def _check_guards(
-    request: LegalRequest, *, code: str, result: str, contact_id: int | None
+    legal_request: LegalRequest, *, code: str, result: str, contact_id: int | None
 ) -> AuthorityContact | None:
     """Rules that the request's own data decides, so a person cannot tick them wrongly."""
     item = checklist.ITEMS.get(code)
@@ -64,14 +67,14 @@ def _check_guards(
         raise InvalidRequest({"code": [_("Unknown or automatic check.")]})
     if result not in Result.values:
         raise InvalidRequest({"result": [_("Unknown result.")]})
-    if result == Result.NOT_APPLICABLE and item.is_mandatory(emergency=request.emergency):
+    if result == Result.NOT_APPLICABLE and item.is_mandatory(emergency=legal_request.emergency):
         raise InvalidRequest(
             {"result": [_("This check is mandatory for this request: it cannot be N/A.")]}
         )
     contact = None
     if code == checklist.CALLBACK_CODE and result != Result.NOT_APPLICABLE:
         contact = AuthorityContact.objects.filter(
-            pk=contact_id or 0, authority_id=request.authority_id
+            pk=contact_id or 0, authority_id=legal_request.authority_id
         ).first()
         if contact is None:
             raise InvalidRequest(
@@ -79,18 +82,21 @@ def _check_guards(
             )
     if result != Result.PASSED:
         return contact
-    if code in checklist.REGISTRY_CODES and request.authority.status != Authority.Status.VERIFIED:
+    if (
+        code in checklist.REGISTRY_CODES
+        and legal_request.authority.status != Authority.Status.VERIFIED
+    ):
         raise InvalidRequest(
             {"result": [_("The authority is suspended in the registry: this cannot pass.")]}
         )
     if code == checklist.TARGETS_CODE:
-        targets = list(request.targets.values_list("resolution", flat=True))
+        targets = list(legal_request.targets.values_list("resolution", flat=True))
         if not targets or any(r != RequestTarget.Resolution.UNIQUE for r in targets):
             raise InvalidRequest(
                 {"result": [_("Not every target resolves to exactly one account.")]}
             )
     if code == checklist.CATEGORIES_CODE:
-        asked = set(request.data_requested or [])
+        asked = set(legal_request.data_requested or [])
         if not asked or not asked <= set(DataCategory.values):
             raise InvalidRequest(
                 {"result": [_("Only IP addresses and phone numbers can be released.")]}
@@ -98,11 +104,13 @@ def _check_guards(
     return contact
 
 
-def _second_level_guard(request: LegalRequest, *, actor: Any) -> None:
+def _second_level_guard(legal_request: LegalRequest, *, actor: User) -> None:
     first_level = set()
     for code in checklist.FIRST_LEVEL_CODES:
         latest = (
-            VerificationCheck.objects.filter(request=request, code=code).order_by("-id").first()
+            VerificationCheck.objects.filter(request=legal_request, code=code)
+            .order_by("-id")
+            .first()
         )
         if latest is not None:
             first_level.add(latest.performed_by_id)
@@ -117,7 +125,7 @@ def _second_level_guard(request: LegalRequest, *, actor: Any) -> None:
 def check_record(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     code: str,
     result: str,
     evidence: str,
@@ -151,7 +159,7 @@ def check_record(
     check = VerificationCheck.objects.create(
         request=request, code=code, result=result, evidence=evidence, performed_by=actor
     )
-    request_touch(request=request)
+    request_touch(legal_request=request)
     audit.record(
         action="check.recorded",
         actor=actor,

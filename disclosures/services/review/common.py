@@ -34,10 +34,10 @@ def require_role(allowed: bool) -> None:
         raise NotPermitted(_("Your role does not allow this."))
 
 
-def expect_status(request: LegalRequest, *statuses: str, to: str) -> None:
+def expect_status(legal_request: LegalRequest, *statuses: str, to: str) -> None:
     """Refuse a move that the state machine allows in general but this service does not."""
-    if request.status not in statuses:
-        raise InvalidTransition(current=request.status, requested=to)
+    if legal_request.status not in statuses:
+        raise InvalidTransition(current=legal_request.status, requested=to)
 
 
 def required_text(value: str, *, field: str, limit: int = REASON_MAX) -> str:

@@ -13,7 +13,7 @@ what changed. The send-back commits even though the operation is refused; the se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -26,38 +26,48 @@ from disclosures.selectors.violations import LinkState, TargetLink, link_problem
 from disclosures.services.package_live import packages_supersede
 from disclosures.services.workflow import request_transition
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 Status = LegalRequest.Status
 SENDS_BACK = (Status.PENDING_APPROVAL, Status.APPROVED)
 
 
 def send_back(
-    *, request: LegalRequest, actor: Any, gate: str, reason: str, details: dict[str, Any]
+    *, legal_request: LegalRequest, actor: User, gate: str, reason: str, details: dict[str, Any]
 ) -> None:
     """Back to review, in the caller's transaction: scope and votes void, package superseded."""
     from disclosures.services.review.scope import scope_invalidate  # scope imports this module
 
-    if request.status not in SENDS_BACK:
+    if legal_request.status not in SENDS_BACK:
         return
-    request_transition(request=request, to=Status.IN_REVIEW, actor=actor, sent_back_by=gate)
-    scope_invalidate(request=request, actor=actor, reason=f"{gate}: {reason}")
-    packages_supersede(request=request, actor=actor, reason=reason)
+    request_transition(
+        legal_request=legal_request, to=Status.IN_REVIEW, actor=actor, sent_back_by=gate
+    )
+    scope_invalidate(legal_request=legal_request, actor=actor, reason=f"{gate}: {reason}")
+    packages_supersede(legal_request=legal_request, actor=actor, reason=reason)
     audit.record(
         action="request.sent_back",
         actor=actor,
-        target=request,
+        target=legal_request,
         data={"gate": gate, "reason": reason, **details},
     )
 
 
 def violation_gate(
-    *, request: LegalRequest, actor: Any, gate: str, scope: Scope | None, require_decided: bool
+    *,
+    legal_request: LegalRequest,
+    actor: User,
+    gate: str,
+    scope: Scope | None,
+    require_decided: bool,
 ) -> DisclosureError | None:
     """
     Re-evaluate every target's link. A missing link sends the request back (when it is past
     the freeze) and returns the refusal; a link still pending blocks a release without
     sending back (the decision may still come).
     """
-    links = target_links(request, lock=True)
+    links = target_links(legal_request, lock=True)
     pinned = scope.violation_links if scope is not None else None
     if not links:
         return ViolationLinkMissing(_("The request has no resolved target."))
@@ -67,14 +77,14 @@ def violation_gate(
         return None
     if lost:
         send_back(
-            request=request,
+            legal_request=legal_request,
             actor=actor,
             gate=gate,
             reason="violation_link_lost",
             details={"targets": _lost_details(lost, pinned)},
         )
     message = " ".join(problems)
-    if lost and request.status == Status.IN_REVIEW and gate != "scope_freeze":
+    if lost and legal_request.status == Status.IN_REVIEW and gate != "scope_freeze":
         message += " " + _("The request was sent back to review.")
     return ViolationLinkMissing(message)
 
@@ -86,7 +96,7 @@ def _lost_details(lost: list[TargetLink], pinned: dict[str, list[int]] | None) -
 
 
 def data_gate(
-    *, request: LegalRequest, actor: Any, gate: str, scope: Scope
+    *, legal_request: LegalRequest, actor: User, gate: str, scope: Scope
 ) -> tuple[dict[str, list[dict[str, Any]]], DataPins, DisclosureError | None]:
     """
     Read the records in scope again (with provenance) and pin them; any difference from
@@ -99,7 +109,7 @@ def data_gate(
         return data, pins, None
     changes = pins_diff(scope.record_fingerprints or {}, pins.fingerprints)
     send_back(
-        request=request,
+        legal_request=legal_request,
         actor=actor,
         gate=gate,
         reason="data_changed",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,16 +32,19 @@ from disclosures.services.workflow import (
     request_transition,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @records_denials
 @transaction.atomic(durable=True)
 def request_start_review(
-    *, request_id: int, actor: Any, expected_version: int | None = None
+    *, request_id: int, actor: User, expected_version: int | None = None
 ) -> LegalRequest:
     require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     expect_status(request, Status.RECEIVED, to=Status.IN_REVIEW)
-    request_transition(request=request, to=Status.IN_REVIEW, actor=actor)
+    request_transition(legal_request=request, to=Status.IN_REVIEW, actor=actor)
     return request
 
 
@@ -50,7 +53,7 @@ def request_start_review(
 def request_ask_clarification(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     reason: str,
     note: str = "",
     expected_version: int | None = None,
@@ -65,7 +68,7 @@ def request_ask_clarification(
     if len(note) > REASON_MAX:
         raise InvalidRequest({"note": [_("At most %(n)d characters.") % {"n": REASON_MAX}]})
     request_transition(
-        request=request,
+        legal_request=request,
         to=Status.CLARIFICATION,
         actor=actor,
         reason=reason,
@@ -77,12 +80,12 @@ def request_ask_clarification(
 @records_denials
 @transaction.atomic(durable=True)
 def request_resume_review(
-    *, request_id: int, actor: Any, expected_version: int | None = None
+    *, request_id: int, actor: User, expected_version: int | None = None
 ) -> LegalRequest:
     require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     expect_status(request, Status.CLARIFICATION, to=Status.IN_REVIEW)
-    request_transition(request=request, to=Status.IN_REVIEW, actor=actor)
+    request_transition(legal_request=request, to=Status.IN_REVIEW, actor=actor)
     return request
 
 
@@ -91,7 +94,7 @@ def request_resume_review(
 def request_refuse(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     reason_code: str,
     reason: str,
     expected_version: int | None = None,
@@ -106,7 +109,7 @@ def request_refuse(
     request.outcome = LegalRequest.Outcome.REJECTED
     request.outcome_reason = f"[{reason_code}] {reason}"
     request_transition(
-        request=request,
+        legal_request=request,
         to=Status.REJECTED,
         actor=actor,
         fields=("outcome", "outcome_reason"),
@@ -119,7 +122,7 @@ def request_refuse(
 @records_denials
 @transaction.atomic(durable=True)
 def request_withdraw(
-    *, request_id: int, actor: Any, reason: str, expected_version: int | None = None
+    *, request_id: int, actor: User, reason: str, expected_version: int | None = None
 ) -> LegalRequest:
     """The authority withdrew the request: stop processing (outcome: withdrawn)."""
     require_role(permissions.can_prepare(actor))
@@ -127,11 +130,11 @@ def request_withdraw(
     expect_status(request, *LegalRequest.OPEN, Status.PRESERVING, to=Status.WITHDRAWN)
     reason = required_text(reason, field="reason")
     if request.status == Status.PRESERVING:
-        request_holds_release(request=request, actor=actor, why="withdrawn", reason=reason)
+        request_holds_release(legal_request=request, actor=actor, why="withdrawn", reason=reason)
     request.outcome = LegalRequest.Outcome.WITHDRAWN
     request.outcome_reason = reason
     request_transition(
-        request=request,
+        legal_request=request,
         to=Status.WITHDRAWN,
         actor=actor,
         fields=("outcome", "outcome_reason"),
@@ -143,13 +146,13 @@ def request_withdraw(
 @records_denials
 @transaction.atomic(durable=True)
 def request_close(
-    *, request_id: int, actor: Any, expected_version: int | None = None
+    *, request_id: int, actor: User, expected_version: int | None = None
 ) -> LegalRequest:
     require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     expect_status(request, *CLOSABLE, to=Status.CLOSED)
     request.closed_at = timezone.now()
-    request_transition(request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",))
+    request_transition(legal_request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",))
     return request
 
 

@@ -12,7 +12,7 @@ the `request.no_records` audit event.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -28,16 +28,21 @@ from disclosures.services.review.common import Status, expect_status, require_ro
 from disclosures.services.review.scope import system_checks_record
 from disclosures.services.workflow import records_denials, request_lock, request_transition
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def no_records_letter(request: LegalRequest) -> bytes:
+
+def no_records_letter(legal_request: LegalRequest) -> bytes:
     """The letter telling the authority that no records were found (deterministic)."""
     return render_to_string(
         "disclosures/release/no_records_letter.html",
         {
-            "request": request,
-            "authority": request.authority,
-            "categories": [_CATEGORY_NAMES.get(c, c) for c in sorted(request.data_requested or [])],
-            "targets": request.targets.count(),
+            "request": legal_request,
+            "authority": legal_request.authority,
+            "categories": [
+                _CATEGORY_NAMES.get(c, c) for c in sorted(legal_request.data_requested or [])
+            ],
+            "targets": legal_request.targets.count(),
         },
     ).encode()
 
@@ -48,7 +53,7 @@ _CATEGORY_NAMES = {"ip_addresses": "IP addresses", "phone_number": "Phone number
 @records_denials
 @transaction.atomic(durable=True)
 def request_close_no_records(
-    *, request_id: int, actor: Any, expected_version: int | None = None
+    *, request_id: int, actor: User, expected_version: int | None = None
 ) -> LegalRequest:
     """
     Close a request in review as "no records found", once the system computed that its
@@ -80,7 +85,7 @@ def request_close_no_records(
         raise ChecksIncomplete(
             _("These mandatory checks have not passed: %(codes)s.") % {"codes": ", ".join(missing)}
         )
-    system_checks_record(request=request, actor=actor, facts=facts, gate="no_records")
+    system_checks_record(legal_request=request, actor=actor, facts=facts, gate="no_records")
     now = timezone.now()
     request.outcome = LegalRequest.Outcome.NO_RECORDS
     request.outcome_reason = "No records of the requested categories for the targets and dates."
@@ -89,7 +94,7 @@ def request_close_no_records(
     letter = no_records_letter(request)
     digest = hashlib.sha256(letter).hexdigest()
     request_transition(
-        request=request,
+        legal_request=request,
         to=Status.CLOSED,
         actor=actor,
         fields=("outcome", "outcome_reason", "effect_given_at", "closed_at"),

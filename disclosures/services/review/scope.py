@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,12 +43,15 @@ from disclosures.services.workflow import (
     request_transition,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def scope_payload(request: LegalRequest) -> dict[str, Any]:
+def scope_payload(legal_request: LegalRequest) -> dict[str, Any]:
     """
     Exactly what may be released, built from the request as it is now.
 
@@ -56,7 +59,7 @@ def scope_payload(request: LegalRequest) -> dict[str, Any]:
     ISO 8601 with Z), recipient (authority id, name, country, channel), request (id,
     reference, version). Refused unless every target resolved to exactly one account.
     """
-    targets = list(request.targets.select_related("account"))
+    targets = list(legal_request.targets.select_related("account"))
     if not targets:
         raise ChecksIncomplete(_("The request names no target."))
     unresolved = [
@@ -66,34 +69,38 @@ def scope_payload(request: LegalRequest) -> dict[str, Any]:
         raise ChecksIncomplete(
             _("%(n)d target(s) do not resolve to exactly one account.") % {"n": len(unresolved)}
         )
-    categories = sorted(set(request.data_requested or []))
+    categories = sorted(set(legal_request.data_requested or []))
     if not categories or not set(categories) <= set(DataCategory.values):
         raise ChecksIncomplete(_("Only IP addresses and phone numbers can be released."))
-    authority = request.authority
+    authority = legal_request.authority
     return {
         "accounts": sorted({t.account.platform_id for t in targets if t.account}),
         "categories": categories,
-        "date_from": _utc(request.date_from),
-        "date_to": _utc(request.date_to),
+        "date_from": _utc(legal_request.date_from),
+        "date_to": _utc(legal_request.date_to),
         "recipient": {
             "authority_id": authority.pk,
             "name": authority.name,
             "country": authority.country,
-            "channel": request.channel,
+            "channel": legal_request.channel,
         },
-        "request": {"id": request.pk, "reference": request.reference, "version": request.version},
+        "request": {
+            "id": legal_request.pk,
+            "reference": legal_request.reference,
+            "version": legal_request.version,
+        },
     }
 
 
-def scope_freeze_fields(request: LegalRequest) -> dict[str, Any]:
+def scope_freeze_fields(legal_request: LegalRequest) -> dict[str, Any]:
     """
     Everything a frozen scope stores: the canonical JSON and its hash, which now cover the
     data (a digest of the exact records in scope and their counts per target and category)
     and each target's terms-violation cases, plus the per-record fingerprints kept beside it.
     """
-    payload = scope_payload(request)
+    payload = scope_payload(legal_request)
     pins = data_pins(payload)
-    links = links_snapshot(target_links(request))
+    links = links_snapshot(target_links(legal_request))
     payload["data"] = {"digest": pins.digest, "records": pins.counts}
     payload["violations"] = links
     text = canonical_json(payload)
@@ -113,13 +120,13 @@ def canonical_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def scope_canonical(request: LegalRequest) -> tuple[str, str]:
+def scope_canonical(legal_request: LegalRequest) -> tuple[str, str]:
     """The request's scope, with its pinned data, as canonical JSON and its SHA-256 (hex)."""
-    fields = scope_freeze_fields(request)
+    fields = scope_freeze_fields(legal_request)
     return fields["canonical_json"], fields["scope_hash"]
 
 
-def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> Scope | None:
+def scope_invalidate(*, legal_request: LegalRequest, actor: User, reason: str = "") -> Scope | None:
     """
     Void the live scope and every vote on it. Runs in the caller's transaction, with the
     request already locked: any change to a request pending approval or approved calls it
@@ -127,7 +134,7 @@ def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> 
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("scope_invalidate must run inside the caller's transaction")
-    scope = Scope.objects.select_for_update().filter(request=request, voided_at__isnull=True)
+    scope = Scope.objects.select_for_update().filter(request=legal_request, voided_at__isnull=True)
     current = scope.first()
     if current is None:
         return None
@@ -138,7 +145,7 @@ def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> 
     audit.record(
         action="scope.invalidated",
         actor=actor,
-        target=request,
+        target=legal_request,
         data={
             "scope": current.pk,
             "scope_hash": current.scope_hash,
@@ -151,7 +158,7 @@ def scope_invalidate(*, request: LegalRequest, actor: Any, reason: str = "") -> 
 
 @records_denials
 @transaction.atomic(durable=True)
-def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = None) -> Scope:
+def scope_submit(*, request_id: int, actor: User, expected_version: int | None = None) -> Scope:
     """
     Freeze the scope and send the request for approval, once every mandatory check passed.
 
@@ -176,7 +183,7 @@ def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = 
             }
         )
     refusal = violation_gate(
-        request=request, actor=actor, gate="scope_freeze", scope=None, require_decided=False
+        legal_request=request, actor=actor, gate="scope_freeze", scope=None, require_decided=False
     )
     if refusal is not None:
         raise refusal  # in review already: nothing to send back, nothing written
@@ -197,11 +204,13 @@ def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = 
     pins = fields.pop("pins")
     if not pins.total:  # the data vanished between the check and the freeze
         raise NoRecordsInScope(_("The records in scope disappeared: check the data again."))
-    system_checks_record(request=request, actor=actor, facts=facts, gate="scope_freeze")
-    scope_invalidate(request=request, actor=actor, reason="superseded")  # none expected
+    system_checks_record(legal_request=request, actor=actor, facts=facts, gate="scope_freeze")
+    scope_invalidate(legal_request=request, actor=actor, reason="superseded")  # none expected
     scope = Scope.objects.create(request=request, prepared_by=actor, **fields)
     digest = scope.scope_hash
-    request_transition(request=request, to=Status.PENDING_APPROVAL, actor=actor, scope_hash=digest)
+    request_transition(
+        legal_request=request, to=Status.PENDING_APPROVAL, actor=actor, scope_hash=digest
+    )
     audit.record(
         action="scope.proposed",
         actor=actor,
@@ -218,7 +227,7 @@ def scope_submit(*, request_id: int, actor: Any, expected_version: int | None = 
 
 
 def system_checks_record(
-    *, request: LegalRequest, actor: Any, facts: RequestFacts, gate: str
+    *, legal_request: LegalRequest, actor: User, facts: RequestFacts, gate: str
 ) -> None:
     """
     Record B8 and B9 as the system computed them, with per-target evidence (account ids,
@@ -241,7 +250,7 @@ def system_checks_record(
     ):
         evidence = f"Computed by the system at {gate}. " + "; ".join(lines or ["no target"])
         check = VerificationCheck.objects.create(
-            request=request,
+            request=legal_request,
             code=code,
             result=VerificationCheck.Result.PASSED if ok else VerificationCheck.Result.FAILED,
             evidence=evidence[:4000],
@@ -250,7 +259,7 @@ def system_checks_record(
         audit.record(
             action="check.computed",
             actor=actor,
-            target=request,
+            target=legal_request,
             data={
                 "check": check.pk,
                 "code": code,
@@ -264,7 +273,7 @@ def system_checks_record(
 @records_denials
 @transaction.atomic(durable=True)
 def request_reopen(
-    *, request_id: int, actor: Any, reason: str, expected_version: int | None = None
+    *, request_id: int, actor: User, reason: str, expected_version: int | None = None
 ) -> LegalRequest:
     """
     Send a request pending approval or approved back to review: something changed, or an
@@ -275,9 +284,12 @@ def request_reopen(
     expect_status(request, Status.PENDING_APPROVAL, Status.APPROVED, to=Status.IN_REVIEW)
     reason = required_text(reason, field="reason")
     request_transition(
-        request=request, to=Status.IN_REVIEW, actor=actor, reason_hash=audit.pii_digest(reason)
+        legal_request=request,
+        to=Status.IN_REVIEW,
+        actor=actor,
+        reason_hash=audit.pii_digest(reason),
     )
-    scope_invalidate(request=request, actor=actor, reason=reason)
+    scope_invalidate(legal_request=request, actor=actor, reason=reason)
     return request
 
 

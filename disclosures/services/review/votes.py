@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -37,21 +37,24 @@ from disclosures.services.workflow import (
     request_transition,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def _vote_guards(
-    *, request: LegalRequest, actor: Any, scope_hash: str, reauthenticated_at: int | None
+    *, legal_request: LegalRequest, actor: User, scope_hash: str, reauthenticated_at: int | None
 ) -> Scope:
     """Everything a vote must satisfy, in the order a person can fix them."""
     if refusal := cooling_off_refusal(actor):
         raise SeparationOfDutiesViolation(refusal)
-    scope = live_scope(request)
+    scope = live_scope(legal_request)
     if scope is None or scope.scope_hash != (scope_hash or "").strip().lower():
         raise ScopeMismatch(
             _("The scope changed since you loaded it: review the scope shown now and vote again.")
         )
     if actor.pk == scope.prepared_by_id:
         raise SeparationOfDutiesViolation(_("You prepared this scope: someone else must vote."))
-    if actor.pk == request.created_by_id:
+    if actor.pk == legal_request.created_by_id:
         raise SeparationOfDutiesViolation(_("You registered this request: someone else must vote."))
     if Approval.objects.filter(scope=scope, approver=actor, voided_at__isnull=True).exists():
         raise SeparationOfDutiesViolation(
@@ -68,7 +71,7 @@ def _vote_guards(
 def request_approve(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     scope_hash: str,
     reauthenticated_at: int | None,
     expected_version: int | None = None,
@@ -100,7 +103,7 @@ def request_approve(
 def _approve(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     scope_hash: str,
     reauthenticated_at: int | None,
     expected_version: int | None,
@@ -109,13 +112,16 @@ def _approve(
     request = request_lock(request_id=request_id, expected_version=expected_version)
     expect_status(request, Status.PENDING_APPROVAL, to=Status.APPROVED)
     scope = _vote_guards(
-        request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
+        legal_request=request,
+        actor=actor,
+        scope_hash=scope_hash,
+        reauthenticated_at=reauthenticated_at,
     )
     refusal = violation_gate(
-        request=request, actor=actor, gate="approval", scope=scope, require_decided=False
+        legal_request=request, actor=actor, gate="approval", scope=scope, require_decided=False
     )
     if refusal is None:
-        refusal = data_gate(request=request, actor=actor, gate="approval", scope=scope)[2]
+        refusal = data_gate(legal_request=request, actor=actor, gate="approval", scope=scope)[2]
     if refusal is not None:
         return refusal
     approval = Approval.objects.create(
@@ -146,7 +152,7 @@ def _approve(
     )
     if len(approvers) >= needed:
         request_transition(
-            request=request, to=Status.APPROVED, actor=actor, scope_hash=scope.scope_hash
+            legal_request=request, to=Status.APPROVED, actor=actor, scope_hash=scope.scope_hash
         )
         audit.record(
             action="request.approved",
@@ -162,7 +168,7 @@ def _approve(
 def request_reject(
     *,
     request_id: int,
-    actor: Any,
+    actor: User,
     scope_hash: str,
     reauthenticated_at: int | None,
     reason: str,
@@ -174,7 +180,10 @@ def request_reject(
     expect_status(request, Status.PENDING_APPROVAL, to=Status.REJECTED)
     reason = required_text(reason, field="reason")
     scope = _vote_guards(
-        request=request, actor=actor, scope_hash=scope_hash, reauthenticated_at=reauthenticated_at
+        legal_request=request,
+        actor=actor,
+        scope_hash=scope_hash,
+        reauthenticated_at=reauthenticated_at,
     )
     approval = Approval.objects.create(
         request=request,
@@ -197,7 +206,7 @@ def request_reject(
     request.outcome = LegalRequest.Outcome.REJECTED
     request.outcome_reason = reason
     request_transition(
-        request=request,
+        legal_request=request,
         to=Status.REJECTED,
         actor=actor,
         fields=("outcome", "outcome_reason"),
