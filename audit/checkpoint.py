@@ -40,6 +40,7 @@ __all__ = [
     "CheckpointError",
     "VerifierKey",
     "checkpoint_body",
+    "fingerprint",
     "key_id",
     "open_checkpoint",
     "open_note",
@@ -78,6 +79,10 @@ class VerifierKey:
 
     def __str__(self) -> str:
         return verifier_key(self.name, self.public_key)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -120,6 +125,14 @@ def key_id(key_name: str, public_key: Ed25519PublicKey | bytes) -> bytes:
         key_name.encode() + b"\n" + ED25519_TYPE + _public_bytes(public_key)
     ).digest()
     return digest[:4]
+
+
+def fingerprint(public_key: Ed25519PublicKey | bytes) -> str:
+    """
+    SHA-256 of the raw 32-byte Ed25519 public key, 64 lower-case hex digits: long enough to
+    compare two copies of a key read out over the telephone, unlike the 4-byte key ID.
+    """
+    return hashlib.sha256(_public_bytes(public_key)).hexdigest()
 
 
 # --- writing ----------------------------------------------------------------------------------

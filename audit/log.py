@@ -5,6 +5,14 @@ Writers never wait: `audit.record()` stays a plain insert. The sealer gives comm
 unsealed events gapless leaf indexes in the order it seals them, stores their leaf hashes
 and the perfect subtree hashes they complete, and checkpoints sign (size, root) with a key
 that never lives in the database. See docs/audit-format.md for the exact formats.
+
+Finding what to seal costs the same at any size of the log. Events past the highest sealed
+event id are found by a range on the primary key. An event whose transaction committed after
+higher ids were sealed (a late commit) sits below that id: the sealer compares two counts
+over the SEAL_LOOKBACK ids below it (events, and leaves by event id, both indexed) and only
+reads ids when they differ. A transaction that stays open while more than SEAL_LOOKBACK
+events are sealed is caught by `checkpoint_create`, which compares the number of events with
+the tree size (one count) and seals whatever is missing before signing.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from audit import checkpoint as notes
@@ -31,6 +39,8 @@ from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode
 from config.keys import load_ed25519_key
 
 SEAL_BATCH = 5000
+#: How far below the highest sealed event id each sealer run looks for late commits.
+SEAL_LOOKBACK = 1000
 _ADVISORY_LOCK = 7_306_211  # any constant: one sealer at a time across processes
 
 
@@ -96,6 +106,12 @@ def tree_size() -> int:
     return 0 if top is None else top + 1
 
 
+def last_sealed_event_id() -> int:
+    """The highest event id in the log (0 when empty): a max over the leaves' unique index."""
+    top = AuditLeaf.objects.aggregate(top=Max("event_id"))["top"]
+    return top or 0
+
+
 def root_at(size: int) -> bytes:
     if size == 0:
         return hashlib.sha256(b"").digest()
@@ -115,14 +131,22 @@ def _take_sealer_lock() -> None:
     # SQLite: write transactions are serialised (IMMEDIATE), which is the same guarantee.
 
 
-@transaction.atomic
-def seal(*, batch: int = SEAL_BATCH) -> SealResult:
-    """Give committed, unsealed events the next leaf indexes and extend the tree."""
-    _take_sealer_lock()
-    size = tree_size()
-    events = list(AuditEvent.objects.filter(leaf__isnull=True).order_by("id")[:batch])
-    if not events:
-        return SealResult(0, size)
+def _late_event_ids(high: int, *, lookback: int = SEAL_LOOKBACK) -> list[int]:
+    """
+    Unsealed events among the `lookback` ids at or below `high` (late commits), oldest first.
+    Two counts on indexed ranges when there are none, which is nearly always.
+    """
+    low = max(high - lookback, 0)
+    events = AuditEvent.objects.filter(id__gt=low, id__lte=high)
+    leaves = AuditLeaf.objects.filter(event_id__gt=low, event_id__lte=high)
+    if events.count() == leaves.count():
+        return []
+    sealed = set(leaves.values_list("event_id", flat=True))
+    return [pk for pk in events.order_by("id").values_list("id", flat=True) if pk not in sealed]
+
+
+def _append(events: list[AuditEvent], size: int) -> SealResult:
+    """Give `events` the leaf indexes from `size` on, and store the subtrees they complete."""
     hashes = [merkle.leaf_hash(event_bytes(e)) for e in events]
     now = timezone.now()
     AuditLeaf.objects.bulk_create(
@@ -141,9 +165,52 @@ def seal(*, batch: int = SEAL_BATCH) -> SealResult:
 
 
 @transaction.atomic
-def checkpoint_create() -> AuditCheckpoint | None:
-    """Sign the current (size, root) unless the last checkpoint already covers it."""
+def seal(*, batch: int = SEAL_BATCH) -> SealResult:
+    """
+    Give committed, unsealed events the next leaf indexes and extend the tree.
+
+    With nothing to seal this is a handful of queries on indexed columns, however long the
+    log (see the module docstring); late commits are sealed before newer events.
+    """
     _take_sealer_lock()
+    return _seal_batch(batch)
+
+
+def _seal_batch(batch: int) -> SealResult:
+    size = tree_size()
+    high = last_sealed_event_id()
+    late = _late_event_ids(high)[:batch]
+    events = list(AuditEvent.objects.filter(pk__in=late).order_by("id")) if late else []
+    events += AuditEvent.objects.filter(id__gt=high).order_by("id")[: batch - len(events)]
+    if not events:
+        return SealResult(0, size)
+    return _append(events, size)
+
+
+def _seal_stragglers() -> None:
+    """
+    Seal what the sealer's look-back cannot see: an event whose transaction stayed open while
+    more than SEAL_LOOKBACK later events were sealed. One count of the events when there is
+    none; the anti-join that finds them runs only when that count says one exists.
+    """
+    while _seal_batch(SEAL_BATCH).sealed:
+        pass
+    size = tree_size()
+    if AuditEvent.objects.count() == size:
+        return
+    missing = AuditEvent.objects.filter(leaf__isnull=True).order_by("id")
+    while events := list(missing[:SEAL_BATCH]):
+        size = _append(events, size).tree_size
+
+
+@transaction.atomic
+def checkpoint_create() -> AuditCheckpoint | None:
+    """
+    Sign the current (size, root) unless the last checkpoint already covers it; any event
+    the sealer's look-back missed is sealed first, so a checkpoint never leaves one behind.
+    """
+    _take_sealer_lock()
+    _seal_stragglers()
     size = tree_size()
     last = AuditCheckpoint.objects.order_by("-tree_size").first()
     if size == 0 or (last and last.tree_size >= size):
@@ -161,10 +228,34 @@ def seal_and_checkpoint() -> AuditCheckpoint | None:
     return checkpoint_create()
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Events waiting to be sealed, and how many of them wait past the maximum merge delay."""
+
+    unsealed: int
+    overdue: int
+
+
+def backlog(*, now: datetime | None = None) -> Backlog:
+    """
+    What the sealer has yet to do, counted the way it finds work (the same few indexed
+    queries whatever the size of the log; see the module docstring).
+    """
+    limit = (now or timezone.now()) - timedelta(seconds=settings.AUDIT_MAX_MERGE_DELAY_SECONDS)
+    high = last_sealed_event_id()
+    late = _late_event_ids(high)
+    pending = AuditEvent.objects.filter(id__gt=high)
+    if late:
+        pending = pending | AuditEvent.objects.filter(pk__in=late)
+    counts = pending.aggregate(
+        unsealed=Count("id"), overdue=Count("id", filter=Q(occurred_at__lt=limit))
+    )
+    return Backlog(unsealed=counts["unsealed"], overdue=counts["overdue"])
+
+
 def unsealed_overdue(*, now: datetime | None = None) -> int:
     """How many events wait longer than the maximum merge delay (an alarm when > 0)."""
-    limit = (now or timezone.now()) - timedelta(seconds=settings.AUDIT_MAX_MERGE_DELAY_SECONDS)
-    return AuditEvent.objects.filter(leaf__isnull=True, occurred_at__lt=limit).count()
+    return backlog(now=now).overdue
 
 
 # --- proofs -----------------------------------------------------------------------------------
@@ -238,14 +329,20 @@ class LiveVerification:
     tree_size: int
     first_bad_index: int | None = None
     bad_checkpoint: str | None = None
+    #: Checked with a key the caller gave (True), or with this server's own key (False).
+    key_pinned: bool = False
 
 
-def verify_live(*, progress: Any = None) -> LiveVerification:
+def verify_live(*, progress: Any = None, expected_key: str | None = None) -> LiveVerification:
     """
     Check the live database: every event's canonical bytes still hash to its stored leaf
     hash, leaf indexes are gapless, and the tree rebuilt from the events' bytes reproduces
     every signed checkpoint (signature, root) and their consistency — the same checks as
     the offline verifier, which it runs on a fresh export.
+
+    `expected_key` is the verifier key obtained out of band. Without it the checkpoints are
+    checked with this server's own key, which whoever could rewrite the tables and the
+    settings could have replaced (`key_pinned` is then False).
     """
     import tempfile
 
@@ -260,6 +357,7 @@ def verify_live(*, progress: Any = None) -> LiveVerification:
                 f"leaf index {expected} is missing (next is {leaf.leaf_index})",
                 size,
                 first_bad_index=expected,
+                key_pinned=expected_key is not None,
             )
         if merkle.leaf_hash(event_bytes(leaf.event)) != bytes(leaf.leaf_hash):
             return LiveVerification(
@@ -267,12 +365,13 @@ def verify_live(*, progress: Any = None) -> LiveVerification:
                 f"event at leaf {expected} (id {leaf.event_id}) was changed",
                 size,
                 first_bad_index=expected,
+                key_pinned=expected_key is not None,
             )
         if progress and expected % 1000 == 999:
             progress(min(90, 90 * (expected + 1) // max(size, 1)))
     with tempfile.TemporaryDirectory() as tmp:
         export(Path(tmp))
-        report = verify_directory(Path(tmp))
+        report = verify_directory(Path(tmp), public_key=expected_key)
     if progress:
         progress(100)
     if not report.ok:
@@ -282,7 +381,11 @@ def verify_live(*, progress: Any = None) -> LiveVerification:
             size,
             first_bad_index=report.first_bad_index,
             bad_checkpoint=report.bad_checkpoint,
+            key_pinned=report.key_pinned,
         )
     return LiveVerification(
-        True, f"intact: {size} events, {len(report.checkpoints)} checkpoints", size
+        True,
+        f"intact: {size} events, {len(report.checkpoints)} checkpoints",
+        size,
+        key_pinned=report.key_pinned,
     )

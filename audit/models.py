@@ -147,6 +147,8 @@ class AuditVerification(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
     progress = models.PositiveSmallIntegerField(default=0)
+    # Written while a worker runs the check: a stale heartbeat means the worker is gone.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     tree_size = models.BigIntegerField(default=0)
     message = models.TextField(blank=True)
     first_bad_index = models.BigIntegerField(null=True, blank=True)

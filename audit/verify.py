@@ -1,8 +1,17 @@
 """
-Standalone verifier of an exported audit log. Needs only the standard library and
-`cryptography` (no Django, no database)::
+Standalone verifier of an exported audit log and of the log's proofs. Needs only the
+standard library and `cryptography` (no Django, no database)::
 
-    python -m audit.verify DIR        # exit 0 when intact, 1 otherwise (2: usage)
+    python -m audit.verify DIR --public-key VKEY            # an export directory
+    python -m audit.verify --proof FILE --public-key VKEY   # an inclusion or consistency proof
+
+Exit status: 0 when intact, 1 otherwise, 2 on a usage error (such as a malformed VKEY).
+
+VKEY is the log's verifier key obtained out of band: from the platform's public key page
+(``/keys/``), ``python manage.py audit_public_key`` run by someone you trust, or a letter.
+Without ``--public-key`` the key inside the export (or proof) is used, and the output says
+that it is not authenticated: whoever could rewrite the export could also have re-signed
+it with a key of their own. ``--origin`` pins the checkpoints' origin line as well.
 
 Export directory format (written by ``python manage.py audit_export DIR``)
 --------------------------------------------------------------------------
@@ -30,17 +39,21 @@ Export directory format (written by ``python manage.py audit_export DIR``)
 
 ``DIR/public_key.txt``
     The log's verifier key string ``<name>+<8 hex key ID>+<base64(0x01 || Ed25519 key)>``
-    (one line; surrounding whitespace is ignored). An auditor should compare it with the key
-    published out of band (integrity page, docs) rather than trust the copy in the export.
+    (one line; surrounding whitespace is ignored). Only a convenience: with ``--public-key``
+    it must equal the expected key, and without it nothing vouches for it.
 
 Checks, in order
 ----------------
-1. The public key parses (and its key ID matches its name and key).
+1. The key parses (and its key ID matches its name and key); a pinned key must equal the
+   export's ``public_key.txt``.
 2. Every checkpoint's signature verifies with that key, its format is valid, its file name
-   matches its size, and all checkpoints have the same origin. At least one is required.
+   matches its size, and all checkpoints have the same origin (the pinned one, if given).
+   At least one is required.
 3. Leaf indexes are contiguous from 0.
-4. Each ``canonical`` re-encodes to itself: canonical_event_bytes(json.loads(text)) == text,
-   and matches its recorded ``leaf_hash`` when one is given.
+4. Each ``canonical`` re-encodes to itself: canonical_event_bytes(json.loads(text)) == text;
+   its ``actor_roles`` are sorted, ``occurred_at`` is a real time, ``action`` is a dotted
+   lower-case name, its ``id`` appears at no other leaf; and it matches its recorded
+   ``leaf_hash`` when one is given.
 5. The root recomputed from the leaves at each checkpoint's size equals its signed root.
 6. Each pair of successive checkpoints verifies with a consistency proof computed from
    the leaves (RFC 9162 2.1.4).
@@ -52,17 +65,23 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audit.checkpoint import Checkpoint
+from audit.checkpoint import Checkpoint, CheckpointError, VerifierKey
 from audit.export_reader import (
     CHECKPOINT_DIR,
     EVENTS_FILE,
     PUBLIC_KEY_FILE,
     Collector,
+    check_consistency_proof,
+    check_inclusion_proof,
     checkpoint_filename,
+    key_notice,
+    parse_expected_key,
+    proof_key,
     read_checkpoints,
     read_events,
     read_public_key,
@@ -78,6 +97,7 @@ __all__ = [
     "checkpoint_filename",
     "main",
     "verify_directory",
+    "verify_proof",
 ]
 
 
@@ -97,6 +117,13 @@ class VerificationReport:
     warnings: list[str] = field(default_factory=list)
     leaf_count: int = 0
     bad_checkpoint_size: int | None = None
+    #: The verifier key the checkpoints were checked with, and whether the caller pinned it
+    #: (False: it came from the export itself, so it proves nothing about who signed).
+    key: VerifierKey | None = None
+    key_pinned: bool = False
+
+    def key_notice(self) -> str:
+        return key_notice(self.key, pinned=self.key_pinned, where="export")
 
     def summary(self) -> str:
         if self.ok:
@@ -114,21 +141,35 @@ class VerificationReport:
         return text
 
 
-def verify_directory(path: str | Path) -> VerificationReport:
-    """Run every check on an export directory; see the module docstring."""
+def verify_directory(
+    path: str | Path,
+    *,
+    public_key: str | VerifierKey | None = None,
+    origin: str | None = None,
+) -> VerificationReport:
+    """
+    Run every check on an export directory; see the module docstring. `public_key` is the
+    verifier key obtained out of band; without it the export's own copy is used, which an
+    attacker who rewrote the export would have replaced too (`report.key_pinned` says which).
+    """
     directory = Path(path)
     out = Collector()
     checkpoints: list[Checkpoint] = []
     leaf_count = 0
     verified_size = 0
+    expected = _expected_key(public_key, out)
+    pinned = public_key is not None
     if not directory.is_dir():
         out.errors.append(f"{directory}: not a directory")
         return _report(out, checkpoints, verified_size, leaf_count)
+    if pinned and expected is None:
+        return _report(out, checkpoints, verified_size, leaf_count)
 
-    key = read_public_key(directory, out)
+    key = read_public_key(directory, out, expected=expected)
     if key is None:
         return _report(out, checkpoints, verified_size, leaf_count)
-    checkpoints = read_checkpoints(directory, key, out)
+    out.key, out.key_pinned = key, pinned
+    checkpoints = read_checkpoints(directory, key, out, origin=origin)
     tree, recorded, all_recorded = read_events(directory, out)
     leaf_count = tree.size
     names = {cp.size: checkpoint_filename(cp.size) for cp in checkpoints}
@@ -192,6 +233,16 @@ def verify_directory(path: str | Path) -> VerificationReport:
     return _report(out, checkpoints, verified_size, leaf_count)
 
 
+def _expected_key(public_key: str | VerifierKey | None, out: Collector) -> VerifierKey | None:
+    if public_key is None or isinstance(public_key, VerifierKey):
+        return public_key
+    try:
+        return parse_expected_key(public_key)
+    except CheckpointError as exc:
+        out.errors.append(f"the expected verifier key is not valid: {exc}")
+        return None
+
+
 def _report(
     out: Collector, checkpoints: list[Checkpoint], tree_size: int, leaf_count: int
 ) -> VerificationReport:
@@ -206,23 +257,105 @@ def _report(
         warnings=out.warnings,
         leaf_count=leaf_count,
         bad_checkpoint_size=bad[0] if bad and bad[0] < 1 << 62 else None,
+        key=out.key,
+        key_pinned=out.key_pinned,
     )
+
+
+# --- proofs (docs/audit-format.md section 4) ---------------------------------------------------
+@dataclass
+class ProofReport:
+    ok: bool
+    errors: list[str]
+    summary: str
+    key: VerifierKey | None = None
+    key_pinned: bool = False
+
+    def key_notice(self) -> str:
+        return key_notice(self.key, pinned=self.key_pinned, where="proof")
+
+
+def verify_proof(
+    path: str | Path,
+    *,
+    public_key: str | VerifierKey | None = None,
+    origin: str | None = None,
+) -> ProofReport:
+    """
+    Check an inclusion proof (`/audit/events/<id>/proof.json`, a package's
+    `release-proof.json`) or a consistency proof (`/audit/consistency.json`): its checkpoints
+    open with the key, and the proof leads from the event (or the old tree) to their roots.
+    """
+    out = Collector()
+    expected = _expected_key(public_key, out)
+    report = ProofReport(ok=False, errors=out.errors, summary="", key_pinned=public_key is not None)
+    if out.errors:
+        return report
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError("not a JSON object")
+        report.key = proof_key(doc, expected)
+        if doc.get("format") == "tsdash-inclusion-proof/1":
+            report.summary = check_inclusion_proof(doc, report.key, origin)
+        elif doc.get("format") == "tsdash-consistency-proof/1":
+            report.summary = check_consistency_proof(doc, report.key, origin)
+        else:
+            raise ValueError(f"unknown proof format {doc.get('format')!r}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # CheckpointError, ProofError too
+        out.errors.append(f"{path}: {exc}")
+    report.ok = not out.errors
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m audit.verify",
-        description="Verify an exported audit log (events, signed checkpoints, public key).",
+        description="Verify an exported audit log (events, signed checkpoints), or a proof.",
     )
-    parser.add_argument("directory", type=Path, help="the export directory")
+    parser.add_argument("directory", type=Path, nargs="?", help="the export directory")
+    parser.add_argument("--proof", type=Path, help="an inclusion or consistency proof (JSON)")
+    parser.add_argument(
+        "--public-key",
+        metavar="VKEY",
+        help="the log's verifier key, obtained out of band (e.g. from the /keys/ page)",
+    )
+    parser.add_argument("--origin", help="the log's origin line, obtained out of band")
     args = parser.parse_args(argv)
-    report = verify_directory(args.directory)
+    if (args.directory is None) == (args.proof is None):
+        parser.error("give an export directory or --proof FILE")
+    if args.public_key is not None:
+        try:
+            parse_expected_key(args.public_key)
+        except CheckpointError as exc:
+            parser.error(f"--public-key: {exc}")
+    if args.proof is not None:
+        return _print_proof(
+            verify_proof(args.proof, public_key=args.public_key, origin=args.origin)
+        )
+    report = verify_directory(args.directory, public_key=args.public_key, origin=args.origin)
     for warning in report.warnings:
         print(f"warning: {warning}")
+    if report.key is not None and not report.key_pinned:
+        print(f"WARNING: {report.key_notice()}")
     if report.ok:
-        print(f"OK: audit log {report.summary()}")
+        trust = "expected key" if report.key_pinned else "key NOT authenticated"
+        print(f"OK: audit log {report.summary()} ({trust})")
         return 0
     print(f"FAILED: audit log {report.summary()}", file=sys.stderr)
+    for error in report.errors:
+        print(f"  - {error}", file=sys.stderr)
+    return 1
+
+
+def _print_proof(report: ProofReport) -> int:
+    if report.key is not None and not report.key_pinned:
+        print(f"WARNING: {report.key_notice()}")
+    if report.ok:
+        trust = "expected key" if report.key_pinned else "key NOT authenticated"
+        print(f"OK: {report.summary} ({trust})")
+        return 0
+    print("FAILED: the proof does not verify", file=sys.stderr)
     for error in report.errors:
         print(f"  - {error}", file=sys.stderr)
     return 1

@@ -169,4 +169,29 @@ def status_report() -> dict[str, dict[str, Any]]:
         "database": check_database(),
         "broker": check_broker(fresh=True),
         "cache": check_cache(),
+        "outbox": check_outbox(),
+    }
+
+
+# Deliveries waiting longer than this mean the relay or the platform is not keeping up.
+OUTBOX_LAG_WARNING_SECONDS = 5 * 60
+
+
+def check_outbox() -> dict[str, Any]:
+    """Deliveries not yet accepted by the platform: how many, and the oldest one's age."""
+    from outbox.selectors import outbox_health
+
+    started = time.monotonic()
+    try:
+        outbox = outbox_health()
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__, "ms": _elapsed_ms(started)}
+    oldest = outbox.oldest_seconds
+    return {
+        "ok": (oldest is None or oldest < OUTBOX_LAG_WARNING_SECONDS) and not outbox.failed,
+        "waiting": outbox.waiting,
+        "failed": outbox.failed,
+        "oldest_seconds": oldest,
+        "error": "" if not outbox.failed else "failed deliveries",
+        "ms": _elapsed_ms(started),
     }

@@ -135,6 +135,13 @@ SUBJECT_TYPES = ["message"] * 6 + ["channel", "group", "account", "bot", "media"
 FLAGGERS = ["SafeNet Trusted Flagger", "Child Protection Hotline", "Anti-Fraud Alliance"]
 
 
+def _author_kind(subject_type: str, author: int) -> str:
+    """Bots post as bots; one author in ten is a business (a shop, a brand), the rest people."""
+    if subject_type == "bot":
+        return "bot"
+    return "business" if author % 10 == 0 else "user"
+
+
 def _reports(now) -> list[ReportInput]:
     rng = random.Random(20261128)
     codes = list(WEIGHTS)
@@ -216,7 +223,7 @@ def _reports(now) -> list[ReportInput]:
                     author_id=f"acct-{author}",
                     author_username=f"user_{author:03d}",
                     author_display_name=f"User {author}",
-                    author_kind="bot" if kind == "bot" else "user",
+                    author_kind=_author_kind(kind, author),
                     chat_id=f"-100{5000 + n % 40}" if kind == "message" else "",
                     chat_kind="group" if kind == "message" else "",
                     text=text,
@@ -327,27 +334,45 @@ def _appeal_some() -> None:
 
 
 def _answer_some_appeals(users: dict[str, User]) -> None:
-    """The senior answers a few appeals, so the reversal statistics have something to show."""
+    """
+    The senior answers a few appeals, so the reversal statistics have something to show and
+    the statements feed holds a reversed and a replaced statement.
+    """
     from moderation.models import Appeal
     from moderation.services.appeals import appeal_decide
 
     pending = list(
         Appeal.objects.filter(external_id__startswith="demo-appeal-", status=Appeal.Status.PENDING)
         .exclude(decision__moderator=users["senior"])
+        .select_related("decision__case__category")
         .order_by("id")
     )
     outcomes = [
         Appeal.Status.UPHELD,
         Appeal.Status.REVERSED,
-        Appeal.Status.UPHELD,
+        Appeal.Status.MODIFIED,
         Appeal.Status.UPHELD,
     ]
     for appeal, outcome in zip(pending[:4], outcomes, strict=False):
+        replacement = None
+        if outcome == Appeal.Status.MODIFIED:
+            # Removal was too much: the content stays, out of search results.
+            defaults = decisions.decision_defaults(case=appeal.decision.case)
+            replacement = decisions.DecisionInput(
+                actions=("remove_from_search",),
+                ground=defaults["ground"],
+                legal_ground=defaults["legal_ground"],
+                terms_clause=defaults["terms_clause"],
+                facts=defaults["facts"],
+                dsa_category=defaults["dsa_category"],
+                dsa_keywords=tuple(defaults["dsa_keywords"]),
+            )
         appeal_decide(
             appeal_id=appeal.pk,
             actor=users["senior"],
             outcome=outcome,
             note="Reviewed the evidence and the appellant's reasons.",
+            new_decision=replacement,
         )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.parsing import parse_id
 from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES
 from moderation.models import Case, Category, Subject
 from moderation.models.decisions import Action, Ground
@@ -48,12 +49,11 @@ class IdChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for item in value or ():
-            text = str(item)
-            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+            if parse_id(str(item)) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
-                    params={"pk": text[:20]},
+                    params={"pk": str(item)[:20]},
                 )
         return super()._check_values(value)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from moderation.dsa import EU_EEA_COUNTRIES
+from moderation.dsa import EU_EEA_COUNTRIES, content_language
 
 if TYPE_CHECKING:
     from moderation.models import Case, Decision, Report
@@ -19,6 +19,12 @@ _VISIBILITY = {
     "geo_restrict": "DECISION_VISIBILITY_CONTENT_DISABLED",
     "label": "DECISION_VISIBILITY_CONTENT_LABELLED",
     "age_restrict": "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
+}
+# What intake knows of the author (PlatformAccount.kind). A bot may be run by a trader or by a
+# private person, and the field is optional: a kind not listed here leaves account_type out.
+_ACCOUNT_TYPES = {
+    "business": "ACCOUNT_TYPE_BUSINESS",
+    "user": "ACCOUNT_TYPE_PRIVATE",
 }
 _CONTENT_TYPES = {
     "text": "CONTENT_TYPE_TEXT",
@@ -43,8 +49,14 @@ def scrub_personal_data(text: str) -> str:
     return text
 
 
+# The database's date ranges (shared/reference/dsa-statement-of-reasons.md).
+EARLIEST_CONTENT_DATE = date(2000, 1, 1)
+EARLIEST_APPLICATION_DATE = date(2020, 1, 1)
+LATEST_DATE = date(2038, 1, 1)
+
+
 def _clamp(day: date, low: date) -> date:
-    return min(max(day, low), date(2038, 1, 1))
+    return min(max(day, low), LATEST_DATE)
 
 
 def _source_type(case: Case) -> str:
@@ -66,7 +78,7 @@ def build_statement(
 ) -> dict[str, Any]:
     """The statement in the database's JSON shape; None-valued fields are left out."""
     applied: datetime = decision.created_at
-    application_date = _clamp(applied.date(), date(2020, 1, 1))
+    application_date = _clamp(applied.date(), EARLIEST_APPLICATION_DATE)
     actions = set(decision.actions)
     sor: dict[str, Any] = {"puid": puid_for(decision)}
 
@@ -85,6 +97,10 @@ def build_statement(
         if decision.restrict_days:
             end = applied + timedelta(days=decision.restrict_days)
             sor["end_date_service_restriction"] = _clamp(end.date(), application_date).isoformat()
+
+    account_type = _ACCOUNT_TYPES.get(case.subject.author.kind)
+    if account_type:
+        sor["account_type"] = account_type
 
     explanation = scrub_personal_data(decision.explanation or decision.facts)[:2000]
     if decision.ground == "illegal":
@@ -113,10 +129,15 @@ def build_statement(
         sor["territorial_scope"] = [c for c in decision.countries if c in EU_EEA_COUNTRIES]
     else:
         sor["territorial_scope"] = list(EU_EEA_COUNTRIES)
-    if evidence.language and len(evidence.language) == 2:
-        sor["content_language"] = evidence.language.upper()
+    language = content_language(evidence.language)
+    if language:
+        sor["content_language"] = language
+    # Content older than the database accepts takes its earliest date; content is never dated
+    # after the decision (intake allows a few minutes of clock skew, and a report without a
+    # posting time falls back to when it was reported).
     posted = evidence.posted_at or evidence.reported_at
-    sor["content_date"] = _clamp(posted.date(), date(2000, 1, 1)).isoformat()
+    content_date = _clamp(posted.date(), EARLIEST_CONTENT_DATE)
+    sor["content_date"] = min(content_date, application_date).isoformat()
     sor["application_date"] = application_date.isoformat()
     sor["decision_facts"] = scrub_personal_data(decision.facts)[:5000]
     sor["source_type"] = _source_type(case)

@@ -33,7 +33,12 @@ BULK_SOFT_TIME_LIMIT = 15 * 60
 BULK_TIME_LIMIT = BULK_SOFT_TIME_LIMIT + 60
 
 
-@shared_task(acks_late=True, soft_time_limit=BULK_SOFT_TIME_LIMIT, time_limit=BULK_TIME_LIMIT)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=BULK_SOFT_TIME_LIMIT,
+    time_limit=BULK_TIME_LIMIT,
+    ignore_result=True,
+)
 def run_bulk_job(*, job_id: int) -> dict[str, int]:
     """Decide a bulk job's cases; a redelivered task decides nothing twice."""
     from celery.exceptions import SoftTimeLimitExceeded
@@ -42,11 +47,3 @@ def run_bulk_job(*, job_id: int) -> dict[str, int]:
 
     job = bulk.bulk_job_run(job_id=job_id, interrupts=(SoftTimeLimitExceeded,))
     return {"done": job.done, "skipped": job.skipped, "errors": len(job.errors)}
-
-
-@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
-def resume_stalled_bulk_jobs() -> int:
-    """Queue again the bulk jobs a lost worker or a time limit left unfinished."""
-    from moderation.services import bulk
-
-    return bulk.bulk_jobs_resume_stalled()

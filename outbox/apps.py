@@ -9,5 +9,7 @@ class OutboxConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        # Each app declares the kinds it sends in its own outbox_kinds module.
+        # Each app declares the kinds it sends in its own outbox_kinds module, and the work
+        # the relay re-publishes in its own relays module.
         autodiscover_modules("outbox_kinds")
+        autodiscover_modules("relays")

@@ -58,6 +58,9 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the relay next hands the delivery to a worker (a retry's backoff, or the grace
+    # period after commit in which the first publish is expected to have worked).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -68,6 +71,11 @@ class Delivery(models.Model):
             models.Index(fields=["status", "id"], name="outbox_delivery_status"),
             models.Index(fields=["topic_type", "topic_id", "id"], name="outbox_delivery_topic"),
             models.Index(fields=["cause_type", "cause_id"], name="outbox_delivery_cause"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_delivery_due",
+                condition=models.Q(status__in=["pending", "retrying"]),
+            ),
         ]
 
     def __str__(self) -> str:

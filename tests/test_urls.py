@@ -12,6 +12,10 @@ pytestmark = pytest.mark.django_db
 # Reachable without a login, and why.
 PUBLIC = {
     "healthz": "load balancers probe it",
+    "public_keys:page": "public keys: recipients check packages and exports against it",
+    "public_keys:json": "public keys: the same, as JSON",
+    "public_keys:audit_log": "public keys: the audit log's verifier key, as text",
+    "public_keys:disclosure_packages": "public keys: the disclosure package key, as text",
     "accounts:login": "the way in",
     "accounts:enrol": "a one-time link's page, where an account's owner sets their password",
     "admin:login": "the admin's own sign-in form",

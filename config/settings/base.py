@@ -282,6 +282,9 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The queue tasks are published to and a worker consumes by default (tests give each worker
+# its own, so a shared broker never hands one test's tasks to another's worker).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 # Periodic work is declared here and nowhere else.
 CELERY_BEAT_SCHEDULE = {
     "accounts-purge-expired-sessions": {
@@ -292,10 +295,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.tasks.seal", "schedule": 10},
     "audit-checkpoint": {"task": "audit.tasks.checkpoint", "schedule": 5 * 60},
     "moderation-expire-claims": {"task": "moderation.tasks.expire_claims", "schedule": 60},
-    "moderation-resume-stalled-bulk-jobs": {
-        "task": "moderation.tasks.resume_stalled_bulk_jobs",
-        "schedule": 10 * 60,
-    },
+    # Deliveries, bulk jobs and verification runs recorded but held by no worker.
+    "outbox-relay": {"task": "outbox.tasks.relay", "schedule": 15},
     "moderation-refresh-deadline-priorities": {
         "task": "moderation.tasks.refresh_deadline_priorities",
         "schedule": 5 * 60,

@@ -34,6 +34,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import reauth
 from accounts.permissions import require
 from accounts.request_user import signed_in_user
+from core.parsing import parse_id
 from disclosures import crypto, permissions
 from disclosures.exceptions import DisclosureError, InvalidRequest
 from disclosures.masking import mask_ip, mask_phone
@@ -118,10 +119,11 @@ class UnmaskForm(forms.Form):
         data = self.cleaned_data
         data["reason"] = ""
         kind, _sep, value = (data.get("basis") or "").partition(":")
-        if kind == "request" and value.isdigit() and 0 < int(value) < 2**63:
-            if data.get("request_id") not in (None, int(value)):
+        request_id = parse_id(value)
+        if kind == "request" and request_id:
+            if data.get("request_id") not in (None, request_id):
                 raise forms.ValidationError(_("Name one legal request only."))
-            data["request_id"] = int(value)
+            data["request_id"] = request_id
         elif kind == "reason" and value in PiiUnmask.Reason.values:
             data["reason"] = value
         elif data.get("basis"):

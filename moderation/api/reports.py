@@ -46,6 +46,12 @@ def _outcome(result: IngestResult, external_id: str, announced: set[str]) -> dic
     }
 
 
+def _refusal(result: IngestResult, external_id: str) -> list[dict[str, str]]:
+    """The service's refusal of one report, as field errors."""
+    field = result.rejected_fields.get(external_id, "")
+    return [{"field": field, "message": result.rejected[external_id]}]
+
+
 def _ingest(reports: list[ReportIn]) -> IngestResult:
     return reports_ingest(items=[r.to_input() for r in reports], channel="api")
 
@@ -56,8 +62,7 @@ def _single(raw: Any, categories: frozenset[str]) -> Status[dict[str, Any]]:
         raise ApiError(422, "The report is not valid; nothing was stored.", errors)
     result = _ingest([report])
     if report.external_id in result.rejected:
-        message = result.rejected[report.external_id]
-        raise ApiError(422, "The report was refused.", [{"field": "", "message": message}])
+        raise ApiError(422, "The report was refused.", _refusal(result, report.external_id))
     outcome = _outcome(result, report.external_id, set())
     del outcome["external_id"]
     return Status(201 if outcome["status"] == "created" else 200, outcome)
@@ -96,12 +101,11 @@ def _batch(payload: dict[str, Any], categories: frozenset[str]) -> Status[dict[s
         announced: set[str] = set()
         for index, report in valid:
             if report.external_id in result.rejected:
-                message = result.rejected[report.external_id]
                 rejected.append(
                     {
                         "index": index,
                         "external_id": report.external_id,
-                        "errors": [{"field": "", "message": message}],
+                        "errors": _refusal(result, report.external_id),
                     }
                 )
                 continue

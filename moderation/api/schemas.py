@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from django.utils import timezone
 from ninja import Schema
 from pydantic import (
     AfterValidator,
@@ -24,7 +25,13 @@ from pydantic_core import PydanticCustomError
 from api_core.http import pattern_message
 from api_core.schemas import FieldErrorOut, StrictIn
 from moderation.services.appeals import AppealInput
-from moderation.services.intake import ReportInput, SignalInput, SubjectInput
+from moderation.services.intake import (
+    ReportInput,
+    SignalInput,
+    SubjectInput,
+    language_refusal,
+    posted_at_refusal,
+)
 
 MAX_BATCH = 500
 MAX_SIGNALS = 20
@@ -60,6 +67,13 @@ def _chars(max_length: int, *, min_length: int = 0, pattern: str | None = None) 
 
 
 _STORABLE = AfterValidator(_storable)
+
+
+def _listed_language(value: str) -> str:
+    refusal = language_refusal(value)
+    if refusal:
+        raise PydanticCustomError("language_not_listed", "{reason}", {"reason": refusal})
+    return value
 
 
 def _aware_datetime(value: Any) -> datetime:
@@ -99,7 +113,9 @@ ContentText = Annotated[str, _chars(20_000), _STORABLE]
 Reason = Annotated[str, _chars(10_000, min_length=1), _STORABLE]
 PlatformId = Annotated[str, _chars(128, min_length=1, pattern=_ID), _STORABLE]
 CategoryCode = Annotated[str, _chars(40, min_length=1, pattern=_SLUG), _STORABLE]
-LanguageCode = Annotated[str, _chars(2, pattern=_LANGUAGE), _STORABLE]
+LanguageCode = Annotated[
+    str, _chars(2, pattern=_LANGUAGE), _STORABLE, AfterValidator(_listed_language)
+]
 Sha256 = Annotated[str, _chars(64, pattern=_SHA256), _STORABLE]
 HttpUrl = Annotated[str, _chars(500, pattern=_HTTP_URL), _STORABLE]
 Link = Annotated[str, _chars(500, pattern=_LINK), _STORABLE]
@@ -144,7 +160,17 @@ class SubjectIn(StrictIn):
     media_sha256: Sha256 | None = None
     media_url: HttpUrl | None = None
     deep_link: Link | None = None
-    posted_at: AwareDatetime | None = None
+    posted_at: AwareDatetime | None = Field(
+        default=None, description="Not in the future (a few minutes of clock skew are allowed)."
+    )
+
+    @field_validator("posted_at")
+    @classmethod
+    def _not_posted_in_the_future(cls, value: datetime | None) -> datetime | None:
+        refusal = posted_at_refusal(value, now=timezone.now())
+        if refusal:
+            raise PydanticCustomError("posted_at_future", "{reason}", {"reason": refusal})
+        return value
 
     @field_validator("chat_id")
     @classmethod
@@ -185,7 +211,13 @@ class ReportIn(StrictIn):
     )
     description: LongText
     reported_at: AwareDatetime
-    language: LanguageCode | None = None
+    language: LanguageCode | None = Field(
+        default=None,
+        description=(
+            "Lower-case ISO 639-1 code of the content, one the EU Transparency Database lists "
+            "(e.g. 'en'); detected from the text when left out."
+        ),
+    )
     flagger_name: Text200 | None = None
     signals: list[SignalIn] | None = Field(default=None, max_length=MAX_SIGNALS)
     subject: SubjectIn
@@ -278,9 +310,30 @@ class BatchOut(Schema):
     rejected: list[BatchRejectedOut]
 
 
+class StatementStandingOut(Schema):
+    """Whether a statement still stands, or an appeal reversed or replaced its decision."""
+
+    stands: bool = Field(description="False once an appeal reversed or replaced the decision.")
+    status: Literal["in_force", "reversed", "superseded"] = Field(
+        description="The decision's status: in force, reversed on appeal, or replaced on appeal."
+    )
+    superseded_by: str | None = Field(
+        description=(
+            "For a replaced decision, the PUID of the decision that replaced it (its statement "
+            "follows in the feed when it restricts anything); null otherwise."
+        )
+    )
+    supersedes: str | None = Field(
+        description="The PUID of the decision this one replaced on appeal; null otherwise."
+    )
+
+
 class StatementsPageOut(Schema):
     statements: list[dict[str, Any]] = Field(
         description="Statements of reasons in the DSA Transparency Database's JSON shape."
+    )
+    standing: dict[str, StatementStandingOut] = Field(
+        description="Each statement's standing, keyed by its PUID."
     )
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done.")
 

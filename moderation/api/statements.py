@@ -17,6 +17,7 @@ from moderation.selectors.statements import (
     PAGE_SIZE,
     StatementCursor,
     statements_page,
+    statements_standing,
 )
 
 router = Router(tags=["statements"])
@@ -33,7 +34,12 @@ _since = TypeAdapter(AwareDatetime)
         "Scope `statements`. Statements of reasons (DSA Art. 17) in the Transparency "
         "Database's JSON shape, ordered by creation, at most 100 a page. Follow "
         "`next_cursor` until it is null; `since` keeps statements created at or after an "
-        "ISO 8601 date-time with a time zone."
+        "ISO 8601 date-time with a time zone.\n\n"
+        "`standing` says, for each statement's PUID, whether it still stands: `stands` is "
+        "false once an appeal reversed its decision (`status` `reversed`) or replaced it "
+        "(`status` `superseded`, `superseded_by` the new decision's PUID); a replacing "
+        "statement names the one it replaced in `supersedes`. The statements themselves stay "
+        "in the database's shape, with nothing added."
     ),
     response={200: StatementsPageOut, **{s: ERRORS[s] for s in (401, 403, 422)}},
 )
@@ -62,6 +68,7 @@ def statements_list(
         200,
         {
             "statements": [s.payload for s in page],
+            "standing": statements_standing(page),
             "next_cursor": following.encode() if following else None,
         },
     )

@@ -7,6 +7,7 @@ from moderation.dsa.validation import KNOWN_FIELDS, validate_statement
 from moderation.dsa.vocabulary import (
     ACCOUNT_TYPES,
     AUTOMATED_DECISIONS,
+    CONTENT_LANGUAGES,
     CONTENT_TYPES,
     DECISION_ACCOUNTS,
     DECISION_MONETARIES,
@@ -18,11 +19,13 @@ from moderation.dsa.vocabulary import (
     SOURCE_TYPES,
     STATEMENT_CATEGORIES,
     YES_NO,
+    content_language,
 )
 
 __all__ = [
     "ACCOUNT_TYPES",
     "AUTOMATED_DECISIONS",
+    "CONTENT_LANGUAGES",
     "CONTENT_TYPES",
     "DECISION_ACCOUNTS",
     "DECISION_MONETARIES",
@@ -35,5 +38,6 @@ __all__ = [
     "SOURCE_TYPES",
     "STATEMENT_CATEGORIES",
     "YES_NO",
+    "content_language",
     "validate_statement",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from moderation.dsa.vocabulary import (
     ACCOUNT_TYPES,
     AUTOMATED_DECISIONS,
+    CONTENT_LANGUAGES,
     CONTENT_TYPES,
     DECISION_ACCOUNTS,
     DECISION_MONETARIES,
@@ -28,7 +29,6 @@ from moderation.dsa.vocabulary import (
 
 _PUID = re.compile(r"^[a-zA-Z0-9\-_]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LANGUAGE = re.compile(r"^[A-Z]{2}$")
 _URL = re.compile(r"^https?://[^\s]+$")
 
 KNOWN_FIELDS = frozenset(
@@ -195,9 +195,12 @@ def validate_statement(sor: dict[str, Any]) -> list[str]:
 
     language = sor.get("content_language")
     if language not in (None, "") and (
-        not isinstance(language, str) or not _LANGUAGE.match(language)
+        not isinstance(language, str) or language not in CONTENT_LANGUAGES
     ):
-        err("content_language", "must be an upper-case ISO 639-1 code")
+        err(
+            "content_language",
+            f"{language!r} is not in the database's language list (upper-case ISO 639-1)",
+        )
 
     def dated(field: str, low: date, *, required: bool) -> date | None:
         raw = sor.get(field)
@@ -212,8 +215,11 @@ def validate_statement(sor: dict[str, Any]) -> list[str]:
             err(field, f"must be between {low} and 2038-01-01")
         return parsed
 
-    dated("content_date", date(2000, 1, 1), required=True)
+    posted = dated("content_date", date(2000, 1, 1), required=True)
     applied = dated("application_date", date(2020, 1, 1), required=True)
+    # Not a rule the database states, but content cannot be restricted before it was posted.
+    if posted and applied and posted > applied:
+        err("content_date", "must not be after the application date")
     for field in END_DATES:
         end = dated(field, date(2000, 1, 1), required=False)
         if end and applied and end < applied:

@@ -58,6 +58,8 @@ class Case(models.Model):
     priority = models.IntegerField(_("priority"), default=0)
     priority_explanation = models.JSONField(_("priority explanation"), default=dict, blank=True)
     deadline_at = models.DateTimeField(_("deadline"))
+    # When the deadline component of the priority next changes (None: it no longer will).
+    score_changes_at = models.DateTimeField(_("score changes"), null=True, blank=True)
 
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -97,6 +99,12 @@ class Case(models.Model):
             ),
         ]
         indexes = [
+            # The deadline re-scoring task reads only the cases whose score is due to change.
+            models.Index(
+                fields=["score_changes_at"],
+                name="case_score_changes",
+                condition=models.Q(score_changes_at__isnull=False),
+            ),
             # The queue: status filter, then priority descending with id as tie-break.
             models.Index("status", models.F("priority").desc(), "id", name="case_queue_priority"),
             models.Index(fields=["status", "language", "-priority", "id"], name="case_queue_lang"),

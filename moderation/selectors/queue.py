@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.keyset import KeysetCursor
+from core.parsing import parse_id
 from moderation.models import Case
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def queue_page(
     size = size or settings.QUEUE_PAGE_SIZE
     base = apply_filters(Case.objects.all(), filters)
     if filters.order == "age":
-        after = int(cursor) if cursor and cursor.isdigit() else None
+        after = parse_id(cursor)
         page = base.filter(id__gt=after) if after else base
         rows = list(_rows(page).order_by("id")[: size + 1])
         more = len(rows) > size

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Q
 
 from core.keyset import KeysetCursor
-from moderation.models import Statement
+from moderation.models import Decision, Statement
+from moderation.statements import puid_for
 
 PAGE_SIZE = 100
 _EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -41,7 +43,22 @@ def statements_page(
     statements added while a client pages through appear at the end, never twice.
     """
     limit = max(1, min(limit, PAGE_SIZE))
-    statements = Statement.objects.only("id", "created_at", "payload").order_by("created_at", "id")
+    # The decision, the one it replaced and the one that replaced it come in the same query,
+    # so a page's standing (statement_standing) costs nothing more.
+    statements = (
+        Statement.objects.select_related("decision__supersedes", "decision__superseded_by")
+        .only(
+            "id",
+            "puid",
+            "created_at",
+            "payload",
+            "decision__status",
+            "decision__uuid",
+            "decision__supersedes__uuid",
+            "decision__superseded_by__uuid",
+        )
+        .order_by("created_at", "id")
+    )
     if since is not None:
         statements = statements.filter(created_at__gte=since)
     if after is not None:
@@ -65,3 +82,34 @@ def statements_batches(
             yield page
         if after is None:
             return
+
+
+@dataclass(frozen=True)
+class StatementStanding:
+    """
+    Whether a statement still stands: an appeal may have reversed its decision, or replaced it
+    with a new decision (whose statement, when it restricts anything, is a later one).
+    """
+
+    stands: bool
+    status: str  # the decision's: in_force, reversed or superseded
+    superseded_by: str | None  # the replacing decision's PUID
+    supersedes: str | None  # the PUID of the decision this one replaced
+
+
+def statement_standing(statement: Statement) -> StatementStanding:
+    """The standing of a statement read by statements_page (no further query)."""
+    decision = statement.decision
+    replacement: Decision | None = getattr(decision, "superseded_by", None)
+    replaced = decision.supersedes
+    return StatementStanding(
+        stands=decision.status == Decision.Status.IN_FORCE,
+        status=decision.status,
+        superseded_by=puid_for(replacement) if replacement else None,
+        supersedes=puid_for(replaced) if replaced else None,
+    )
+
+
+def statements_standing(statements: list[Statement]) -> dict[str, dict[str, Any]]:
+    """Each statement's standing as JSON, keyed by its PUID."""
+    return {s.puid: asdict(statement_standing(s)) for s in statements}

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -33,6 +33,7 @@ from moderation.selectors.bulk import bulk_selection_resolve
 from moderation.selectors.queue import QueueFilters
 from moderation.services.decisions import DecisionInput, case_resolve, decision_create
 from moderation.services.workflow import bulk_job_transition, case_transition_check
+from outbox.publish import publish
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -41,8 +42,9 @@ BULK_PERMISSION = "moderation.bulk_decide"
 ERROR_MESSAGE_LIMIT = 300
 
 
-def _queue_run(job_id: int) -> None:
-    tasks.run_bulk_job.delay(job_id=job_id)
+def _queue_run(job_id: int) -> bool:
+    """Publish the job's run; False when the broker is down (the relay publishes it later)."""
+    return publish(tasks.run_bulk_job, job_id=job_id)
 
 
 @transaction.atomic(durable=True)
@@ -105,8 +107,11 @@ def bulk_job_begin(*, job_id: int) -> list[int]:
     job = BulkJob.objects.select_for_update().get(pk=job_id)
     if job.status == BulkJob.Status.FINISHED:
         return []
+    job.heartbeat_at = timezone.now()
     if job.status == BulkJob.Status.QUEUED:
-        bulk_job_transition(job=job, to=BulkJob.Status.RUNNING)
+        bulk_job_transition(job=job, to=BulkJob.Status.RUNNING, fields=("heartbeat_at",))
+    else:
+        job.save(update_fields=["heartbeat_at"])
     return list(job.case_ids)
 
 
@@ -221,6 +226,7 @@ def bulk_job_run(*, job_id: int, interrupts: tuple[type[BaseException], ...] = (
     job already decided, skipped or failed are passed over. `interrupts` are exceptions that
     stop the run instead of being recorded against a case (a worker's time limit).
     """
+    beat = timezone.now()
     for case_id in bulk_job_begin(job_id=job_id):
         try:
             bulk_job_apply_one(job_id=job_id, case_id=case_id)
@@ -228,25 +234,45 @@ def bulk_job_run(*, job_id: int, interrupts: tuple[type[BaseException], ...] = (
             raise
         except Exception as exc:
             bulk_job_record_error(job_id=job_id, case_id=case_id, error=exc)
+        if timezone.now() - beat >= HEARTBEAT_EVERY:
+            beat = timezone.now()
+            BulkJob.objects.filter(pk=job_id).update(heartbeat_at=beat)
     return bulk_job_finish(job_id=job_id)
 
 
-STALLED_AFTER = timedelta(minutes=30)
+# A running job's worker writes a heartbeat at least this often; one silent for STALLED_AFTER
+# has lost its worker (killed, or past its time limit), and the relay runs the job again.
+# A queued job whose run was never published (the broker was down) waits QUEUED_GRACE.
+HEARTBEAT_EVERY = timedelta(seconds=5)
+STALLED_AFTER = timedelta(seconds=60)
+QUEUED_GRACE = timedelta(seconds=30)
 
 
-def bulk_jobs_resume_stalled(*, now: datetime | None = None) -> int:
+def bulk_jobs_relay(now: datetime) -> int:
     """
-    Queue again the jobs left queued or running (a lost worker, a time limit): running a
-    job again is safe, since cases it already handled are passed over.
+    Publish again the jobs no worker is running: queued past their grace period, or running
+    with a stale heartbeat. Running a job again is safe, since cases it already handled are
+    passed over. The heartbeat is set as the job is handed out, so the next relay run waits a
+    full STALLED_AFTER for the new worker to show signs of life.
     """
-    cutoff = (now or timezone.now()) - STALLED_AFTER
-    ids = list(
-        BulkJob.objects.filter(
-            status__in=[BulkJob.Status.QUEUED, BulkJob.Status.RUNNING], created_at__lt=cutoff
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    stale = Q(status=BulkJob.Status.RUNNING) & (
+        Q(heartbeat_at__lt=now - STALLED_AFTER) | Q(heartbeat_at__isnull=True)
     )
+    waiting = Q(status=BulkJob.Status.QUEUED, created_at__lt=now - QUEUED_GRACE) & (
+        Q(heartbeat_at__lt=now - STALLED_AFTER) | Q(heartbeat_at__isnull=True)
+    )
+    with transaction.atomic():
+        ids = list(
+            BulkJob.objects.select_for_update(skip_locked=True)
+            .filter(stale | waiting)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        BulkJob.objects.filter(pk__in=ids).update(heartbeat_at=now)
+    handed = 0
     for job_id in ids:
-        _queue_run(job_id)
-    return len(ids)
+        if not _queue_run(job_id):  # the broker is down: the next run tries these again
+            BulkJob.objects.filter(pk__in=ids[handed:]).update(heartbeat_at=None)
+            break
+        handed += 1
+    return handed

@@ -9,7 +9,7 @@ NOTHING, then a re-read).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,9 +17,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import audit
+from moderation.dsa import content_language
 from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
 from moderation.services.priority import cases_refresh
+
+# How far ahead of this server's clock a posting time may be: the platform's clock may run a
+# little fast, but content cannot be posted after it was received.
+POSTED_AT_MAX_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,47 @@ class IngestResult:
     created: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # external_id -> reason
+    # external_id -> the refused field ("" when the report as a whole is refused)
+    rejected_fields: dict[str, str] = field(default_factory=dict)
     case_ids: dict[str, int] = field(default_factory=dict)  # external_id -> case id
+
+    def reject(self, external_id: str, reason: str, *, field: str = "") -> None:
+        self.rejected[external_id] = reason
+        self.rejected_fields[external_id] = field
+
+
+def language_refusal(code: str) -> str | None:
+    """Why intake refuses a report's language, or None when the EU database lists it."""
+    if not code or content_language(code) is not None:
+        return None
+    return (
+        f"language {code[:8]!r} is not an ISO 639-1 code that the EU Transparency Database "
+        "lists; use a lower-case code such as 'en', or leave it out."
+    )
+
+
+def posted_at_refusal(posted_at: datetime | None, *, now: datetime) -> str | None:
+    """Why intake refuses a posting time, or None when it is not in the future."""
+    if posted_at is None or posted_at <= now + POSTED_AT_MAX_SKEW:
+        return None
+    minutes = int(POSTED_AT_MAX_SKEW.total_seconds() // 60)
+    return (
+        f"posted_at is in the future ({posted_at.isoformat()}); content cannot be posted "
+        f"after it is reported (at most {minutes} minutes of clock skew are allowed)."
+    )
+
+
+def _checked(item: ReportInput, result: IngestResult, *, now: datetime) -> ReportInput | None:
+    """The item with its language in lower case, or None once refused into `result`."""
+    refusal = language_refusal(item.language)
+    if refusal:
+        result.reject(item.external_id, refusal, field="language")
+        return None
+    refusal = posted_at_refusal(item.subject.posted_at, now=now)
+    if refusal:
+        result.reject(item.external_id, refusal, field="subject.posted_at")
+        return None
+    return replace(item, language=item.language.lower())
 
 
 def _unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
@@ -200,6 +245,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
         ).values_list("external_id", "id", "case_id")
     }
     categories = {c.code: c for c in Category.objects.all()}
+    now = timezone.now()
     fresh = []
     for item in unique:
         if item.external_id in existing:
@@ -208,9 +254,9 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
                 item.external_id
             ]
         elif item.category not in categories:
-            result.rejected[item.external_id] = f"unknown category {item.category!r}"
-        else:
-            fresh.append(item)
+            result.reject(item.external_id, f"unknown category {item.category!r}", field="category")
+        elif checked := _checked(item, result, now=now):
+            fresh.append(checked)
     if not fresh:
         return result
 
@@ -230,7 +276,10 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     detected: dict[str, str] = {}
     for item in fresh:
         if not item.language and item.subject.text:
-            detected[item.external_id] = detect_language(item.subject.text)
+            # A guess outside the EU database's list is no language at all ("unknown").
+            guess = detect_language(item.subject.text)
+            if guess and content_language(guess):
+                detected[item.external_id] = guess.lower()
     for item in fresh:
         s = item.subject
         subject = subjects[(s.type, s.platform_id)]

@@ -8,11 +8,14 @@ and the case page can show why a case sits where it does.
 from __future__ import annotations
 
 import math
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
@@ -43,18 +46,54 @@ class PriorityInputs:
     deadline_at: datetime
 
 
+# A case opened at (or after) its deadline still gets a window, so the shares below are defined.
+MIN_DEADLINE_WINDOW = timedelta(seconds=1)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def deadline_points(*, opened_at: datetime, deadline_at: datetime, now: datetime) -> int:
+    """
+    Points for the share of the case's window (opened to deadline) that is left.
+
+    Compared in exact timedelta arithmetic rather than float ratios, so that
+    `deadline_points_change_at` can name the very microsecond the points move.
+    """
+    window = max(deadline_at - opened_at, MIN_DEADLINE_WINDOW)
+    left = deadline_at - now
+    if left <= timedelta(0):
+        return 250
+    if left * 4 < window:
+        return 150
+    if left * 2 < window:
+        return 75
+    return 0
+
+
+def deadline_points_change_at(
+    *, opened_at: datetime, deadline_at: datetime, now: datetime
+) -> datetime | None:
+    """
+    The first instant after `now` at which `deadline_points` differs, or None if it never will.
+
+    The deadline component is the only part of the priority that moves with time alone, and it
+    moves three times at most (under half the window left, under a quarter, overdue); an
+    overdue case keeps its points for good. Storing this instant lets the periodic run re-score
+    only the cases whose score is due to change instead of every case near its deadline.
+    """
+    window = max(deadline_at - opened_at, MIN_DEADLINE_WINDOW)
+    left = deadline_at - now
+    if left <= timedelta(0):
+        return None
+    if left * 4 < window:
+        return deadline_at
+    share = 2 if left * 2 >= window else 4
+    # Points move once left * share < window, i.e. left <= ceil(window / share) - 1 microsecond.
+    return deadline_at - (-(-window // share)) + MICROSECOND
+
+
 def compute_priority(inputs: PriorityInputs, *, now: datetime) -> tuple[int, dict[str, int]]:
     accuracy = (inputs.reports_actioned + 1) / (inputs.reports_resolved + 2)
-    total_time = max((inputs.deadline_at - inputs.opened_at).total_seconds(), 1)
-    left = (inputs.deadline_at - now).total_seconds()
-    if left <= 0:
-        deadline = 250
-    elif left / total_time < 0.25:
-        deadline = 150
-    elif left / total_time < 0.5:
-        deadline = 75
-    else:
-        deadline = 0
+    deadline = deadline_points(opened_at=inputs.opened_at, deadline_at=inputs.deadline_at, now=now)
     components = {
         "severity": 100 * inputs.severity,
         "reporters": min(round(40 * math.log2(1 + inputs.reporter_count)), 160),
@@ -73,7 +112,9 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
 
     A fixed number of queries whatever the number of cases (aggregates grouped by case),
     so a batch of 500 reports costs what a batch of 5 costs. Call it inside the
-    transaction that changed the reports, after locking the cases.
+    transaction that changed the reports, after locking the cases. Each case also gets the
+    time its score next changes by itself (`score_changes_at`), written with the score, so
+    the periodic run finds it then and never earlier.
     """
     ids = sorted(set(case_ids))
     if not ids:
@@ -126,6 +167,8 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
     for case_id, case in cases.items():
         found = per_category.get(case_id)
         if not found:
+            # Nothing to score it from: the periodic run must not keep picking it up.
+            case.score_changes_at = None
             continue
         # The most severe category reported leads; the earliest deadline of any report holds.
         case.category = max((categories[c] for c, _ in found), key=lambda c: (c.severity, -c.pk))
@@ -141,21 +184,27 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         case.reporter_count = counts[case_id]["reporters"]
         case.max_signal_score = signals.get(case_id) or 0
         resolved, actioned = track[case_id]
-        score, components = compute_priority(
-            PriorityInputs(
-                severity=case.category.severity,
-                reporter_count=case.reporter_count,
-                has_trusted_flagger=case.has_trusted_flagger,
-                has_authority=case.has_authority,
-                reports_resolved=resolved,
-                reports_actioned=actioned,
-                max_signal_score=case.max_signal_score,
-                opened_at=case.created_at,
-                deadline_at=case.deadline_at,
-            ),
-            now=now,
+        inputs = PriorityInputs(
+            severity=case.category.severity,
+            reporter_count=case.reporter_count,
+            has_trusted_flagger=case.has_trusted_flagger,
+            has_authority=case.has_authority,
+            reports_resolved=resolved,
+            reports_actioned=actioned,
+            max_signal_score=case.max_signal_score,
+            opened_at=case.created_at,
+            deadline_at=case.deadline_at,
         )
+        score, components = compute_priority(inputs, now=now)
         case.priority = score
+        # A resolved case leaves the queue for good (RESOLVED is final): no more re-scoring.
+        case.score_changes_at = (
+            deadline_points_change_at(
+                opened_at=inputs.opened_at, deadline_at=inputs.deadline_at, now=now
+            )
+            if case.status in Case.ACTIVE
+            else None
+        )
         case.updated_at = now
         case.priority_explanation = {"components": components, "computed_at": now.isoformat()}
     Case.objects.bulk_update(
@@ -172,47 +221,84 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
             "max_signal_score",
             "priority",
             "priority_explanation",
+            "score_changes_at",
             "updated_at",
         ],
     )
     return len(cases)
 
 
-def deadline_sensitive_case_ids(*, now: datetime, horizon: timedelta) -> list[int]:
-    """Open cases whose deadline falls within the horizon (or has passed): their score moves."""
-    return list(
-        Case.objects.filter(status__in=Case.ACTIVE, deadline_at__lte=now + horizon)
-        .order_by("deadline_at")
-        .values_list("pk", flat=True)
-    )
-
-
-DEADLINE_HORIZON = timedelta(hours=48)
 REFRESH_CHUNK = 500
+# The run holds a lease in the shared cache so that two runs never overlap (beat fires every
+# five minutes; a slow run would otherwise meet the next one on the same row locks). The lease
+# outlives the task's hard time limit (600 s in moderation.tasks), so it is never lost to a
+# run that is still going; a worker killed mid-run leaves it to expire.
+DEADLINE_RUN_LOCK = "moderation:cases-refresh-deadlines"
+DEADLINE_RUN_LEASE_SECONDS = 600 + 60
+# A run stops taking new chunks after this long, well before the task's soft time limit
+# (540 s): what is left is still due, so the next run picks it up.
+DEADLINE_RUN_BUDGET_SECONDS = 420
 
 
 def cases_refresh_deadlines(*, now: datetime | None = None) -> int:
     """
-    Re-score active cases whose deadline approaches, so they climb the queue in time.
+    Re-score the active cases whose deadline points are due to change; returns how many.
 
-    Chunks of cases are locked and refreshed in their own transactions: a long run never
-    holds many row locks at once, and intake waits for one chunk at most.
+    Only cases with `score_changes_at <= now` are read, through a partial index, so a run
+    costs what is due, not what is stored: an overdue case is never read again. Chunks are
+    locked and re-scored in their own transactions, so a long run never holds many row locks
+    at once and intake waits for one chunk at most. Returns 0 at once when another run
+    holds the lease.
     """
     now = now or timezone.now()
-    ids = deadline_sensitive_case_ids(now=now, horizon=DEADLINE_HORIZON)
-    return sum(
-        cases_lock_and_refresh(case_ids=ids[start : start + REFRESH_CHUNK], now=now)
-        for start in range(0, len(ids), REFRESH_CHUNK)
-    )
+    token = uuid.uuid4().hex
+    if not cache.add(DEADLINE_RUN_LOCK, token, timeout=DEADLINE_RUN_LEASE_SECONDS):
+        return 0
+    try:
+        return _cases_rescore_due(now=now)
+    finally:
+        # Not another run's lease, should this one have outlived its own.
+        if cache.get(DEADLINE_RUN_LOCK) == token:
+            cache.delete(DEADLINE_RUN_LOCK)
+
+
+def _cases_rescore_due(*, now: datetime) -> int:
+    started = time.monotonic()
+    rescored = 0
+    seen: set[int] = set()
+    while time.monotonic() - started < DEADLINE_RUN_BUDGET_SECONDS:
+        # Every case a chunk handles leaves this set (a later score_changes_at, or None), so
+        # the next query finds the next ones; `seen` only guards against a case that does not.
+        ids = [
+            pk
+            for pk in Case.objects.filter(score_changes_at__lte=now)
+            .order_by("score_changes_at")
+            .values_list("pk", flat=True)[:REFRESH_CHUNK]
+            if pk not in seen
+        ]
+        if not ids:
+            break
+        seen.update(ids)
+        rescored += cases_lock_and_rescore(case_ids=ids, now=now)
+    return rescored
 
 
 @transaction.atomic(durable=True)
-def cases_lock_and_refresh(*, case_ids: list[int], now: datetime | None = None) -> int:
-    """Lock these cases in id order (as intake does, so neither deadlocks), then re-score them."""
-    list(
+def cases_lock_and_rescore(*, case_ids: list[int], now: datetime) -> int:
+    """
+    Lock these cases in id order (as intake does, so neither deadlocks), re-score those due.
+
+    The due check is made again under the lock: intake may have re-scored a case meanwhile.
+    A case no longer active only has its `score_changes_at` cleared (its score stays as it
+    was decided), which also takes it out of the partial index.
+    """
+    locked = list(
         Case.objects.select_for_update()
-        .filter(pk__in=case_ids)
+        .filter(pk__in=case_ids, score_changes_at__lte=now)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "status")
     )
-    return cases_refresh(case_ids=case_ids, now=now)
+    done = [pk for pk, status in locked if status not in Case.ACTIVE]
+    if done:
+        Case.objects.filter(pk__in=done).update(score_changes_at=None)
+    return cases_refresh(case_ids=[pk for pk, status in locked if status in Case.ACTIVE], now=now)

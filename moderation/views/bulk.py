@@ -23,6 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.permissions import require
 from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
+from core.parsing import parse_id
 from moderation import permissions
 from moderation.exceptions import BulkSelectionRefused, InvalidDecision, ModerationError
 from moderation.forms import (
@@ -69,9 +70,9 @@ def _read_selection(request: HttpRequest, data: QueryDict) -> Selection:
             # An unreadable filter must not fall back to a wider default selection.
             return Selection(hidden=hidden, error=_("The queue filter is not valid."))
         return Selection(filters=form.filters(), hidden=hidden)
-    try:
-        ids = [int(value) for value in data.getlist("case")]
-    except ValueError:
+    parsed = [parse_id(value.strip()) for value in data.getlist("case")]
+    ids = [pk for pk in parsed if pk is not None]
+    if len(ids) < len(parsed):
         return Selection(error=_("The selection holds something that is not a case number."))
     return Selection(case_ids=ids, hidden=[("case", str(pk)) for pk in dict.fromkeys(ids)])
 
@@ -150,7 +151,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             case_ids=selection.case_ids,
             filters=selection.filters,
             decision=form.to_input(),
-            expected=int(expected) if expected.isdigit() else None,
+            expected=parse_id(expected),
         )
     except InvalidDecision as exc:
         form_add_refusal(form, exc)
@@ -159,7 +160,8 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
         return _render_new(request, selection, form, refusal=str(exc.message))
     messages.success(
         request,
-        _("Bulk job %(job)s started for %(count)d cases.") % {"job": job.pk, "count": job.total},
+        _("Bulk job %(job)s queued for %(count)d cases; a worker decides them in the background.")
+        % {"job": job.pk, "count": job.total},
     )
     url = reverse("moderation:bulk_job", args=[job.pk])
     if getattr(request, "htmx", False):

@@ -9,12 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.permissions import require
 from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
+from core.parsing import parse_id
 from moderation import permissions
 from moderation.exceptions import ModerationError
 from moderation.forms import DecisionForm, QueueFilterForm
@@ -23,6 +25,7 @@ from moderation.selectors import cases as case_selectors
 from moderation.selectors import queue as queue_selectors
 from moderation.services import claims, decisions, evidence
 from moderation.services.priority import COMPONENT_LABELS
+from outbox.selectors import deliveries_caused_by_count
 
 REVEALED = "revealed_media"
 
@@ -162,13 +165,24 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
-            decisions.case_decide(
+            made = decisions.case_decide(
                 case_id=case_id, actor=signed_in_user(request), decision=form.to_input()
             )
         except ModerationError as exc:
             form_add_refusal(form, exc)
         else:
-            messages.success(request, _("Decision recorded; the statement of reasons is ready."))
+            queued = deliveries_caused_by_count(made)
+            messages.success(
+                request,
+                ngettext(
+                    "Decision recorded; the statement of reasons is ready and %(count)d "
+                    "delivery to the platform is queued.",
+                    "Decision recorded; the statement of reasons is ready and %(count)d "
+                    "deliveries to the platform are queued.",
+                    queued,
+                )
+                % {"count": queued},
+            )
             if request.POST.get("next") == "1":
                 return _claim_next_after(request)
             return redirect("moderation:home")
@@ -202,7 +216,7 @@ def legal_escalations(request: HttpRequest) -> HttpResponse:
         or permissions.can_handle_escalations(request.user)
     )
     after = request.GET.get("after", "")
-    cases = case_selectors.legal_escalations(after=int(after) if after.isdigit() else None)
+    cases = case_selectors.legal_escalations(after=parse_id(after))
     return render(
         request,
         "moderation/legal_escalations.html",

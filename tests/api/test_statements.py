@@ -87,12 +87,17 @@ def test_since_keeps_statements_created_at_or_after_it(api, five_statements):
     future = (third.created_at + timedelta(days=1)).isoformat()
     assert api.get(STATEMENTS_URL, {"since": future}).json() == {
         "statements": [],
+        "standing": {},
         "next_cursor": None,
     }
 
 
 def test_statements_page_with_nothing_to_show(api):
-    assert api.get(STATEMENTS_URL).json() == {"statements": [], "next_cursor": None}
+    assert api.get(STATEMENTS_URL).json() == {
+        "statements": [],
+        "standing": {},
+        "next_cursor": None,
+    }
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def make_event(i: int) -> dict:
         "occurred_at": f"2026-11-28T21:{i % 60:02d}:14.{i:06d}Z",
         "actor_id": None if i % 4 == 0 else i,
         "actor_username": f"user{i:03d}",
-        "actor_roles": ["moderator", "auditor"] if i % 2 else [],
+        "actor_roles": ["auditor", "moderator"] if i % 2 else [],  # sorted, as recorded
         "ip_address": None if i % 3 == 0 else f"10.0.0.{i}",
         "request_id": f"req-{i:04d}",
         "action": "report.reviewed" if i % 2 else "disclosure.released",
@@ -423,7 +423,7 @@ def test_command_line_exit_codes(export: Path) -> None:
     command = [sys.executable, "-m", "audit.verify", str(export)]
     ok = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith("OK")
+    assert ok.stdout.splitlines()[-1].startswith("OK: audit log intact")
 
     lines = read_lines(export)
     lines[6] = lines[6].replace(b"user006", b"user007")

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,67 +14,18 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
+from tests.workers import celery_worker, new_queue
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    """The URL of the test database this process uses, for the worker to use too."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker(transactional_db):
     if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
         pytest.skip("the worker needs a file or server database to share with the test")
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    if os.environ.get("CELERY_RESULT_BACKEND"):
-        env["CELERY_RESULT_BACKEND"] = os.environ["CELERY_RESULT_BACKEND"]
-    log = ROOT / "var" / f"worker-{queue}.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                queue,
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    queue = new_queue()
+    with celery_worker(queue):
         yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        print(log.read_text()[-3000:])
-        log.unlink(missing_ok=True)
 
 
 @pytest.mark.celery_worker

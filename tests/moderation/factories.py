@@ -49,11 +49,20 @@ def report_input(**overrides: Any) -> ReportInput:
     return ReportInput(**fields)
 
 
-def make_case(**overrides: Any) -> Case:
-    """One report, hence one new case; returns the case."""
+def make_case(*, rescore_due: bool = True, **overrides: Any) -> Case:
+    """
+    One report, hence one new case; returns the case.
+
+    With `rescore_due` the case is due for the periodic re-scoring, as the migration leaves
+    every active case: tests move report times behind the services' back, and the stored
+    next change of the score would not follow them.
+    """
     item = report_input(**overrides)
     result = reports_ingest(items=[item])
-    return Case.objects.get(pk=result.case_ids[item.external_id])
+    case_id = result.case_ids[item.external_id]
+    if rescore_due:
+        Case.objects.filter(pk=case_id).update(score_changes_at=timezone.now())
+    return Case.objects.get(pk=case_id)
 
 
 def violation(**overrides: Any) -> DecisionInput:

@@ -53,6 +53,14 @@ def test_a_complete_statement_is_valid():
         ({"territorial_scope": ["US"]}, "territorial_scope"),
         ({"territorial_scope": ["EL"]}, "territorial_scope"),  # Greece is GR
         ({"content_language": "en"}, "content_language"),
+        ({"content_language": "XX"}, "content_language"),  # private use
+        ({"content_language": "ZZ"}, "content_language"),
+        ({"content_language": "IW"}, "content_language"),  # deprecated: Hebrew is HE
+        ({"content_language": "IN"}, "content_language"),  # deprecated: Indonesian is ID
+        ({"content_language": "JI"}, "content_language"),  # deprecated: Yiddish is YI
+        ({"content_language": "ENG"}, "content_language"),
+        ({"content_language": ["EN"]}, "content_language"),
+        ({"content_date": "2026-11-03"}, "content_date"),  # after the application date
         ({"content_date": "1999-12-31"}, "content_date"),
         ({"content_date": "2026-02-30"}, "content_date"),
         ({"application_date": "2019-12-31"}, "application_date"),
@@ -74,6 +82,15 @@ def test_each_rule_is_enforced(change, field):
     statement = {k: v for k, v in {**VALID, **change}.items() if v is not None}
     errors = validate_statement(statement)
     assert any(e.startswith(f"{field}:") for e in errors), errors
+
+
+@pytest.mark.parametrize("language", ["EN", "HE", "ID", "YI", "NB", "ZU", "GA", "MT"])
+def test_listed_languages_are_valid(language):
+    assert validate_statement({**VALID, "content_language": language}) == []
+
+
+def test_content_posted_the_day_the_decision_applies_is_valid():
+    assert validate_statement({**VALID, "content_date": VALID["application_date"]}) == []
 
 
 def test_one_restriction_of_another_kind_is_enough():

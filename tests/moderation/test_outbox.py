@@ -80,25 +80,42 @@ def test_sent_delivery_is_not_sent_twice(platform, moderator, django_capture_on_
     assert len(platform.received) == 3  # unchanged
 
 
-def test_failing_webhook_is_retried_then_marked_failed(platform, moderator, monkeypatch):
-    platform.status = 500
-    monkeypatch.setattr("outbox.tasks.MAX_DELIVERY_RETRIES", 2)
-    from config.celery import app
+def test_failing_webhook_is_retried_by_the_relay_then_marked_failed(
+    platform, moderator, monkeypatch
+):
+    from datetime import timedelta
 
-    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
+    from django.utils import timezone
+
+    from outbox.relay import relay_all
+
+    platform.status = 500
+    monkeypatch.setattr("outbox.services.MAX_DELIVERY_ATTEMPTS", 3)
     case = make_case()
     claims.case_claim(case_id=case.pk, actor=moderator)
     made = decisions.case_decide(case_id=case.pk, actor=moderator, decision=violation())
     delivery = Delivery.objects.caused_by(made).filter(kind="enforcement").get()
+    deliver.apply(kwargs={"delivery_id": delivery.pk})  # the publish after commit
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.RETRYING, 1)
+    assert delivery.next_attempt_at > timezone.now()  # backoff: not before its time
 
-    # Eager mode runs each retry at once (no countdown) instead of scheduling it.
-    deliver.apply(kwargs={"delivery_id": delivery.pk}, throw=False)
+    before = len(platform.received)
+    relay_all(now=timezone.now())  # nothing is due yet
+    assert len(platform.received) == before
+    # Eager mode: each relay run publishes the due delivery and the worker runs it at once.
+    later = timezone.now()
+    for _attempt in range(2):
+        later += timedelta(hours=2)
+        relay_all(now=later)
 
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.FAILED
     assert delivery.attempts == 3  # the first try and two retries
     assert delivery.last_error == "HTTP 500"
-    assert len(platform.received) == 3
+    assert delivery.next_attempt_at is None
+    relay_all(now=later + timedelta(days=1))
+    assert len([r for r in platform.received if r["body"]["kind"] == "enforcement"]) == 3
 
 
 def test_without_a_webhook_deliveries_are_recorded_only(
@@ -146,13 +163,13 @@ def test_periodic_tasks_run(moderator):
     assert case.priority_explanation["components"]["deadline"] == 250
 
 
-def test_stalled_bulk_jobs_are_resumed(senior):
+def test_stalled_bulk_jobs_are_resumed_by_the_relay(senior):
     from datetime import timedelta
 
     from django.utils import timezone
 
     from moderation.models import BulkJob, Case
-    from moderation.tasks import resume_stalled_bulk_jobs
+    from outbox.relay import relay_all
     from tests.moderation.factories import violation as violation_input
 
     case = make_case()
@@ -161,10 +178,13 @@ def test_stalled_bulk_jobs_are_resumed(senior):
         case_ids=[case.pk],
         decision_template=violation_input().as_template(),
         total=1,
+        status=BulkJob.Status.RUNNING,
+        heartbeat_at=timezone.now(),
     )
-    BulkJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert relay_all()["moderation.bulk_jobs"] == 0  # its worker is alive
 
-    assert resume_stalled_bulk_jobs.delay().get() == 1
+    later = timezone.now() + timedelta(seconds=61)  # the heartbeat went stale
+    assert relay_all(now=later)["moderation.bulk_jobs"] == 1
 
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FINISHED

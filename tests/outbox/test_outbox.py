@@ -55,7 +55,7 @@ def test_topic_and_cause_reference_any_model(moderator):
 
 def test_deliveries_are_sent_only_after_commit(monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr(services.tasks.deliver, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(services, "publish", lambda task, **kw: sent.append(kw) or True)
 
     with django_capture_on_commit_callbacks(execute=True):
         made = services.deliveries_enqueue(
@@ -72,7 +72,7 @@ def test_deliveries_are_sent_only_after_commit(monkeypatch, django_capture_on_co
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_owes_nothing(monkeypatch):
     sent = []
-    monkeypatch.setattr(services.tasks.deliver, "delay", lambda **kw: sent.append(kw))
+    monkeypatch.setattr(services, "publish", lambda task, **kw: sent.append(kw) or True)
 
     def change_that_fails() -> None:
         with transaction.atomic():
@@ -134,18 +134,3 @@ def test_a_delivery_in_a_final_state_is_not_sent_again(settings, final):
 
     made.refresh_from_db()
     assert (made.status, made.attempts) == (final, 0)
-
-
-def test_giving_up_leaves_a_sent_delivery_sent():
-    made = Delivery.objects.create(
-        kind="enforcement", idempotency_key="k", payload={}, status="sent"
-    )
-    retrying = Delivery.objects.create(
-        kind="enforcement", idempotency_key="k2", payload={}, status="retrying"
-    )
-
-    services.delivery_give_up(delivery_id=made.pk)
-    services.delivery_give_up(delivery_id=retrying.pk)
-
-    assert Delivery.objects.get(pk=made.pk).status == Status.SENT
-    assert Delivery.objects.get(pk=retrying.pk).status == Status.FAILED

@@ -62,6 +62,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "healthz": everyone(anonymous=OK),  # load balancers probe it; says only ok/unavailable
     # What /healthz does not say (which check failed, why, how long each took).
     "system_status": allow("administrator"),
+    # Public keys (no secret): outsiders check packages and audit exports against them.
+    "public_keys:page": everyone(anonymous=OK),
+    "public_keys:json": everyone(anonymous=OK),
+    "public_keys:audit_log": everyone(anonymous=OK),
+    "public_keys:disclosure_packages": everyone(anonymous=OK),
     "accounts:login": everyone(anonymous=OK),
     # A one-time link's page, where an account's owner sets their password: nobody is signed
     # in yet. The token decides, and an unknown one gets the same form (see the view).

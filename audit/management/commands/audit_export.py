@@ -20,3 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, directory: Path, **options: Any) -> None:
         count = log.export(directory)
         self.stdout.write(f"Exported {count} event(s) to {directory}.")
+        # The export carries its own key, which proves nothing to whoever receives it.
+        self.stdout.write(
+            f"Verify with: python -m audit.verify {directory} --public-key "
+            f"'{log.verifier_key()}' (the recipient should take the key from the public key "
+            "page /keys/ or another channel, not from the export)."
+        )

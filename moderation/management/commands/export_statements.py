@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from moderation.selectors.statements import PAGE_SIZE, statements_batches
+from moderation.selectors.statements import PAGE_SIZE, statements_batches, statements_standing
 
 
 def _aware(value: str) -> datetime:
@@ -23,8 +23,9 @@ def _aware(value: str) -> datetime:
 class Command(BaseCommand):
     help = (
         "Export statements of reasons in the DSA Transparency Database's shape, in batches "
-        f'of at most {PAGE_SIZE} as {{"statements": [...]}}: one file per batch in --output, '
-        "or one JSON line per batch on standard output."
+        f'of at most {PAGE_SIZE} as {{"statements": [...], "standing": {{...}}}}: one file per '
+        "batch in --output, or one JSON line per batch on standard output. `standing` says, "
+        "by PUID, whether each statement still stands or an appeal reversed or replaced it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,7 +46,10 @@ class Command(BaseCommand):
         for batch in statements_batches(since=since_at):
             files += 1
             statements += len(batch)
-            document = {"statements": [s.payload for s in batch]}
+            document = {
+                "statements": [s.payload for s in batch],
+                "standing": statements_standing(batch),
+            }
             if directory is None:
                 self.stdout.write(json.dumps(document, ensure_ascii=False, sort_keys=True))
             else:
