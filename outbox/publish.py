@@ -28,7 +28,8 @@ _lock = threading.Lock()
 _broken_until = 0.0
 
 
-def _breaker_open() -> bool:
+def breaker_open() -> bool:
+    """Whether a publish failed in this process in the last BREAKER_SECONDS."""
     return time.monotonic() < _broken_until
 
 
@@ -53,7 +54,7 @@ def publish(task: Task, /, **kwargs: Any) -> bool:
     if app.conf.task_always_eager:  # tests: run in-process, errors propagate as configured
         task.apply_async(kwargs=kwargs)
         return True
-    if _breaker_open():
+    if breaker_open():
         return False
     try:
         with app.connection_for_write(connect_timeout=PUBLISH_TIMEOUT_SECONDS) as connection:

@@ -31,7 +31,7 @@ from config.celery import app
 from moderation.models import BulkJob, Case, Decision
 from moderation.services import bulk, claims
 from outbox.models import Delivery
-from outbox.publish import reset_breaker
+from outbox.publish import breaker_open, reset_breaker
 from outbox.relay import relay_all
 from tests.disclosures.helpers import built, fresh
 from tests.moderation.factories import make_case, violation
@@ -78,14 +78,14 @@ def platform() -> Iterator[tuple[str, type[_Platform]]]:
 
 
 @pytest.fixture
-def real_broker(settings) -> Iterator[Callable[[str], None]]:
-    """Tasks go through a broker for real; the returned function points it elsewhere."""
-    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
+def real_broker(monkeypatch) -> Iterator[Callable[[str], None]]:
+    """Tasks go through a broker for real; the returned function points publishing elsewhere."""
+    saved = {k: app.conf[k] for k in ("task_always_eager", "task_default_queue")}
     app.conf.task_always_eager = False
 
     def point(url: str) -> None:
-        app.conf.broker_url = url
-        settings.CELERY_BROKER_URL = url
+        # Celery reads the broker's URL from the environment before its own settings.
+        monkeypatch.setenv("CELERY_BROKER_WRITE_URL", url)
         reset_breaker()
 
     try:
@@ -142,6 +142,7 @@ def test_an_outage_costs_no_answer_and_loses_nothing(
         )
     )
     assert (decided.status_code, took < FAST) == (200, True), took
+    assert breaker_open()  # the publish really failed: the broker was unreachable
     assert "3 deliveries to the platform are queued" in decided.content.decode()
 
     started, took = _timed(

@@ -66,6 +66,7 @@ def celery_worker(
         "CELERY_TASK_ALWAYS_EAGER": "false",
         **(env or {}),
     }
+    environment.pop("CELERY_BROKER_WRITE_URL", None)  # a test's stand-in outage stays its own
     if os.environ.get("CELERY_RESULT_BACKEND"):
         environment["CELERY_RESULT_BACKEND"] = os.environ["CELERY_RESULT_BACKEND"]
     (ROOT / "var").mkdir(exist_ok=True)

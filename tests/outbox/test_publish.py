@@ -25,13 +25,14 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
-def broker_down():
-    saved = app.conf.task_always_eager, app.conf.broker_url
+def broker_down(monkeypatch):
+    # Celery reads the broker's URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_WRITE_URL", CLOSED_PORT)
+    eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.conf.broker_url = CLOSED_PORT
     publishing.reset_breaker()
     yield
-    app.conf.task_always_eager, app.conf.broker_url = saved
+    app.conf.task_always_eager = eager
     publishing.reset_breaker()
 
 
