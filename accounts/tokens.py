@@ -21,6 +21,7 @@ class Scope(models.TextChoices):
     STATEMENTS = "statements", _("Read statements of reasons")
     APPEALS = "appeals", _("Submit appeals")
     SUBSCRIBER_DATA = "subscriber_data", _("Subscriber data")
+    MEDIA = "media", _("Send reported media")
 
 
 SCOPES = frozenset(Scope.values)

@@ -27,4 +27,5 @@ api = PlatformApi(
 api.add_router("/reports", "moderation.api.reports.router")
 api.add_router("/statements", "moderation.api.statements.router")
 api.add_router("/appeals", "moderation.api.appeals.router")
+api.add_router("/media", "moderation.api.media.router")
 api.add_router("/subscriber-data", "disclosures.api.router")

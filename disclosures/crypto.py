@@ -2,8 +2,9 @@
 Field-level encryption and blind indexes for subscriber data, and the package signing key.
 
 - Values (phone numbers, IP addresses, target identifiers) are encrypted with Fernet
-  (AES-128-CBC + HMAC-SHA256) under `FIELD_ENCRYPTION_KEYS`, a comma-separated list: the
-  first key encrypts, every key decrypts, so keys can be rotated without downtime.
+  (AES-128-CBC + HMAC-SHA256) under `FIELD_ENCRYPTION_KEYS` (`core.encryption`, shared with
+  the reported media): the first key encrypts, every key decrypts, so keys rotate without
+  downtime.
 - Exact lookups go through a blind index: HMAC-SHA256 of the normalised value under
   `BLIND_INDEX_KEY`, a separate key, so the index reveals nothing without it.
 - Release packages are signed with Ed25519 (`DISCLOSURE_SIGNING_KEY`, base64 of the 32-byte
@@ -19,40 +20,18 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from config.keys import load_ed25519_key
-
-
-class DecryptionFailed(ValueError):
-    """The value was encrypted under a key that is not configured (or was tampered with)."""
+from core.encryption import DecryptionFailed, derived_key, fernet
 
 
 def _derived(label: str) -> bytes:
-    return hashlib.sha256(f"{label}:{settings.SECRET_KEY}".encode()).digest()
-
-
-@lru_cache(maxsize=4)
-def _fernet(keys: str) -> MultiFernet:
-    if keys:
-        parts = [k.strip() for k in keys.split(",") if k.strip()]
-    else:
-        parts = [base64.urlsafe_b64encode(_derived("field-encryption")).decode()]
-    try:
-        return MultiFernet([Fernet(k) for k in parts])
-    except ValueError as exc:
-        raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must be Fernet keys (Fernet.generate_key())."
-        ) from exc
-
-
-def fernet() -> MultiFernet:
-    return _fernet(settings.FIELD_ENCRYPTION_KEYS)
+    return derived_key(label)
 
 
 def encrypt(value: str) -> str:

@@ -19,6 +19,8 @@ from moderation.models import (
     CaseSignal,
     Category,
     Decision,
+    EvidenceHold,
+    Media,
     ModeratorProfile,
     PlatformAccount,
     Report,
@@ -139,3 +141,17 @@ class AccountRestrictionAdmin(ReadOnlyAdmin):
 @admin.register(Strike)
 class StrikeAdmin(ReadOnlyAdmin):
     list_display = ("account", "category", "created_at", "voided_at")
+
+
+@admin.register(Media)
+class MediaAdmin(ReadOnlyAdmin):
+    list_display = ("sha256", "kind", "mime", "size", "pdq_quality", "received_at", "purged_at")
+    list_filter = ("kind", "mime")
+    search_fields = ("sha256", "md5", "pdq")
+
+
+@admin.register(EvidenceHold)
+class EvidenceHoldAdmin(ReadOnlyAdmin):
+    list_display = ("account", "source_type", "source_id", "placed_at", "released_at")
+    list_filter = ("source_type",)
+    search_fields = ("account__platform_id", "account__username")

@@ -17,7 +17,12 @@ register_many(
         ("case.decided", _("Case decided")),
         ("case.escalated", _("Case escalated")),
         ("case.released", _("Case released to the queue")),
+        ("evidence.hold_placed", _("Evidence put on legal hold")),
+        ("evidence.hold_released", _("Evidence legal hold released")),
+        ("evidence.purged", _("Expired evidence purged")),
+        ("media.received", _("Reported media received")),
         ("media.revealed", _("Evidence media revealed")),
+        ("media.viewed", _("Original reported media viewed")),
         ("reports.received", _("Reports received")),
     ]
 )

@@ -3,19 +3,23 @@ Demo moderation data: a busy, realistic queue built through the real services.
 
 Deterministic (a seeded random generator) and idempotent: reports are keyed by external id,
 and every later step (backdating, claims, decisions, escalations, appeals) skips what is
-already done, so running it twice changes nothing.
+already done, so running it twice changes nothing. The media reports carry synthetic
+pictures ingested like the platform's uploads, and some group messages their thread
+(`moderation.demo_evidence`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from moderation.demo_evidence import demo_media, demo_thread
 from moderation.models import Case, Category, Decision, ModeratorProfile, Report
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_submit
@@ -217,6 +221,10 @@ def _reports(now) -> list[ReportInput]:
                 language=language,
                 flagger_name=rng.choice(FLAGGERS) if source == "trusted_flagger" else "",
                 signals=signals,
+                # A quarter of the group messages come with their thread, on first report.
+                context=demo_thread(n, posted=posted, author=author)
+                if kind == "message" and n % 4 == 0 and i < SUBJECTS
+                else (),
                 subject=SubjectInput(
                     type=kind,
                     platform_id=f"{kind}-{n + 1000}",
@@ -236,6 +244,26 @@ def _reports(now) -> list[ReportInput]:
             )
         )
     return items
+
+
+def _with_media(items: list[ReportInput]) -> list[ReportInput]:
+    """The media reports with a synthetic picture each, stored as the platform's would be."""
+    subjects = sorted(
+        {i.subject.platform_id for i in items if i.subject.media_sha256},
+        key=lambda platform_id: int(platform_id.rsplit("-", 1)[1]),
+    )
+    shas = demo_media(subjects)
+    return [
+        replace(
+            item,
+            subject=replace(
+                item.subject, media_sha256=shas[item.subject.platform_id], media_url=""
+            ),
+        )
+        if item.subject.platform_id in shas
+        else item
+        for item in items
+    ]
 
 
 def _backdate(items: list[ReportInput]) -> None:
@@ -398,6 +426,7 @@ def seed_moderation() -> int:
     items = _reports(now)
     if Report.objects.filter(external_id=items[-1].external_id).exists():
         return 0  # seeded before: every step below already ran
+    items = _with_media(items)
     created = 0
     for start in range(0, len(items), 100):
         created += len(reports_ingest(items=items[start : start + 100], channel="demo").created)

@@ -62,3 +62,55 @@ class BulkSelectionRefused(ModerationError):
 
 class BulkJobFinished(ModerationError):
     message = "This bulk job has finished."
+
+
+class MediaRefused(ModerationError):
+    """The bytes cannot become reported media; nothing was stored."""
+
+
+class MediaEmpty(MediaRefused):
+    message = "The body is empty: send the media file's bytes."
+
+
+class MediaTypeRefused(MediaRefused):
+    """Not one of the accepted image or video types, whatever the sender called it."""
+
+    def __init__(self, *, detected: str) -> None:
+        super().__init__(
+            f"Unsupported media type (detected: {detected}). Send a JPEG, PNG, GIF or WebP "
+            "image, or an MP4, WebM or QuickTime video."
+        )
+        self.detected = detected
+
+
+class MediaTooLarge(MediaRefused):
+    def __init__(self, *, kind: str, size: int, limit: int) -> None:
+        super().__init__(f"The {kind} is {size} bytes; the limit for {kind}s is {limit} bytes.")
+        self.kind, self.size, self.limit = kind, size, limit
+
+
+class MediaTooManyPixels(MediaRefused):
+    """A decompression bomb, or an image too large to decode safely."""
+
+    def __init__(self, *, width: int | None, height: int | None, limit: int) -> None:
+        found = f"{width}x{height} pixels" if width and height else "more pixels than allowed"
+        super().__init__(
+            f"The image is {found}; at most {limit} pixels are decoded "
+            "(decompression bomb protection)."
+        )
+        self.limit = limit
+
+
+class MediaUndecodable(MediaRefused):
+    def __init__(self, *, mime: str) -> None:
+        super().__init__(
+            f"The file starts like {mime} but cannot be decoded (damaged, truncated or not "
+            "really that type)."
+        )
+        self.mime = mime
+
+
+class MediaUnavailable(ModerationError):
+    """The report's media was never received, or a retention purge removed its files."""
+
+    message = "The media file is not available."

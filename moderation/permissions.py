@@ -44,3 +44,12 @@ def can_view_legal_escalations(user: User | AnonymousUser) -> bool:
 
 def can_view_case(user: User | AnonymousUser) -> bool:
     return can_triage(user) or can_view_legal_escalations(user)
+
+
+def can_view_original_media(user: User | AnonymousUser) -> bool:
+    """
+    Who may download reported media as received (metadata and all): senior moderators and
+    legal officers, who take the decisions and disclosures that rest on it. Moderators and
+    legal approvers see the renditions only.
+    """
+    return _has(user, "moderation.view_original_media")

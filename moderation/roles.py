@@ -18,8 +18,13 @@ grant(
         "moderation.decide_appeals",
         "moderation.bulk_decide",
         "moderation.view_moderation_stats",
+        "moderation.view_original_media",
     },
 )
-# The legal team reads the cases escalated to it, to link a request to the violation.
-grant(Role.LEGAL_OFFICER, {"moderation.view_legal_escalations"})
+# The legal team reads the cases escalated to it, to link a request to the violation; the
+# legal officer, who prepares disclosures and preservation, may take the original media too.
+grant(
+    Role.LEGAL_OFFICER,
+    {"moderation.view_legal_escalations", "moderation.view_original_media"},
+)
 grant(Role.LEGAL_APPROVER, {"moderation.view_legal_escalations"})

@@ -47,3 +47,16 @@ def run_bulk_job(*, job_id: int) -> dict[str, int]:
 
     job = bulk.bulk_job_run(job_id=job_id, interrupts=(SoftTimeLimitExceeded,))
     return {"done": job.done, "skipped": job.skipped, "errors": len(job.errors)}
+
+
+@shared_task(acks_late=True, time_limit=3600, soft_time_limit=3300, ignore_result=True)
+def purge_evidence() -> dict[str, int]:
+    """
+    Purge evidence past its retention (daily). Each chunk commits on its own, so a run cut
+    short by the time limit keeps what it did, and the next run carries on from there.
+    """
+    from dataclasses import asdict
+
+    from moderation.services import retention
+
+    return asdict(retention.evidence_purge())

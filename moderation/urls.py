@@ -1,10 +1,11 @@
-from moderation.views import appeals, bulk, cases, queue
+from moderation.views import appeals, bulk, cases, media, queue
 
 app_name = "moderation"
 
 urlpatterns = [
     *queue.urlpatterns,
     *cases.urlpatterns,
+    *media.urlpatterns,
     *appeals.urlpatterns,
     *bulk.urlpatterns,
 ]

@@ -41,6 +41,15 @@ ROLE_FIXTURES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _private_files_per_test(settings, tmp_path):
+    """
+    Private files (reported media, order documents, packages) in a folder of each test's own:
+    no test sees another's files, and none writes under the developer's var/ folder.
+    """
+    settings.PRIVATE_STORAGE_DIR = tmp_path / "private"
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     def make(*roles: Role, username: str | None = None, password: str = "correct-horse-42") -> User:

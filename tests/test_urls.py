@@ -27,6 +27,8 @@ PUBLIC = {
     "api:statements_list": "bearer-token API: 401 without a token",
     "api:appeals_submit": "bearer-token API: 401 without a token",
     "api:subscriber_data_import": "bearer-token API: 401 without a token",
+    "api:media_upload": "bearer-token API: 401 without a token",
+    "api:media_detail": "bearer-token API: 401 without a token",
 }
 
 # The API is exempt from the login redirect: each URL's method and its anonymous answer.
@@ -37,6 +39,8 @@ API = {
     "api:statements_list": ("get", 401),
     "api:appeals_submit": ("post", 401),
     "api:subscriber_data_import": ("post", 401),
+    "api:media_upload": ("post", 401),
+    "api:media_detail": ("get", 401),
 }
 
 

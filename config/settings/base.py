@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disclosures.tasks.purge_subscriber_ips",
         "schedule": 24 * 60 * 60,
     },
+    # Evidence past EVIDENCE_RETENTION_DAYS (moderation.services.retention).
+    "moderation-purge-evidence": {
+        "task": "moderation.tasks.purge_evidence",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------
@@ -359,6 +364,25 @@ DISCLOSURE_SIGNING_KEY_FILE = env_str("DISCLOSURE_SIGNING_KEY_FILE") or ""
 # Where encrypted release packages and request documents live (never under static or media).
 PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR") or VAR_DIR / "private")
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Reported media (POST /api/v1/media): the largest file accepted per kind. Both stay under
+# MAX_REQUEST_BODY_BYTES, which the middleware enforces before anything is read.
+MEDIA_MAX_BYTES = {
+    "image": env_int("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
+    "video": env_int("MEDIA_MAX_VIDEO_BYTES", 19 * 1024 * 1024),
+}
+# The most pixels a reported image may decode to (a 10 MB file can claim far more: about
+# 4 bytes of memory per pixel while renditions and PDQ are computed).
+MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 50_000_000)
+# How long evidence (the report's snapshot, its thread context and its media file) is kept
+# after the case's decision, in days, by category and outcome; "default" covers the rest.
+# Evidence of an account under a legal hold, of a case with an open appeal or escalated to
+# the legal team is kept whatever these say (moderation.services.retention).
+EVIDENCE_RETENTION_DAYS: dict[str, dict[str, int]] = {
+    "default": {"no_violation": 90, "violation": 365},
+    # US 18 U.S.C. 2258A(h): reported child sexual abuse material is preserved for a year.
+    "child_safety": {"no_violation": 365, "violation": 365},
+    "terrorism": {"no_violation": 180, "violation": 730},
+}
 PACKAGE_MAX_DOWNLOADS = env_int("PACKAGE_MAX_DOWNLOADS", 3)
 PACKAGE_RETENTION_DAYS = env_int("PACKAGE_RETENTION_DAYS", 30)
 # A non-disclosure order without an end date is confirmed again every this many days.

@@ -24,6 +24,7 @@ from disclosures.masking import mask_phone
 from disclosures.models import LegalRequest, RequestTarget
 from disclosures.selectors.violations import TargetLink, target_links
 from moderation.models import Case, Category
+from moderation.selectors.evidence import holds_for_accounts
 
 PAGE_SIZE = 25
 
@@ -169,9 +170,13 @@ def request_overview(*, request_id: int) -> RequestOverview:
     targets = list(
         RequestTarget.objects.filter(request=request).select_related("account").order_by("id")
     )
+    accounts = {t.account_id for t in targets if t.resolution == RequestTarget.Resolution.UNIQUE}
+    holds = holds_for_accounts(a for a in accounts if a is not None)
     for target in targets:
         target.display_value = target_display(target)  # type: ignore[attr-defined]
-    accounts = {t.account_id for t in targets if t.resolution == RequestTarget.Resolution.UNIQUE}
+        # The legal holds keeping the target account's moderation evidence from the purge.
+        held = holds.get(target.account_id, []) if target.account_id else []
+        target.evidence_holds = held  # type: ignore[attr-defined]
     cases = list(request.linked_cases.select_related("category", "subject__author").order_by("id"))
     links = target_links(request)
     qualifying = {case for link in links for case in link.link.cases}

@@ -35,6 +35,11 @@ from disclosures.exceptions import (
 )
 from disclosures.models import DataCategory, LegalRequest, PreservationHold, RequestTarget
 from disclosures.selectors.review import mandatory_checks_passed
+from disclosures.services.evidence_holds import (
+    preservation_evidence_hold,
+    preservation_evidence_release,
+    request_evidence_release,
+)
 from disclosures.services.workflow import (
     records_denials,
     request_lock,
@@ -169,6 +174,8 @@ def hold_place(
         )
         for account_id in accounts
     ]
+    # The accounts' moderation evidence is kept as long as their records are.
+    preservation_evidence_hold(holds=holds, legal_request=request, actor=actor)
     request.outcome = LegalRequest.Outcome.PRESERVED
     request.effect_given_at = now
     request_transition(
@@ -268,6 +275,7 @@ def request_holds_release(
         released_by=actor,
         release_reason=(reason or why)[:REASON_MAX],
     )
+    preservation_evidence_release(holds=holds, actor=actor)
     audit.record(
         action="preservation.released",
         actor=actor,
@@ -304,6 +312,7 @@ def hold_release(
     request_transition(
         legal_request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",), holds=released
     )
+    request_evidence_release(legal_request=request, actor=actor)
     return released
 
 
@@ -324,6 +333,7 @@ def request_holds_expire(*, request_id: int, now: datetime) -> int:
     PreservationHold.objects.filter(pk__in=ids).update(
         released_at=now, released_by=None, release_reason=EXPIRED
     )
+    preservation_evidence_release(holds=expired, actor=None)
     audit.record(
         action="preservation.released",
         actor=None,
@@ -341,6 +351,7 @@ def request_holds_expire(*, request_id: int, now: datetime) -> int:
         request_transition(
             legal_request=request, to=Status.CLOSED, actor=None, fields=("closed_at",), why=EXPIRED
         )
+        request_evidence_release(legal_request=request, actor=None)
     return len(ids)
 
 

@@ -26,9 +26,13 @@ from api_core.http import pattern_message
 from api_core.schemas import FieldErrorOut, StrictIn
 from moderation.services.appeals import AppealInput
 from moderation.services.intake import (
+    CONTEXT_MAX_PER_SIDE,
+    CONTEXT_TEXT_MAX,
+    ContextMessageInput,
     ReportInput,
     SignalInput,
     SubjectInput,
+    context_refusal,
     language_refusal,
     posted_at_refusal,
 )
@@ -198,6 +202,47 @@ class SubjectIn(StrictIn):
         )
 
 
+ContextText = Annotated[str, _chars(CONTEXT_TEXT_MAX), _STORABLE]
+
+
+class ContextMessageIn(StrictIn):
+    """One message of the thread around the reported message, as it stood when reported."""
+
+    position: Literal["before", "after"] = Field(description="Before or after the reported one.")
+    message_id: PlatformId
+    author_id: Identifier64
+    author_name: Text128 | None = None
+    posted_at: AwareDatetime = Field(
+        description="Not in the future (a few minutes of clock skew are allowed)."
+    )
+    text: ContextText | None = None
+    provenance: Literal["platform", "reporter"] = Field(
+        description=(
+            "'platform': observed by the platform in the group or channel; 'reporter': "
+            "supplied by the reporter (from a private chat, say), vouched for by nobody."
+        )
+    )
+
+    @field_validator("posted_at")
+    @classmethod
+    def _not_posted_in_the_future(cls, value: datetime) -> datetime:
+        refusal = posted_at_refusal(value, now=timezone.now())
+        if refusal:
+            raise PydanticCustomError("posted_at_future", "{reason}", {"reason": refusal})
+        return value
+
+    def to_input(self) -> ContextMessageInput:
+        return ContextMessageInput(
+            position=self.position,
+            message_id=self.message_id,
+            author_id=self.author_id,
+            author_name=self.author_name or "",
+            posted_at=self.posted_at,
+            text=self.text or "",
+            provenance=self.provenance,
+        )
+
+
 class ReportIn(StrictIn):
     """One notice. external_id is the idempotency key: sending it again changes nothing."""
 
@@ -221,6 +266,31 @@ class ReportIn(StrictIn):
     flagger_name: Text200 | None = None
     signals: list[SignalIn] | None = Field(default=None, max_length=MAX_SIGNALS)
     subject: SubjectIn
+    # After `subject`: its validator reads the subject validated before it.
+    context: list[ContextMessageIn] | None = Field(
+        default=None,
+        max_length=2 * CONTEXT_MAX_PER_SIDE,
+        description=(
+            f"For a message in a group or channel: up to {CONTEXT_MAX_PER_SIDE} messages "
+            f"before and {CONTEXT_MAX_PER_SIDE} after it, in thread order (every 'before' "
+            "one, oldest first, then every 'after' one)."
+        ),
+    )
+
+    @field_validator("context")
+    @classmethod
+    def _context_in_thread_order(
+        cls, value: list[ContextMessageIn] | None, info: ValidationInfo
+    ) -> list[ContextMessageIn] | None:
+        subject = info.data.get("subject")
+        refusal = context_refusal(
+            [m.to_input() for m in value or ()],
+            subject=subject.to_input() if isinstance(subject, SubjectIn) else None,
+            now=timezone.now(),
+        )
+        if refusal:
+            raise PydanticCustomError("context_invalid", "{reason}", {"reason": refusal})
+        return value
 
     @field_validator("category")
     @classmethod
@@ -255,6 +325,7 @@ class ReportIn(StrictIn):
             language=self.language or "",
             flagger_name=self.flagger_name or "",
             signals=tuple(s.to_input() for s in self.signals or ()),
+            context=tuple(m.to_input() for m in self.context or ()),
         )
 
 
@@ -341,3 +412,31 @@ class StatementsPageOut(Schema):
 class AppealAcceptedOut(Schema):
     id: int
     status: Literal["created", "duplicate"]
+
+
+class MediaOut(Schema):
+    """A media item's facts: what the bytes are, never the bytes."""
+
+    sha256: str = Field(description="SHA-256 of the bytes, lower-case hex: the item's identity.")
+    md5: str = Field(description="MD5 of the bytes, lower-case hex (for hash lists that use it).")
+    pdq: str | None = Field(
+        description="Images: the PDQ perceptual hash (64 hex characters); null for videos."
+    )
+    pdq_quality: int | None = Field(
+        description="Images: PDQ's quality, 0 to 100 (below 50, matches are unreliable)."
+    )
+    kind: Literal["image", "video"]
+    mime: str = Field(description="The type detected from the bytes (not the one declared).")
+    size: int = Field(description="Bytes.")
+    width: int | None
+    height: int | None
+    received_at: datetime
+    purged_at: datetime | None = Field(
+        description="When the retention purge removed the file (the hashes stay); null before."
+    )
+
+
+class MediaIngestedOut(MediaOut):
+    created: bool = Field(
+        description="True when these bytes were new (201); false when already received (200)."
+    )

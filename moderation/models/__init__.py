@@ -3,6 +3,7 @@ from moderation.models.appeals import Appeal
 from moderation.models.bulk import BulkJob
 from moderation.models.cases import Case, CaseSignal
 from moderation.models.decisions import Decision, Statement
+from moderation.models.media import EvidenceHold, Media
 from moderation.models.platform import AccountRestriction, PlatformAccount, Reporter, Strike
 from moderation.models.reports import Category, Report, Subject
 from moderation.models.routing import ModeratorProfile
@@ -15,6 +16,8 @@ __all__ = [
     "CaseSignal",
     "Category",
     "Decision",
+    "EvidenceHold",
+    "Media",
     "ModerationAccess",
     "ModeratorProfile",
     "PlatformAccount",

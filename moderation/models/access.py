@@ -23,6 +23,7 @@ class ModerationAccess(models.Model):
             ("bulk_decide", _("Can apply one decision to many cases")),
             ("view_moderation_stats", _("Can see moderation statistics")),
             ("view_legal_escalations", _("Can see cases escalated to legal")),
+            ("view_original_media", _("Can download reported media as received")),
         ]
 
     def __str__(self) -> str:

@@ -124,6 +124,12 @@ class Report(models.Model):
     deep_link = models.CharField(_("deep link"), max_length=500, blank=True)
     chat_id = models.CharField(_("chat id"), max_length=64, blank=True)
     posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+    # The messages around a reported message in its group or channel, as the platform sent
+    # them: [{"position": "before"|"after", "message_id", "author_id", "author_name",
+    # "posted_at", "text", "provenance": "platform"|"reporter"}], in thread order.
+    context = models.JSONField(_("thread context"), default=list, blank=True)
+    # Set when the retention purge removed the snapshot (text, context, media file).
+    evidence_purged_at = models.DateTimeField(_("evidence purged"), null=True, blank=True)
     outcome_notified_at = models.DateTimeField(
         _("reporter told the outcome"), null=True, blank=True
     )
@@ -131,7 +137,12 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        indexes = [models.Index(fields=["case", "id"], name="report_case")]
+        indexes = [
+            models.Index(fields=["case", "id"], name="report_case"),
+            models.Index(
+                fields=["media_sha256"], name="report_media", condition=~models.Q(media_sha256="")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"report {self.external_id}"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
@@ -11,11 +11,14 @@ from django.utils import timezone
 
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
+from moderation import media_storage
+from moderation.exceptions import MediaUnavailable
 from moderation.models import (
     AccountRestriction,
     Case,
     CaseSignal,
     Decision,
+    Media,
     Report,
     Strike,
 )
@@ -44,6 +47,12 @@ class CaseContext:
     decisions: list[Decision]
     deliveries: list[Delivery]
     timeline: list[AuditEvent]
+    # The media rows the reports name, by SHA-256 (absent: the platform never sent the file).
+    media: dict[str, Media] = field(default_factory=dict)
+
+    @property
+    def evidence_media(self) -> Media | None:
+        return self.media.get(self.evidence.media_sha256) if self.evidence else None
 
 
 def case_for_page(*, case_id: int) -> Case:
@@ -115,6 +124,7 @@ def case_context(*, case_id: int) -> CaseContext:
         decisions=decisions,
         deliveries=deliveries_about(case),
         timeline=case_timeline(case=case),
+        media=media_for_reports(reports),
     )
 
 
@@ -135,3 +145,37 @@ def media_reveal_allowed(*, report: Report, revealed: Any) -> bool:
 def visible_to_legal(*, case: Case) -> bool:
     """Legal staff see cases escalated to them and cases a legal request cites as evidence."""
     return case.escalation == Case.Escalation.LEGAL or case.legal_requests.exists()
+
+
+# --- Reported media ---------------------------------------------------------------------------
+
+
+def media_for_reports(reports: Iterable[Report]) -> dict[str, Media]:
+    """The media rows the reports name, by SHA-256: one query for any number of reports."""
+    hashes = {r.media_sha256 for r in reports if r.media_sha256}
+    if not hashes:
+        return {}
+    return {m.sha256: m for m in Media.objects.filter(sha256__in=hashes).order_by("sha256")}
+
+
+def media_for_report(*, report: Report) -> Media | None:
+    return media_for_reports([report]).get(report.media_sha256)
+
+
+def media_by_sha256(*, sha256: str) -> Media:
+    """The media row; Media.DoesNotExist when those bytes never came."""
+    return Media.objects.get(sha256=sha256)
+
+
+def media_rendition(*, media: Media, revealed: bool) -> bytes:
+    """
+    The picture a browser may show: the `view` rendition after a recorded reveal, the
+    blurred grey `guard` before, so the clear picture never reaches it unrecorded.
+    MediaUnavailable for a video (no rendition) and for purged or missing files.
+    """
+    if media.purged_at is not None or media.kind != Media.Kind.IMAGE:
+        raise MediaUnavailable
+    try:
+        return media_storage.media_read(media.sha256, "view" if revealed else "guard")
+    except FileNotFoundError:
+        raise MediaUnavailable from None

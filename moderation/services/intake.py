@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,6 +25,16 @@ from moderation.services.priority import cases_refresh
 # How far ahead of this server's clock a posting time may be: the platform's clock may run a
 # little fast, but content cannot be posted after it was received.
 POSTED_AT_MAX_SKEW = timedelta(minutes=5)
+
+# Thread context: the messages around a reported message in its group or channel. Enough
+# to judge a reply or a pile-on, few enough that a report stays a report, not a chat export.
+CONTEXT_MAX_PER_SIDE = 10
+CONTEXT_TEXT_MAX = 4096  # the platform's own limit on a message's text
+CONTEXT_POSITIONS = ("before", "after")
+# "platform": the platform observed the message in the group or channel; "reporter": the
+# reporter supplied it (from a private chat, say), and nothing vouches for it.
+CONTEXT_PROVENANCES = ("platform", "reporter")
+CONTEXT_CHAT_KINDS = ("group", "channel")
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,31 @@ class SubjectInput:
 
 
 @dataclass(frozen=True)
+class ContextMessageInput:
+    """One message of the thread around the reported one, as stored on `Report.context`."""
+
+    position: str  # before | after
+    message_id: str
+    author_id: str
+    posted_at: datetime
+    text: str = ""
+    author_name: str = ""
+    provenance: str = "platform"  # platform | reporter
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "position": self.position,
+            "message_id": self.message_id,
+            "author_id": self.author_id,
+            "author_name": self.author_name,
+            # UTC with a "Z": one fixed shape, so pages can show it without parsing.
+            "posted_at": self.posted_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "text": self.text,
+            "provenance": self.provenance,
+        }
+
+
+@dataclass(frozen=True)
 class ReportInput:
     external_id: str
     category: str
@@ -66,6 +101,7 @@ class ReportInput:
     language: str = ""
     flagger_name: str = ""
     signals: tuple[SignalInput, ...] = ()
+    context: tuple[ContextMessageInput, ...] = ()
 
 
 @dataclass
@@ -104,6 +140,78 @@ def posted_at_refusal(posted_at: datetime | None, *, now: datetime) -> str | Non
     )
 
 
+def _context_message_refusal(n: int, message: ContextMessageInput, *, now: datetime) -> str | None:
+    if message.position not in CONTEXT_POSITIONS:
+        return f"item {n}: position must be 'before' or 'after'."
+    if message.provenance not in CONTEXT_PROVENANCES:
+        return f"item {n}: provenance must be 'platform' or 'reporter'."
+    if not message.message_id or not message.author_id:
+        return f"item {n}: message_id and author_id are required."
+    if len(message.text) > CONTEXT_TEXT_MAX:
+        return f"item {n}: text is longer than {CONTEXT_TEXT_MAX} characters."
+    if timezone.is_naive(message.posted_at):
+        return f"item {n}: posted_at needs a time zone."
+    refusal = posted_at_refusal(message.posted_at, now=now)
+    return f"item {n}: {refusal}" if refusal else None
+
+
+def context_refusal(
+    context: Sequence[ContextMessageInput], *, subject: SubjectInput | None, now: datetime
+) -> str | None:
+    """
+    Why intake refuses a report's thread context, or None when it may be stored.
+
+    The messages come in thread order: every "before" one, oldest first, then every "after"
+    one; at most CONTEXT_MAX_PER_SIDE on each side, each message once, the reported message
+    (when its time is known) between them. Only a message in a group or channel has a thread
+    the platform can show. `subject` is None when the caller refused it already.
+    """
+    if not context:
+        return None
+    if subject is not None and (
+        subject.type != "message" or subject.chat_kind not in CONTEXT_CHAT_KINDS
+    ):
+        return (
+            "Thread context is accepted only for a message in a group or channel "
+            "(subject.type 'message', subject.chat_kind 'group' or 'channel')."
+        )
+    for side in CONTEXT_POSITIONS:
+        count = sum(1 for m in context if m.position == side)
+        if count > CONTEXT_MAX_PER_SIDE:
+            return (
+                f"At most {CONTEXT_MAX_PER_SIDE} messages '{side}' the reported one "
+                f"({count} given)."
+            )
+    seen: set[str] = set()
+    previous: ContextMessageInput | None = None
+    for n, message in enumerate(context):
+        refusal = _context_message_refusal(n, message, now=now)
+        if refusal:
+            return refusal
+        if message.message_id in seen:
+            return f"item {n}: message {message.message_id!r} is given twice."
+        seen.add(message.message_id)
+        if previous is not None:
+            if previous.position == "after" and message.position == "before":
+                return (
+                    f"item {n}: a 'before' message follows an 'after' one; send the thread "
+                    "in order."
+                )
+            if message.posted_at < previous.posted_at:
+                return f"item {n}: posted before the message above it; send the thread in order."
+        reported = subject.posted_at if subject is not None else None
+        if reported is not None and (
+            (message.position == "before" and message.posted_at > reported)
+            or (message.position == "after" and message.posted_at < reported)
+        ):
+            return (
+                f"item {n}: a message '{message.position}' the reported one must be posted "
+                f"{'no later' if message.position == 'before' else 'no earlier'} than it."
+            )
+        previous = message
+    return None
+
+
 def _checked(item: ReportInput, result: IngestResult, *, now: datetime) -> ReportInput | None:
     """The item with its language in lower case, or None once refused into `result`."""
     refusal = language_refusal(item.language)
@@ -113,6 +221,10 @@ def _checked(item: ReportInput, result: IngestResult, *, now: datetime) -> Repor
     refusal = posted_at_refusal(item.subject.posted_at, now=now)
     if refusal:
         result.reject(item.external_id, refusal, field="subject.posted_at")
+        return None
+    refusal = context_refusal(item.context, subject=item.subject, now=now)
+    if refusal:
+        result.reject(item.external_id, refusal, field="context")
         return None
     return replace(item, language=item.language.lower())
 
@@ -303,6 +415,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
                 deep_link=s.deep_link,
                 chat_id=s.chat_id,
                 posted_at=s.posted_at,
+                context=[message.as_json() for message in item.context],
             )
         )
     # ignore_conflicts: the same external_id sent twice at once is stored once.

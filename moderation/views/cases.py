@@ -20,8 +20,9 @@ from core.parsing import parse_id
 from moderation import permissions
 from moderation.exceptions import ModerationError
 from moderation.forms import DecisionForm, QueueFilterForm
-from moderation.models import Case, Report
+from moderation.models import Case, Media, Report
 from moderation.selectors import cases as case_selectors
+from moderation.selectors import evidence as evidence_selectors
 from moderation.selectors import queue as queue_selectors
 from moderation.services import claims, decisions, evidence
 from moderation.services.priority import COMPONENT_LABELS
@@ -60,6 +61,16 @@ def _page_context(
         and (not case.escalation or permissions.can_handle_escalations(request.user)),
         "priority_rows": [(str(COMPONENT_LABELS.get(k, k)), v) for k, v in components.items()],
         "revealed": set(request.session.get(REVEALED, [])),
+        "evidence_on_hold": evidence_selectors.account_on_hold(case.subject.author_id),
+        **_media_context(request, ctx.evidence_media),
+    }
+
+
+def _media_context(request: HttpRequest, media: Media | None) -> dict[str, Any]:
+    """What the `media` partial needs besides the report, on the page and after a reveal."""
+    return {
+        "media": media,
+        "can_view_original_media": permissions.can_view_original_media(request.user),
     }
 
 
@@ -137,14 +148,20 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
     return redirect("moderation:home")
 
 
-@require_POST
-def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResponse:
-    require(permissions.can_view_case(request.user))
+def report_for_case_or_404(request: HttpRequest, case_id: int, report_id: int) -> Report:
+    """A report of a case the user may open (the case page's rule); 404 otherwise."""
     report = get_object_or_404(Report.objects.select_related("case"), pk=report_id, case_id=case_id)
     if not permissions.can_triage(request.user) and not case_selectors.visible_to_legal(
         case=report.case
     ):
-        raise Http404
+        raise Http404  # legal staff see only what was escalated to them or cited by a request
+    return report
+
+
+@require_POST
+def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResponse:
+    require(permissions.can_view_case(request.user))
+    report = report_for_case_or_404(request, case_id, report_id)
     evidence.media_reveal(report=report, actor=signed_in_user(request))
     revealed = set(request.session.get(REVEALED, []))
     revealed.add(report.pk)
@@ -153,7 +170,12 @@ def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResp
         return render(
             request,
             "moderation/case.html#media",
-            {"evidence": report, "revealed": revealed, "case": report.case},
+            {
+                "evidence": report,
+                "revealed": revealed,
+                "case": report.case,
+                **_media_context(request, case_selectors.media_for_report(report=report)),
+            },
         )
     return redirect("moderation:case", case_id=case_id)
 

@@ -22,11 +22,13 @@ EXPECTED_PERMISSIONS = {
         "moderation.decide_appeals",
         "moderation.bulk_decide",
         "moderation.view_moderation_stats",
+        "moderation.view_original_media",
     },
     Role.LEGAL_OFFICER: {
         "disclosures.view_requests",
         "disclosures.view_transparency_report",
         "moderation.view_legal_escalations",
+        "moderation.view_original_media",
         "disclosures.prepare_requests",
         "disclosures.release_packages",
         "disclosures.manage_authorities",

@@ -113,9 +113,14 @@ def test_openapi_schema_is_public_and_describes_the_endpoints(client):
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     }
-    # The subscriber-data endpoint is described in tests/api/test_subscriber_data_api.py.
+    # The subscriber-data and media endpoints are described in tests/api/test_subscriber_data_api.py
+    # and tests/api/test_media_api.py.
     subscriber_data = ("/api/v1/subscriber-data", "post")
-    assert set(operations) == {(url, method) for method, url, _ in ENDPOINTS} | {subscriber_data}
+    media = {("/api/v1/media", "post"), ("/api/v1/media/{sha256}", "get")}
+    assert set(operations) == {(url, method) for method, url, _ in ENDPOINTS} | {
+        subscriber_data,
+        *media,
+    }
     assert operations[subscriber_data]["security"] == [{"ApiTokenAuth": ["subscriber_data"]}]
     for method, url, scope in ENDPOINTS:
         operation = operations[(url, method)]

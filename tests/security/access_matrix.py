@@ -97,6 +97,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:reports_submit": api(OK),
     "api:appeals_submit": api(OK),
     "api:subscriber_data_import": api(OK),
+    "api:media_upload": api(OK),
+    "api:media_detail": api(UNAUTHORIZED),
     # Audit trail: auditors, and administrators (who verify the log's integrity).
     "audit:events": allow(*AUDIT),
     "audit:event": allow(*AUDIT),
@@ -116,6 +118,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "moderation:case_heartbeat": post_only(),
     "moderation:case_release": post_only(),
     "moderation:media_reveal": post_only(),
+    # The report in the matrix came without media: 404 to those who may open the case; the
+    # legal roles may not open this case (it was not escalated to them) and also get 404.
+    "moderation:media_rendition": allow(
+        moderator=NOT_FOUND, senior=NOT_FOUND, legal=NOT_FOUND, approver=NOT_FOUND
+    ),
+    # The original as received: senior moderators and legal officers only (recorded).
+    "moderation:media_original": allow(senior=NOT_FOUND, legal=NOT_FOUND),
     "moderation:legal_escalations": allow("senior", *LEGAL),
     "moderation:appeals": allow("senior"),
     "moderation:appeal": allow("senior"),

@@ -5,7 +5,9 @@ refused request writes nothing.
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from accounts.roles import Role
 from accounts.token_services import api_token_issue
@@ -21,7 +24,7 @@ from audit.forms import EventFilterForm
 from disclosures.forms import RequestForm
 from disclosures.models import LegalRequest, SubscriberIp
 from moderation.forms import DecisionForm, QueueFilterForm
-from moderation.models import Appeal, Case, Decision, Report
+from moderation.models import Appeal, Case, Decision, Media, Report
 from moderation.services import claims
 from tests.api.conftest import APPEALS_URL, REPORTS_URL, ApiClient
 from tests.api.payloads import report_json
@@ -168,6 +171,78 @@ def test_api_malformed_bodies_are_a_4xx_with_a_message(url, scope, token_client)
         assert_json_answer(response)
         assert 400 <= response.status_code < 500
         assert rows() == before
+
+    check()
+
+
+MEDIA_URL = "/api/v1/media"
+
+
+def _picture(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((48, 32)).convert("RGB").save(out, format=fmt)
+    return out.getvalue()
+
+
+VALID_MEDIA = [_picture(fmt) for fmt in ("JPEG", "PNG", "GIF", "WEBP")]
+MAGIC = [
+    b"\xff\xd8\xff\xe0",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF89a",
+    b"RIFF\x00\x01\x00\x00WEBPVP8 ",
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41",
+    b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  ",
+    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm",
+    b"%PDF-1.7\n",
+    b"<svg ",
+]
+
+
+def _corrupted(valid: bytes) -> st.SearchStrategy[bytes]:
+    """A valid file with a few bytes changed, or cut short."""
+    changes = st.lists(st.tuples(st.integers(0, len(valid) - 1), st.integers(0, 255)), max_size=8)
+
+    def apply(edits: list[tuple[int, int]], cut: int) -> bytes:
+        data = bytearray(valid)
+        for position, value in edits:
+            data[position] = value
+        return bytes(data[:cut])
+
+    return st.builds(apply, changes, st.integers(0, len(valid)))
+
+
+media_bodies = (
+    st.binary(max_size=2000)
+    | st.builds(lambda magic, tail: magic + tail, st.sampled_from(MAGIC), st.binary(max_size=2000))
+    | st.one_of(*[_corrupted(valid) for valid in VALID_MEDIA])
+)
+
+
+def _media_files(root: Path) -> int:
+    return sum(1 for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+
+
+def test_media_api_arbitrary_bytes_never_fail_and_refusals_store_nothing(
+    token_client, settings, tmp_path
+):
+    settings.PRIVATE_STORAGE_DIR = tmp_path / "private"
+    client = token_client(Scope.MEDIA)
+    content_types = st.sampled_from(
+        ["application/octet-stream", "image/jpeg", "video/mp4", "", "text/plain"]
+    )
+
+    @FUZZ
+    @given(raw=media_bodies, content_type=content_types)
+    def check(raw: bytes, content_type: str) -> None:
+        before = (Media.objects.count(), _media_files(tmp_path))
+        response = client.post(MEDIA_URL, raw, raw=True, content_type=content_type)
+        assert_json_answer(response)
+        if response.status_code >= 400:
+            assert 400 <= response.status_code < 500
+            assert (Media.objects.count(), _media_files(tmp_path)) == before
+        else:
+            assert response.status_code in {200, 201}
+            assert Media.objects.filter(sha256=response.json()["sha256"]).exists()
 
     check()
 

@@ -1,5 +1,6 @@
 """
-`python manage.py rotate_keys`: re-encrypt every encrypted column under the current key.
+`python manage.py rotate_keys`: re-encrypt every encrypted column, and every stored media file
+(moderation's reported media), under the current key.
 
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keeping the old ones after it),
 deploy, run this command, then drop the old keys. Until the command has finished, the old
@@ -10,6 +11,10 @@ field would decrypt on read and encrypt again on write. Each write is a compare-
 the old token, so a value changed meanwhile by the application is left as it is (it was
 written under the current key anyway). Tokens already under the current key are skipped,
 which makes the command idempotent.
+
+Media files are rewritten one by one, each to a temporary file renamed over the old one
+(`moderation.media_storage.media_file_reencrypt`), so a reader sees the old file or the new,
+never half of one; a file purged meanwhile is skipped.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 import audit
+from core.encryption import DecryptionFailed
 from disclosures import crypto
+from moderation import media_storage
 
 
 def _current_key() -> Fernet | None:
@@ -52,7 +59,10 @@ def encrypted_columns() -> list[tuple[Any, Any]]:
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every encrypted field under the first key of FIELD_ENCRYPTION_KEYS."
+    help = (
+        "Re-encrypt every encrypted field and media file under the first key of "
+        "FIELD_ENCRYPTION_KEYS."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
@@ -71,12 +81,19 @@ class Command(BaseCommand):
                 f"{counts[label]['current']} already current, "
                 f"{counts[label]['unreadable']} unreadable"
             )
+        files = self._rotate_media_files()
+        self.stdout.write(
+            f"media files: {files['rotated']} re-encrypted, {files['current']} already current, "
+            f"{files['unreadable']} unreadable"
+        )
         totals = {
-            name: sum(c[name] for c in counts.values())
+            name: sum(c[name] for c in counts.values()) + files[name]
             for name in ("rotated", "current", "unreadable")
         }
         with transaction.atomic():
-            audit.record(action="keys.rotated", data={"columns": counts, **totals})
+            audit.record(
+                action="keys.rotated", data={"columns": counts, "media_files": files, **totals}
+            )
         self.stdout.write(
             f"Total: {totals['rotated']} re-encrypted, {totals['current']} already current, "
             f"{totals['unreadable']} unreadable."
@@ -85,6 +102,19 @@ class Command(BaseCommand):
             raise CommandError(
                 "Some values cannot be decrypted with any configured key; keep the old keys."
             )
+
+    def _rotate_media_files(self) -> dict[str, int]:
+        counts = {"rotated": 0, "current": 0, "unreadable": 0}
+        for path in media_storage.media_files():
+            try:
+                changed = media_storage.media_file_reencrypt(path)
+            except FileNotFoundError:
+                continue  # purged since the listing
+            except (InvalidToken, DecryptionFailed):
+                counts["unreadable"] += 1
+                continue
+            counts["rotated" if changed else "current"] += 1
+        return counts
 
     def _rotate_column(
         self, model: Any, field: Any, *, key: Fernet | None, batch_size: int

@@ -36,6 +36,7 @@ from disclosures.models import (
     RequestTarget,
 )
 from disclosures.selectors.violations import LinkState, account_links
+from disclosures.services.evidence_holds import request_evidence_hold
 from disclosures.services.intake.common import (
     FILE_NUMBER,
     MAX_DATE_RANGE,
@@ -402,6 +403,8 @@ def _register(
             "nondisclosure": request.nondisclosure,
         },
     )
+    # What the request relies on is kept until it ends, whatever the retention says.
+    request_evidence_hold(legal_request=request, actor=actor)
     return request
 
 

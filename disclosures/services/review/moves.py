@@ -16,6 +16,7 @@ from disclosures.exceptions import (
 from disclosures.models import (
     LegalRequest,
 )
+from disclosures.services.evidence_holds import request_evidence_release
 from disclosures.services.preservation import request_holds_release
 from disclosures.services.review.common import (
     CHECKABLE,
@@ -116,6 +117,7 @@ def request_refuse(
         reason=reason_code,
         reason_hash=audit.pii_digest(reason),
     )
+    request_evidence_release(legal_request=request, actor=actor)
     return request
 
 
@@ -140,6 +142,7 @@ def request_withdraw(
         fields=("outcome", "outcome_reason"),
         reason_hash=audit.pii_digest(reason),
     )
+    request_evidence_release(legal_request=request, actor=actor)
     return request
 
 
@@ -153,6 +156,8 @@ def request_close(
     expect_status(request, *CLOSABLE, to=Status.CLOSED)
     request.closed_at = timezone.now()
     request_transition(legal_request=request, to=Status.CLOSED, actor=actor, fields=("closed_at",))
+    # Released with the refusal or withdrawal already; a released request lets go here.
+    request_evidence_release(legal_request=request, actor=actor)
     return request
 
 

@@ -24,6 +24,7 @@ from disclosures import checklist, permissions
 from disclosures.exceptions import ChecksIncomplete, InvalidRequest
 from disclosures.models import LegalRequest
 from disclosures.selectors.review import mandatory_checks_passed, request_facts
+from disclosures.services.evidence_holds import request_evidence_release
 from disclosures.services.review.common import Status, expect_status, require_role
 from disclosures.services.review.scope import system_checks_record
 from disclosures.services.workflow import records_denials, request_lock, request_transition
@@ -110,4 +111,5 @@ def request_close_no_records(
             "records": facts.category_totals(),
         },
     )
+    request_evidence_release(legal_request=request, actor=actor)
     return request

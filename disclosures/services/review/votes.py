@@ -23,6 +23,7 @@ from disclosures.models import (
     Scope,
 )
 from disclosures.selectors.review import live_scope
+from disclosures.services.evidence_holds import request_evidence_release
 from disclosures.services.review.common import (
     Status,
     expect_status,
@@ -212,4 +213,5 @@ def request_reject(
         fields=("outcome", "outcome_reason"),
         scope_hash=scope.scope_hash,
     )
+    request_evidence_release(legal_request=request, actor=actor)
     return approval
