@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
     path("moderation/", include("moderation.urls")),
+    path("signals/", include("signals.urls")),
     path("legal/", include("disclosures.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -101,6 +101,16 @@ class MediaTooManyPixels(MediaRefused):
         self.limit = limit
 
 
+class MediaTooLong(MediaRefused):
+    """A video longer than MEDIA_MAX_VIDEO_SECONDS (read from its container's header)."""
+
+    def __init__(self, *, seconds: float, limit: int) -> None:
+        super().__init__(
+            f"The video lasts {seconds:.0f} seconds; the limit is {limit} seconds (short videos)."
+        )
+        self.seconds, self.limit = seconds, limit
+
+
 class MediaUndecodable(MediaRefused):
     def __init__(self, *, mime: str) -> None:
         super().__init__(

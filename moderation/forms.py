@@ -27,6 +27,7 @@ DEADLINE_CHOICES = [
     ("on_time", _("On time")),
 ]
 ORDER_CHOICES = [("priority", _("Priority")), ("age", _("Oldest first"))]
+SIGNAL_CHOICES = [("", _("Any")), ("hash_match", _("Matched a hash bank"))]
 QUEUE_STATUSES = [
     (Case.Status.OPEN, _("Open")),
     (Case.Status.CLAIMED, _("Claimed")),
@@ -75,6 +76,7 @@ class QueueFilterForm(forms.Form):
         error_messages={"invalid": _("Use comma-separated language codes such as fa, en.")},
     )
     deadline = forms.ChoiceField(label=_("Deadline"), choices=DEADLINE_CHOICES, required=False)
+    signal = forms.ChoiceField(label=_("Automated signal"), choices=SIGNAL_CHOICES, required=False)
     order = forms.ChoiceField(label=_("Order"), choices=ORDER_CHOICES, required=False)
     cursor = forms.RegexField(regex=r"^-?\d+(_\d+)?$", required=False, widget=forms.HiddenInput)
 
@@ -94,6 +96,7 @@ class QueueFilterForm(forms.Form):
             subject_types=tuple(data.get("subject_type") or ()),
             languages=languages,
             deadline=data.get("deadline") or "",
+            signal=data.get("signal") or "",
             order=data.get("order") or "priority",
         )
 

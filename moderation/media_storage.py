@@ -94,3 +94,18 @@ def media_file_reencrypt(path: Path) -> bool:
         Path(temporary).unlink(missing_ok=True)
         raise
     return True
+
+
+def media_leftovers(*, older_than: float) -> Iterator[tuple[str, Path]]:
+    """
+    Files last written before `older_than` (a Unix time), with the SHA-256 they belong to: every
+    variant, and the temporary `.part` files a crash mid-write leaves ("" for those).
+    """
+    root = media_root()
+    if not root.is_dir():
+        return
+    for path in sorted(root.glob("*/*")):
+        if not path.is_file() or path.stat().st_mtime >= older_than:
+            continue
+        name = path.name
+        yield (name.split(".", 1)[0] if name.endswith(".bin") else ""), path

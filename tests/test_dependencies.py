@@ -20,11 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every top-level package of the project, in exactly one of these (the one place to list them).
 INFRASTRUCTURE = frozenset({"accounts", "audit", "api_core", "core", "outbox"})
-DOMAIN_APPS = frozenset({"moderation", "disclosures"})
+DOMAIN_APPS = frozenset({"moderation", "disclosures", "signals"})
 PROJECT_LEVEL = frozenset({"config", "demo", "tests"})  # settings, URL wiring, seed_demo, tests
 
 # (importer, imported): packages that must never import the other, besides the rule above.
-FORBIDDEN = frozenset({("moderation", "disclosures")})
+FORBIDDEN = frozenset(
+    {("moderation", "disclosures"), ("moderation", "signals"), ("signals", "disclosures")}
+)
 
 
 def _python_files(package: str) -> Iterator[Path]:
@@ -254,3 +256,26 @@ def test_the_cycle_checker_sees_a_cycle(tmp_path):
 
     assert _cycles(graph) == [["app.services.a", "app.services.b", "app.services.c"]]
     assert graph["app.x"] == {"app.services.b"}
+
+
+def _is_test_module(module: str) -> bool:
+    return module.startswith("tests.") and module.rsplit(".", 1)[-1].startswith("test_")
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in helper modules or conftest.py, never in a test module."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in _python_files("tests")
+        for line, module in _imported_modules(path)
+        if _is_test_module(module) and module.rsplit(".", 1)[-1] != path.stem
+    ]
+
+    assert sorted(set(found)) == []
+
+
+def test_the_test_import_rule_sees_an_import_of_a_test_module():
+    assert _is_test_module("tests.moderation.test_appeals")
+    assert _is_test_module("tests.test_urls")
+    assert not _is_test_module("tests.moderation.factories")
+    assert not _is_test_module("tests.moderation.test_appeals.submit_appeal")

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "outbox",
     "moderation",
     "disclosures",
+    "signals",
     # Project level, above every app: the demo data command (seed_demo).
     "demo",
 ]
@@ -370,6 +371,8 @@ MEDIA_MAX_BYTES = {
     "image": env_int("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
     "video": env_int("MEDIA_MAX_VIDEO_BYTES", 19 * 1024 * 1024),
 }
+# The longest reported video accepted, read from its container (MP4, QuickTime): "short".
+MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 180)
 # The most pixels a reported image may decode to (a 10 MB file can claim far more: about
 # 4 bytes of memory per pixel while renditions and PDQ are computed).
 MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 50_000_000)

@@ -23,6 +23,7 @@ from moderation.exceptions import (
     MediaEmpty,
     MediaRefused,
     MediaTooLarge,
+    MediaTooLong,
     MediaTooManyPixels,
     MediaTypeRefused,
     MediaUndecodable,
@@ -39,6 +40,7 @@ _STATUS: dict[type[MediaRefused], int] = {
     MediaUndecodable: 400,
     MediaTooLarge: 413,
     MediaTooManyPixels: 413,
+    MediaTooLong: 413,
     MediaTypeRefused: 415,
 }
 _BINARY = {"type": "string", "format": "binary"}

@@ -406,6 +406,15 @@ class StatementsPageOut(Schema):
     standing: dict[str, StatementStandingOut] = Field(
         description="Each statement's standing, keyed by its PUID."
     )
+    withdrawn: dict[str, StatementStandingOut] = Field(
+        description=(
+            "With `since`, on the first page: statements created before `since` whose decision "
+            "an appeal reversed or replaced at or after `since`, keyed by PUID (empty otherwise)."
+        )
+    )
+    withdrawn_truncated: bool = Field(
+        description="True when more were withdrawn than listed: read the feed again in full."
+    )
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done.")
 
 

@@ -18,6 +18,7 @@ from moderation.selectors.statements import (
     StatementCursor,
     statements_page,
     statements_standing,
+    statements_withdrawn_since,
 )
 
 router = Router(tags=["statements"])
@@ -39,7 +40,9 @@ _since = TypeAdapter(AwareDatetime)
         "false once an appeal reversed its decision (`status` `reversed`) or replaced it "
         "(`status` `superseded`, `superseded_by` the new decision's PUID); a replacing "
         "statement names the one it replaced in `supersedes`. The statements themselves stay "
-        "in the database's shape, with nothing added."
+        "in the database's shape, with nothing added.\n\n"
+        "A client that reads from `since` also gets, on the first page, `withdrawn`: the "
+        "standing of earlier statements an appeal reversed or replaced since then."
     ),
     response={200: StatementsPageOut, **{s: ERRORS[s] for s in (401, 403, 422)}},
 )
@@ -64,11 +67,17 @@ def statements_list(
     if errors:
         raise ApiError(422, "The query is not valid.", errors)
     page, following = statements_page(since=since_at, after=after, limit=limit)
+    withdrawn: dict[str, dict[str, Any]] = {}
+    truncated = False
+    if since_at is not None and after is None:
+        withdrawn, truncated = statements_withdrawn_since(since=since_at)
     return Status(
         200,
         {
             "statements": [s.payload for s in page],
             "standing": statements_standing(page),
+            "withdrawn": withdrawn,
+            "withdrawn_truncated": truncated,
             "next_cursor": following.encode() if following else None,
         },
     )

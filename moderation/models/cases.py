@@ -155,6 +155,9 @@ class CaseSignal(models.Model):
     label = models.CharField(_("label"), max_length=80, blank=True)
     score = models.PositiveSmallIntegerField(_("score (0-100)"))
     matched_hash = models.CharField(_("matched hash"), max_length=128, blank=True)
+    # What the detector adds to explain itself (a hash match: bank, signal type, distance,
+    # the decision the banked hash came from).
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

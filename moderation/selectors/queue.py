@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.keyset import KeysetCursor
 from core.parsing import parse_id
-from moderation.models import Case
+from moderation.models import Case, CaseSignal
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -36,6 +36,7 @@ class QueueFilters:
     subject_types: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     deadline: str = ""  # overdue | due_soon | on_time
+    signal: str = ""  # a CaseSignal kind the case must have (hash_match)
     order: str = "priority"  # priority | age
 
     def with_status(self, status: str) -> QueueFilters:
@@ -78,6 +79,10 @@ def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case
         for source in filters.sources:
             any_source |= Q(**{_SOURCE_FLAGS[source]: True})
         cases = cases.filter(any_source)
+    if filters.signal:
+        cases = cases.filter(
+            Exists(CaseSignal.objects.filter(case_id=OuterRef("pk"), kind=filters.signal))
+        )
     now = timezone.now()
     if filters.deadline == "overdue":
         cases = cases.filter(deadline_at__lt=now)

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from core.keyset import KeysetCursor
-from moderation.models import Decision, Statement
+from moderation.models import Appeal, Decision, Statement
 from moderation.statements import puid_for
 
 PAGE_SIZE = 100
@@ -113,3 +113,38 @@ def statement_standing(statement: Statement) -> StatementStanding:
 def statements_standing(statements: list[Statement]) -> dict[str, dict[str, Any]]:
     """Each statement's standing as JSON, keyed by its PUID."""
     return {s.puid: asdict(statement_standing(s)) for s in statements}
+
+
+WITHDRAWN_LIMIT = 1000
+
+
+def statements_withdrawn_since(
+    *, since: datetime, limit: int = WITHDRAWN_LIMIT
+) -> tuple[dict[str, dict[str, Any]], bool]:
+    """
+    The standing of statements created before `since` whose decision an appeal took out of
+    force at or after it, oldest first, and whether more than `limit` were left out. A client
+    reading the feed from `since` learns of a reversal this way, though the reversed statement
+    itself is on an earlier page (a replacement also comes as a new statement naming it).
+    """
+    decided_since = Appeal.objects.filter(
+        decision=OuterRef("decision"),
+        decided_at__gte=since,
+        status__in=[Appeal.Status.REVERSED, Appeal.Status.MODIFIED],
+    )
+    withdrawn = list(
+        Statement.objects.filter(created_at__lt=since)
+        .filter(Exists(decided_since))
+        .select_related("decision__supersedes", "decision__superseded_by")
+        .only(
+            "id",
+            "puid",
+            "created_at",
+            "decision__status",
+            "decision__uuid",
+            "decision__supersedes__uuid",
+            "decision__superseded_by__uuid",
+        )
+        .order_by("created_at", "id")[: limit + 1]
+    )
+    return statements_standing(withdrawn[:limit]), len(withdrawn) > limit

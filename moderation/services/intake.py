@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import audit
+from moderation import events
 from moderation.dsa import content_language
 from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
@@ -462,6 +463,8 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
         result.report_ids[item.external_id] = report.pk
         result.case_ids[item.external_id] = report.case_id
         result.created.append(item.external_id)
+    new_ids = sorted(stored[item.external_id].pk for item in fresh)
+    transaction.on_commit(lambda: events.reports_received.send(sender=Report, report_ids=new_ids))
     audit.record(
         action="reports.received",
         target_type="moderation.case",

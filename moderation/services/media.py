@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +32,11 @@ from django.db import transaction
 from PIL import ExifTags, Image, ImageFilter, ImageOps
 
 import audit
-from moderation import media_storage
+from moderation import events, media_storage
 from moderation.exceptions import (
     MediaEmpty,
     MediaTooLarge,
+    MediaTooLong,
     MediaTooManyPixels,
     MediaTypeRefused,
     MediaUnavailable,
@@ -168,6 +170,8 @@ def _write_files(sha256: str, data: bytes, facts: _Facts) -> None:
 
 
 def _received(media: Media, *, restored: bool) -> None:
+    media_id = media.pk
+    transaction.on_commit(lambda: events.media_received.send(sender=Media, media_id=media_id))
     audit.record(
         action="media.received",
         target=media,
@@ -255,22 +259,53 @@ def _check_video(data: bytes, mime: str) -> None:
     """
     if mime == "video/webm":
         return  # filetype found the EBML header and the webm doctype
-    position = 0
-    while position < len(data):
-        if position + 8 > len(data):
+    for box, start, end in _boxes(data, 0, len(data), mime):
+        if box == b"moov":
+            seconds = _movie_seconds(data, start, end, mime)
+            limit = int(settings.MEDIA_MAX_VIDEO_SECONDS)
+            if seconds is not None and seconds > limit:
+                raise MediaTooLong(seconds=seconds, limit=limit)
+
+
+def _boxes(data: bytes, position: int, end: int, mime: str) -> Iterator[tuple[bytes, int, int]]:
+    """The ISO-BMFF boxes between `position` and `end`: (type, content start, box end)."""
+    while position < end:
+        if position + 8 > end:
             raise MediaUndecodable(mime=mime)
         size = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
         header = 8
         if size == 1:  # 64-bit size follows the type
-            if position + 16 > len(data):
+            if position + 16 > end:
                 raise MediaUndecodable(mime=mime)
             size = int.from_bytes(data[position + 8 : position + 16], "big")
             header = 16
-        elif size == 0:  # the last box runs to the end of the file
-            return
-        if size < header or position + size > len(data):
+        elif size == 0:  # the last box runs to the end of its parent
+            size = end - position
+        if size < header or position + size > end:
             raise MediaUndecodable(mime=mime)
+        yield kind, position + header, position + size
         position += size
+
+
+def _movie_seconds(data: bytes, start: int, end: int, mime: str) -> float | None:
+    """The movie's duration from its `mvhd` header (timescale units), None without one."""
+    for box, content, box_end in _boxes(data, start, end, mime):
+        if box != b"mvhd":
+            continue
+        version = data[content] if content < box_end else -1
+        # version 0: 4-byte creation and modification times, then timescale and duration;
+        # version 1: 8-byte times and an 8-byte duration.
+        layout = {0: (content + 12, 4), 1: (content + 20, 8)}.get(version)
+        if layout is None or layout[0] + 4 + layout[1] > box_end:
+            raise MediaUndecodable(mime=mime)
+        at, width = layout
+        timescale = int.from_bytes(data[at : at + 4], "big")
+        duration = int.from_bytes(data[at + 4 : at + 4 + width], "big")
+        if not timescale:
+            raise MediaUndecodable(mime=mime)
+        return duration / timescale
+    return None
 
 
 def _pixel_limit() -> int | None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +75,7 @@ class PurgeSummary:
     kept_on_hold: int = 0  # due cases kept: their author's evidence is on legal hold
     kept_for_appeal: int = 0  # due cases kept: an appeal is pending
     chunks: int = 0
+    orphan_files: int = 0  # files of no media item (a crash between write and commit), removed
 
 
 def retention_days(category: str, outcome: str) -> int:
@@ -270,5 +272,38 @@ def evidence_purge(*, now: datetime | None = None) -> PurgeSummary:
         _purge_chunk(case_ids=case_ids, now=now, summary=summary)
         summary.chunks += 1
         after = case_ids[-1]
+    summary.orphan_files = _orphan_files_remove(now=now)
     _record(summary)
     return summary
+
+
+# Files younger than this are left alone: an upload writes its files before it commits its row.
+ORPHAN_AGE = timedelta(days=1)
+ORPHAN_CHUNK = 1000
+
+
+def _orphan_files_remove(*, now: datetime) -> int:
+    """Delete media files that belong to no media item in force (and stale temporary files)."""
+    by_item: dict[str, list[Path]] = {}
+    removed = 0
+    for sha256, path in media_storage.media_leftovers(older_than=(now - ORPHAN_AGE).timestamp()):
+        if not sha256:
+            path.unlink(missing_ok=True)
+            removed += 1
+        else:
+            by_item.setdefault(sha256, []).append(path)
+    items = sorted(by_item)
+    for start in range(0, len(items), ORPHAN_CHUNK):
+        chunk = items[start : start + ORPHAN_CHUNK]
+        kept = set(
+            Media.objects.filter(sha256__in=chunk, purged_at__isnull=True).values_list(
+                "sha256", flat=True
+            )
+        )
+        for sha256 in chunk:
+            if sha256 in kept:
+                continue
+            for path in by_item[sha256]:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

@@ -44,7 +44,16 @@ if TYPE_CHECKING:
 
 PREVIEW_ROWS = 50
 # The queue's parameters that "all matching" carries (not its page cursor: all pages count).
-QUEUE_PARAMS = ("status", "category", "source", "subject_type", "language", "deadline", "order")
+QUEUE_PARAMS = (
+    "status",
+    "category",
+    "source",
+    "subject_type",
+    "language",
+    "deadline",
+    "signal",
+    "order",
+)
 
 
 @dataclass

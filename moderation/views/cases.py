@@ -17,7 +17,7 @@ from accounts.permissions import require
 from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
 from core.parsing import parse_id
-from moderation import permissions
+from moderation import case_panels, permissions
 from moderation.exceptions import ModerationError
 from moderation.forms import DecisionForm, QueueFilterForm
 from moderation.models import Case, Media, Report
@@ -62,6 +62,7 @@ def _page_context(
         "priority_rows": [(str(COMPONENT_LABELS.get(k, k)), v) for k, v in components.items()],
         "revealed": set(request.session.get(REVEALED, [])),
         "evidence_on_hold": evidence_selectors.account_on_hold(case.subject.author_id),
+        "panels": case_panels.panels_for(request, ctx),
         **_media_context(request, ctx.evidence_media),
     }
 

@@ -23,6 +23,8 @@ EXPECTED_PERMISSIONS = {
         "moderation.bulk_decide",
         "moderation.view_moderation_stats",
         "moderation.view_original_media",
+        "signals.view_hash_banks",
+        "signals.manage_hash_banks",
     },
     Role.LEGAL_OFFICER: {
         "disclosures.view_requests",
@@ -83,7 +85,12 @@ def test_the_six_roles_exist():
 # The navigation each role must see, and must not see (by data-nav name).
 EXPECTED_NAV = {
     Role.MODERATOR: {"dashboard", "moderation:home"},
-    Role.SENIOR_MODERATOR: {"dashboard", "moderation:home", "moderation:appeals"},
+    Role.SENIOR_MODERATOR: {
+        "dashboard",
+        "moderation:home",
+        "moderation:appeals",
+        "signals:banks",
+    },
     Role.LEGAL_OFFICER: {
         "dashboard",
         "disclosures:home",
@@ -111,6 +118,7 @@ def test_the_apps_navigation_entries_come_in_one_order():
         ("dashboard", "Dashboard"),
         ("moderation:home", "Moderation"),
         ("moderation:appeals", "Appeals"),
+        ("signals:banks", "Hash banks"),
         ("disclosures:home", "Legal requests"),
         ("disclosures:approvals", "Approvals"),
         ("moderation:legal_escalations", "Escalated cases"),

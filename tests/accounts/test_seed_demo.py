@@ -56,7 +56,7 @@ def test_seed_demo_refuses_outside_demo_mode(settings):
 
 
 def test_seed_demo_fills_a_busy_moderation_queue():
-    from moderation.models import Appeal, Case, Decision, Statement
+    from moderation.models import Appeal, Case, CaseSignal, Decision, Statement
 
     call_command("seed_demo", verbosity=0)
 
@@ -70,6 +70,12 @@ def test_seed_demo_fills_a_busy_moderation_queue():
     assert Statement.objects.count() >= 30
     assert Appeal.objects.filter(status="pending").exists()
     assert Appeal.objects.exclude(status="pending").exists()
+    # The demo bank matches the exact pictures and their synthetic near-copies.
+    matches = CaseSignal.objects.filter(kind="hash_match")
+    distances = {m.details.get("distance") for m in matches}
+    assert matches.count() >= 8
+    assert 0 in distances
+    assert any(d and 0 < d <= 31 for d in distances)
 
 
 def test_seed_demo_adds_legal_work_in_every_state():

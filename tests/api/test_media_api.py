@@ -161,6 +161,14 @@ def test_a_declared_length_past_every_limit_is_413_before_reading(media_api, set
     assert_refused(upload(media_api, b"\x00" * 2001), 413, "images 1000 bytes, videos 2000 bytes")
 
 
+def test_a_video_past_the_length_limit_is_413(media_api, settings):
+    from tests.moderation.media_samples import mp4_lasting
+
+    settings.MEDIA_MAX_VIDEO_SECONDS = 60
+
+    assert_refused(upload(media_api, mp4_lasting(61)), 413, "the limit is 60 seconds")
+
+
 def test_a_decompression_bomb_is_413(media_api, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10_000)
 

@@ -88,6 +88,8 @@ def test_since_keeps_statements_created_at_or_after_it(api, five_statements):
     assert api.get(STATEMENTS_URL, {"since": future}).json() == {
         "statements": [],
         "standing": {},
+        "withdrawn": {},
+        "withdrawn_truncated": False,
         "next_cursor": None,
     }
 
@@ -96,6 +98,8 @@ def test_statements_page_with_nothing_to_show(api):
     assert api.get(STATEMENTS_URL).json() == {
         "statements": [],
         "standing": {},
+        "withdrawn": {},
+        "withdrawn_truncated": False,
         "next_cursor": None,
     }
 
@@ -168,9 +172,10 @@ def test_export_to_stdout_writes_json_lines_since_a_date(five_statements, capsys
     call_command("export_statements", "--since", since)
 
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 1
+    assert len(lines) == 2  # one batch, then what was withdrawn since (nothing here)
     exported = json.loads(lines[0])["statements"]
     assert [s["puid"] for s in exported] == [s.puid for s in five_statements[3:]]
+    assert json.loads(lines[1]) == {"withdrawn": {}, "withdrawn_truncated": False}
 
 
 @pytest.mark.parametrize("since", ["soon", "2026-01-01T00:00:00"])

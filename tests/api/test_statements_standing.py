@@ -187,3 +187,56 @@ def test_openapi_describes_the_standing(client):
     assert standing.endswith("/StatementStandingOut")
     properties = schema["components"]["schemas"]["StatementStandingOut"]["properties"]
     assert set(properties) == {"stands", "status", "superseded_by", "supersedes"}
+
+
+def test_a_client_reading_from_since_learns_of_earlier_statements_withdrawn_since(
+    api, moderator, senior, django_assert_max_num_queries
+):
+    from datetime import timedelta
+
+    kept = decide(moderator)
+    reversed_ = decide(moderator)
+    replaced = decide(moderator)
+    since = timezone.now() + timedelta(seconds=1)
+    Statement.objects.update(created_at=since - timedelta(hours=1))  # read before `since`
+    answer_appeal(reversed_, senior, "reversed")
+    replacement = answer_appeal(replaced, senior, "modified")
+    from moderation.models import Appeal
+
+    Appeal.objects.update(decided_at=since + timedelta(minutes=5))
+
+    with django_assert_max_num_queries(5):
+        first = api.get(STATEMENTS_URL, {"since": since.isoformat(), "limit": 1}).json()
+
+    assert set(first["withdrawn"]) == {f"tsd-{reversed_.uuid}", f"tsd-{replaced.uuid}"}
+    assert f"tsd-{kept.uuid}" not in first["withdrawn"]
+    assert first["withdrawn"][f"tsd-{reversed_.uuid}"]["status"] == "reversed"
+    assert first["withdrawn"][f"tsd-{replaced.uuid}"]["superseded_by"] == f"tsd-{replacement.uuid}"
+    assert first["withdrawn_truncated"] is False
+    if first["next_cursor"]:  # later pages do not repeat it
+        later = api.get(STATEMENTS_URL, {"cursor": first["next_cursor"]}).json()
+        assert later["withdrawn"] == {}
+    # An appeal decided before `since` was already visible to this client: not repeated.
+    Appeal.objects.update(decided_at=since - timedelta(minutes=5))
+    again = api.get(STATEMENTS_URL, {"since": since.isoformat()}).json()
+    assert again["withdrawn"] == {}
+
+
+def test_the_withdrawn_list_is_bounded(moderator, senior):
+    from datetime import timedelta
+
+    from moderation.selectors.statements import statements_withdrawn_since
+
+    first, second = decide(moderator), decide(moderator)
+    since = timezone.now() + timedelta(seconds=1)
+    Statement.objects.update(created_at=since - timedelta(hours=1))
+    answer_appeal(first, senior, "reversed")
+    answer_appeal(second, senior, "reversed")
+    from moderation.models import Appeal
+
+    Appeal.objects.update(decided_at=since + timedelta(minutes=1))
+
+    listed, truncated = statements_withdrawn_since(since=since, limit=1)
+
+    assert len(listed) == 1
+    assert truncated is True

@@ -32,7 +32,7 @@ from audit.checkpoint import checkpoint_body, sign_checkpoint, verifier_key
 from audit.db import guards_suspended
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.verify import checkpoint_filename, verify_directory, verify_proof
-from tests.audit.test_verifier import ORIGIN, make_event
+from tests.audit.helpers import ORIGIN, make_event
 
 PROJECT = Path(__file__).resolve().parents[2]
 DOC = PROJECT / "docs" / "audit-format.md"

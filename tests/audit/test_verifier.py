@@ -17,28 +17,12 @@ from audit import merkle
 from audit.canonical import canonical_event_bytes
 from audit.checkpoint import checkpoint_body, sign_checkpoint, verifier_key
 from audit.verify import checkpoint_filename, verify_directory
+from tests.audit.helpers import ORIGIN, make_event
 
 PROJECT = Path(__file__).resolve().parents[2]
-ORIGIN = "tsdash.example/audit"
 KEY = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"verifier test key").digest())
 CHECKPOINTS = (3, 5, 8, 13, 20)
 N_EVENTS = 20
-
-
-def make_event(i: int) -> dict:
-    return {
-        "id": 100 + 3 * i,
-        "occurred_at": f"2026-11-28T21:{i % 60:02d}:14.{i:06d}Z",
-        "actor_id": None if i % 4 == 0 else i,
-        "actor_username": f"user{i:03d}",
-        "actor_roles": ["auditor", "moderator"] if i % 2 else [],  # sorted, as recorded
-        "ip_address": None if i % 3 == 0 else f"10.0.0.{i}",
-        "request_id": f"req-{i:04d}",
-        "action": "report.reviewed" if i % 2 else "disclosure.released",
-        "target_type": "report",
-        "target_id": str(5000 + i),
-        "data": {"note": f"Überprüfung #{i} — “ok”\n", "n": i, "nested": {"z": [1, None, True]}},
-    }
 
 
 def write_export(

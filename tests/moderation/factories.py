@@ -8,7 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from moderation.models import Case
+from moderation.models import Appeal, Case, Decision
+from moderation.services.appeals import AppealInput, appeal_submit
 from moderation.services.decisions import DecisionInput
 from moderation.services.intake import ReportInput, SignalInput, SubjectInput, reports_ingest
 
@@ -82,3 +83,20 @@ def no_violation() -> DecisionInput:
 
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+_appeals = itertools.count(1)
+
+
+def submit_appeal(decision: Decision, *, appellant_id: str | None = None) -> Appeal:
+    appeal, created = appeal_submit(
+        item=AppealInput(
+            external_id=f"appeal-{next(_appeals)}",
+            decision_puid=f"tsd-{decision.uuid}",
+            appellant_id=appellant_id or decision.case.subject.author.platform_id,
+            reason="My message was a joke between friends, not advertising.",
+            submitted_at=timezone.now(),
+        )
+    )
+    assert created
+    return appeal

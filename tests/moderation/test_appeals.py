@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -20,14 +17,13 @@ from moderation.exceptions import (
 from moderation.models import AccountRestriction, Appeal, Decision, Statement, Strike
 from moderation.selectors import appeals as appeal_selectors
 from moderation.services import claims, decisions
-from moderation.services.appeals import AppealInput, appeal_decide, appeal_submit
+from moderation.services.appeals import appeal_decide
 from outbox.models import Delivery
-from tests.moderation.factories import make_case, no_violation, violation
+from tests.moderation.factories import make_case, no_violation, submit_appeal, violation
 from tests.utils import race, race_errors, race_outcomes, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
-_appeals = itertools.count(1)
 SUSPEND = {"actions": ("remove_content", "suspend_account"), "suspend_days": 7}
 
 
@@ -35,20 +31,6 @@ def decide_case(moderator, decision=None, **case_overrides) -> Decision:
     case = make_case(**case_overrides)
     claims.case_claim(case_id=case.pk, actor=moderator)
     return decisions.case_decide(case_id=case.pk, actor=moderator, decision=decision or violation())
-
-
-def submit_appeal(decision: Decision, *, appellant_id: str | None = None) -> Appeal:
-    appeal, created = appeal_submit(
-        item=AppealInput(
-            external_id=f"appeal-{next(_appeals)}",
-            decision_puid=f"tsd-{decision.uuid}",
-            appellant_id=appellant_id or decision.case.subject.author.platform_id,
-            reason="My message was a joke between friends, not advertising.",
-            submitted_at=timezone.now(),
-        )
-    )
-    assert created
-    return appeal
 
 
 def appealed(moderator, decision=None, **case_overrides) -> Appeal:

@@ -9,8 +9,6 @@ in an isolate of its own, where it has nothing left to reorder.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from django.db import connection
 from django.template import engines
@@ -20,51 +18,10 @@ from django.urls import reverse
 from accounts.roles import Role
 from moderation.templatetags.moderation_tags import BIDI_CONTROLS
 from tests.disclosures.factories import make_account, make_authority, make_request
+from tests.moderation.bidi import DISARMED, EVIL, check_isolation
 from tests.moderation.factories import make_case
 
 pytestmark = pytest.mark.django_db
-
-RLO = "\u202e"
-EVIL = f"evil{RLO}gnp.exe"
-DISARMED = f'<bdi class="bidi-control" data-char="U+202E">{RLO}</bdi>'
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-
-class _IsolationChecker(HTMLParser):
-    """Finds direction controls in the page's text that no isolating element contains."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []
-        self.exposed: list[str] = []
-        self.isolated = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in VOID:
-            return
-        isolating = tag == "bdi" or any(name == "dir" for name, _value in attrs)
-        self.stack.append((tag, isolating))
-
-    def handle_endtag(self, tag: str) -> None:
-        for index in range(len(self.stack) - 1, -1, -1):
-            if self.stack[index][0] == tag:
-                del self.stack[index:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        if not any(char in data for char in BIDI_CONTROLS):
-            return
-        if any(isolating for _tag, isolating in self.stack):
-            self.isolated += 1
-        else:
-            self.exposed.append(data)
-
-
-def check_isolation(html: str) -> _IsolationChecker:
-    checker = _IsolationChecker()
-    checker.feed(html)
-    checker.close()
-    return checker
 
 
 def render(source: str, **context: object) -> str:

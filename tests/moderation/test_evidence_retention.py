@@ -27,8 +27,13 @@ from moderation.services.appeals import appeal_decide
 from moderation.services.holds import evidence_hold_place, evidence_hold_release
 from moderation.services.intake import ContextMessageInput, reports_ingest
 from moderation.services.media import media_ingest
-from tests.moderation.factories import make_case, no_violation, report_input, violation
-from tests.moderation.test_appeals import submit_appeal
+from tests.moderation.factories import (
+    make_case,
+    no_violation,
+    report_input,
+    submit_appeal,
+    violation,
+)
 from tests.utils import race, race_errors, requires_postgres
 
 pytestmark = pytest.mark.django_db
@@ -432,3 +437,30 @@ def test_a_hold_placed_while_the_purge_runs_is_seen(make_user):
     assert race_errors(results) == []
     assert not purged(case)
     assert results[1].kept_on_hold == 1
+
+
+def test_files_of_no_media_item_are_removed_once_a_day_old(moderator):
+    import os
+
+    from moderation import media_storage
+
+    kept = media_ingest(data=picture(30)).media
+    orphan, fresh = "e" * 64, "f" * 64
+    media_storage.media_write(orphan, "original", b"left by a crash before the commit")
+    media_storage.media_write(fresh, "original", b"an upload about to commit")
+    partial = media_storage.media_path(orphan, "view").with_suffix(".part")
+    partial.write_bytes(b"half a file")
+    two_days_ago = (timezone.now() - timedelta(days=2)).timestamp()
+    for path in (media_storage.media_path(orphan, "original"), partial):
+        os.utime(path, (two_days_ago, two_days_ago))
+    for variant in ("original", "view", "guard"):
+        path = media_storage.media_path(kept.sha256, variant)
+        os.utime(path, (two_days_ago, two_days_ago))
+
+    summary = retention.evidence_purge()
+
+    assert summary.orphan_files == 2
+    assert not media_storage.media_exists(orphan, "original")
+    assert not partial.exists()
+    assert media_storage.media_exists(fresh, "original")  # too young: its row may be coming
+    assert media_storage.media_read(kept.sha256, "original")  # an item in force keeps its files

@@ -18,6 +18,7 @@ from moderation import media_storage
 from moderation.exceptions import (
     MediaEmpty,
     MediaTooLarge,
+    MediaTooLong,
     MediaTooManyPixels,
     MediaTypeRefused,
     MediaUndecodable,
@@ -25,6 +26,7 @@ from moderation.exceptions import (
 from moderation.models import Media
 from moderation.services import media as media_services
 from moderation.services.media import media_ingest
+from tests.moderation.media_samples import mp4_lasting
 from tests.utils import race, race_errors, requires_postgres
 
 pytestmark = pytest.mark.django_db
@@ -480,3 +482,22 @@ def test_small_images_are_not_enlarged():
 def test_media_type_detect_names_kind_from_the_bytes():
     assert media_services.media_type_detect(jpeg()) == ("image/jpeg", "image")
     assert media_services.media_type_detect(mp4()) == ("video/mp4", "video")
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_a_short_video_is_accepted_and_a_long_one_refused(settings, version):
+    settings.MEDIA_MAX_VIDEO_SECONDS = 180
+
+    assert media_ingest(data=mp4_lasting(179, version=version)).created
+    with pytest.raises(MediaTooLong, match="lasts 600 seconds; the limit is 180"):
+        media_ingest(data=mp4_lasting(600, version=version))
+    assert Media.objects.count() == 1
+
+
+def test_a_movie_header_that_runs_past_its_box_is_refused():
+    broken = mp4_lasting(10)
+    at = broken.index(b"mvhd") - 4
+    damaged = broken[:at] + struct.pack(">I", 20) + broken[at + 4 :]  # mvhd claims 20 bytes only
+
+    with pytest.raises(MediaUndecodable):
+        media_ingest(data=damaged)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from moderation.exceptions import CaseAlreadyClaimed, NotAllowed
-from moderation.models import Case, Category, ModeratorProfile
+from moderation.models import Case, CaseSignal, Category, ModeratorProfile
 from moderation.selectors.queue import QueueFilters, queue_page
 from moderation.services import claims
 from tests.moderation.factories import make_case
@@ -291,3 +291,36 @@ def test_next_page_keeps_the_routing_defaults(moderator, moderator_client):
 def test_queue_refuses_a_category_id_out_of_range_with_a_form_error(moderator_client, category):
     response = moderator_client.get(reverse("moderation:home"), {"category": category})
     assert response.status_code == 200
+
+
+def test_signal_filter_keeps_cases_with_a_hash_match_at_a_constant_query_count(moderator_client):
+    plain = make_case()
+    classified = make_case(signals=[{"kind": "classifier", "name": "spam-v1", "score": 90}])
+    matched = make_case(signals=[{"kind": "hash_match", "name": "KNOWN_SPAM", "score": 100}])
+    moderator_client.get(URL, {"signal": "hash_match"})
+    with CaptureQueriesContext(connection) as small:
+        response = moderator_client.get(URL, {"signal": "hash_match"})
+    assert [c.pk for c in response.context["page"].cases] == [matched.pk]
+    assert {c.pk for c in queue_page(filters=QueueFilters()).cases} >= {plain.pk, classified.pk}
+
+    more = [
+        make_case(signals=[{"kind": "hash_match", "name": f"BANK_{n}", "score": 90}])
+        for n in range(30)
+    ]
+    for case in more[:5]:  # a second match on the same case does not repeat it
+        CaseSignal.objects.create(case=case, kind="hash_match", name="OTHER", score=80)
+    with CaptureQueriesContext(connection) as large:
+        response = moderator_client.get(URL, {"signal": "hash_match"})
+
+    shown = [c.pk for c in response.context["page"].cases]
+    assert len(shown) == len(set(shown)) == 25
+    assert plain.pk not in shown
+    assert classified.pk not in shown
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_signal_filter_refuses_an_unknown_kind(moderator_client):
+    make_case()
+    response = moderator_client.get(URL, {"signal": "classifier"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["signal"]

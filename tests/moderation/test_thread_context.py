@@ -24,8 +24,8 @@ from moderation.services.intake import (
 )
 from tests.api.conftest import REPORTS_URL, ApiClient
 from tests.api.payloads import report_json
+from tests.moderation.bidi import DISARMED, EVIL, check_isolation
 from tests.moderation.factories import make_case, report_input
-from tests.moderation.test_bidi import DISARMED, EVIL, check_isolation
 
 pytestmark = pytest.mark.django_db
 

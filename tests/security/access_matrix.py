@@ -133,6 +133,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "moderation:bulk_jobs": allow("senior"),
     "moderation:bulk_job": allow("senior"),
     "moderation:bulk_new": allow("senior"),
+    # Hash banks: senior moderators curate them. No bank exists in the matrix's objects, so
+    # a bank's pages answer 404 to the senior moderator who may open them.
+    "signals:banks": allow("senior"),
+    "signals:bank_new": allow("senior"),
+    "signals:bank": allow(senior=NOT_FOUND),
+    "signals:bank_settings": allow(senior=NOT_FOUND),
+    "signals:bank_import": allow(senior=NOT_FOUND),
+    "signals:hash_disable": post_only(),
+    "signals:hash_enable": post_only(),
+    "signals:bank_it": post_only(),
     # Legal requests: officers prepare, approvers approve; nobody else sees them.
     "disclosures:home": allow(*LEGAL),
     "disclosures:approvals": allow("approver"),

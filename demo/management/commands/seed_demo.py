@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import demo as account_demo
 from disclosures import demo as disclosures_demo
 from moderation import demo as moderation_demo
+from signals import demo as signals_demo
 
 
 class Command(BaseCommand):
@@ -22,9 +23,10 @@ class Command(BaseCommand):
         users = account_demo.seed_users()
         reports = moderation_demo.seed_moderation()
         requests = disclosures_demo.seed_disclosures()
+        matches = signals_demo.seed_signals()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} user(s), {reports} report(s) and "
-                f"{requests} legal request(s) created."
+                f"{requests} legal request(s) created; {matches} hash-bank match(es) found."
             )
         )

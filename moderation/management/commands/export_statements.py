@@ -7,7 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from moderation.selectors.statements import PAGE_SIZE, statements_batches, statements_standing
+from moderation.selectors.statements import (
+    PAGE_SIZE,
+    statements_batches,
+    statements_standing,
+    statements_withdrawn_since,
+)
 
 
 def _aware(value: str) -> datetime:
@@ -56,6 +61,18 @@ class Command(BaseCommand):
                 path = directory / f"statements-{files:05d}.json"
                 path.write_text(
                     json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True),
+                    encoding="utf-8",
+                )
+        if since_at is not None:
+            # Earlier statements an appeal took out of force since then (see the API's
+            # `withdrawn`): one more JSON line, or withdrawn.json.
+            withdrawn, truncated = statements_withdrawn_since(since=since_at)
+            summary: dict[str, Any] = {"withdrawn": withdrawn, "withdrawn_truncated": truncated}
+            if directory is None:
+                self.stdout.write(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+            else:
+                (directory / "withdrawn.json").write_text(
+                    json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True),
                     encoding="utf-8",
                 )
         where = f" in {files} file(s) under {directory}" if directory else ""

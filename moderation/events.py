@@ -1,0 +1,15 @@
+"""
+What moderation tells other apps, without importing them (they import moderation): Django
+signals sent after the change commits. A receiver must be quick; real work goes to a task.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after new reports commit: `report_ids` (list[int]) of the reports just stored.
+# The signals app matches their media against its hash banks in the background.
+reports_received = Signal()
+# Sent after a new media item (or a purged one sent again) commits: `media_id` (int). Reports
+# may reference media before it arrives, so matching runs again when it does.
+media_received = Signal()

@@ -1,0 +1,68 @@
+"""
+Automated signals added to a case after intake (a hash match found in the background): stored
+with the case's other signals, and the case re-scored so the signal moves it up the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+import audit
+from moderation.models import Case, CaseSignal, Report
+from moderation.services.priority import cases_refresh
+
+
+@dataclass(frozen=True)
+class SignalFound:
+    report_id: int
+    kind: str  # CaseSignal.Kind
+    name: str  # the detector: a bank's name, a model's version
+    label: str
+    score: int  # 0-100
+    matched_hash: str = ""
+    details: dict[str, Any] | None = None
+
+
+@transaction.atomic
+def case_signals_add(*, found: list[SignalFound], action: str) -> list[CaseSignal]:
+    """
+    Store the signals on their reports' cases (locked in id order, as intake locks them),
+    re-score those cases, and record `action` once per case.
+    """
+    if not found:
+        return []
+    reports = dict(
+        Report.objects.filter(pk__in={f.report_id for f in found}).values_list("pk", "case_id")
+    )
+    case_ids = sorted(set(reports.values()))
+    list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk").values_list("pk"))
+    made = CaseSignal.objects.bulk_create(
+        [
+            CaseSignal(
+                case_id=reports[f.report_id],
+                report_id=f.report_id,
+                kind=f.kind,
+                name=f.name,
+                label=f.label,
+                score=max(0, min(100, f.score)),
+                matched_hash=f.matched_hash,
+                details=f.details or {},
+            )
+            for f in found
+            if f.report_id in reports
+        ]
+    )
+    cases_refresh(case_ids=case_ids)
+    for case_id in case_ids:
+        names = sorted({s.name for s in made if s.case_id == case_id})
+        audit.record(
+            action=action,
+            actor=None,
+            target_type=Case._meta.label_lower,
+            target_id=case_id,
+            data={"detectors": names, "signals": sum(1 for s in made if s.case_id == case_id)},
+        )
+    return made

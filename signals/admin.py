@@ -1,0 +1,23 @@
+"""Hash banks in the admin: read-only, because the services audit every change."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin
+from signals.models import BankedHash, HashBank
+
+
+@admin.register(HashBank)
+class HashBankAdmin(ReadOnlyAdmin):
+    list_display = ("name", "enabled", "pdq_threshold", "match_percent", "category", "created_at")
+    list_filter = ("enabled",)
+    search_fields = ("name",)
+
+
+@admin.register(BankedHash)
+class BankedHashAdmin(ReadOnlyAdmin):
+    list_display = ("bank", "signal_type", "value", "label", "added_at", "disabled_at")
+    list_filter = ("signal_type", "bank")
+    list_select_related = ("bank",)
+    search_fields = ("=value",)

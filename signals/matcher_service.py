@@ -1,0 +1,150 @@
+"""
+Writes of hash matching: a report's media matched against the banks becomes a "hash_match"
+signal on its case (through moderation's `case_signals_add`, which re-scores the case).
+
+Matching runs three ways, all idempotent: the task published when reports arrive, the task
+published when media arrives after its report, and the relay, which walks reports beyond the
+match cursor so a report is matched even if its task was lost with the broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from moderation.models import Case, CaseSignal, Decision, Media, Report
+from moderation.services.signals import SignalFound, case_signals_add
+from signals.matching import BankHit, match_media_batch
+from signals.models import BankedHash, MatchCursor
+
+ACTION = "signals.bank_matched"
+CURSOR_NAME = "reports"
+CURSOR_BATCH = 500
+# The relay leaves the newest reports to their own task, and waits for slower transactions:
+# ids are handed out before commit, so a report with a smaller id can commit after a larger
+# one. A report older than this is assumed committed, and the cursor can pass it.
+CURSOR_GRACE = timedelta(minutes=1)
+# A near match within a bank's threshold is strong evidence: never score it below this.
+PDQ_MIN_SCORE = 80
+
+
+def hit_score(hit: BankHit) -> int:
+    """
+    100 for an exact hash (MD5, SHA-256, or PDQ at distance 0); otherwise the share of the
+    256 PDQ bits that agree, at least PDQ_MIN_SCORE (distance 31, the default threshold,
+    scores 88).
+    """
+    if hit.signal_type != BankedHash.SignalType.PDQ:
+        return 100
+    return max(PDQ_MIN_SCORE, round(100 * (1 - hit.distance / 256)))
+
+
+def reports_match(*, report_ids: Iterable[int]) -> int:
+    """Match the reports' media against the banks; returns how many signals were added."""
+    reports = list(
+        Report.objects.filter(pk__in=list(report_ids))
+        .exclude(media_sha256="")
+        .order_by("pk")
+        .values_list("pk", "media_sha256")
+    )
+    return _match(reports)
+
+
+def media_match(*, media_id: int) -> int:
+    """Media that arrived after its reports: match every report that references it."""
+    sha256 = Media.objects.filter(pk=media_id).values_list("sha256", flat=True).first()
+    if sha256 is None:
+        return 0
+    reports = list(
+        Report.objects.filter(media_sha256=sha256).order_by("pk").values_list("pk", "media_sha256")
+    )
+    return _match(reports)
+
+
+def cursor_match(*, now: datetime, batch: int = CURSOR_BATCH) -> int:
+    """
+    Match up to `batch` reports beyond the cursor that are older than CURSOR_GRACE, and move
+    the cursor past them. The cursor row is locked, so two relays never walk the same batch.
+    """
+    with transaction.atomic(durable=True):
+        cursor, _ = MatchCursor.objects.get_or_create(name=CURSOR_NAME)
+        cursor = MatchCursor.objects.select_for_update().get(pk=cursor.pk)
+        rows = list(
+            Report.objects.filter(pk__gt=cursor.last_report_id, received_at__lt=now - CURSOR_GRACE)
+            .order_by("pk")
+            .values_list("pk", "media_sha256")[:batch]
+        )
+        if not rows:
+            return 0
+        added = _match([(pk, sha256) for pk, sha256 in rows if sha256])
+        cursor.last_report_id = rows[-1][0]
+        cursor.save(update_fields=["last_report_id", "updated_at"])
+    return added
+
+
+def _match(reports: list[tuple[int, str]]) -> int:
+    if not reports:
+        return 0
+    medias = list(Media.objects.filter(sha256__in={sha for _, sha in reports}).order_by("pk"))
+    hits = match_media_batch(medias)
+    by_sha = {m.sha256: hits[m.pk] for m in medias}
+    pairs = [(report_id, hit) for report_id, sha in reports for hit in by_sha.get(sha, [])]
+    if not pairs:
+        return 0
+    decision_cases = dict(
+        Decision.objects.filter(
+            pk__in={h.source_decision_id for _, h in pairs if h.source_decision_id}
+        ).values_list("pk", "case_id")
+    )
+    found = [
+        SignalFound(
+            report_id=report_id,
+            kind=CaseSignal.Kind.HASH_MATCH,
+            name=hit.bank.name,
+            label=hit.bank.category.name if hit.bank.category else "known media",
+            score=hit_score(hit),
+            matched_hash=hit.banked_hash.value,
+            details={
+                "bank": hit.bank.name,
+                "banked_hash": hit.banked_hash.pk,
+                "signal_type": hit.signal_type,
+                "distance": hit.distance,
+                "decision": hit.source_decision_id,
+                "decision_case": decision_cases.get(hit.source_decision_id or 0),
+            },
+        )
+        for report_id, hit in pairs
+    ]
+    return _signals_add_new(found)
+
+
+@transaction.atomic
+def _signals_add_new(found: list[SignalFound]) -> int:
+    """
+    Add the signals not stored yet. The cases are locked first (in id order, as intake and
+    `case_signals_add` lock them), so a task and the relay matching the same report at the
+    same moment add its signal once.
+    """
+    report_cases = dict(
+        Report.objects.filter(pk__in={f.report_id for f in found}).values_list("pk", "case_id")
+    )
+    list(
+        Case.objects.select_for_update()
+        .filter(pk__in=set(report_cases.values()))
+        .order_by("pk")
+        .values_list("pk")
+    )
+    stored = set(
+        CaseSignal.objects.filter(
+            report_id__in=report_cases, kind=CaseSignal.Kind.HASH_MATCH
+        ).values_list("report_id", "name", "matched_hash")
+    )
+    new: list[SignalFound] = []
+    for f in found:
+        key = (f.report_id, f.name, f.matched_hash)
+        if key not in stored:
+            stored.add(key)
+            new.append(f)
+    return len(case_signals_add(found=new, action=ACTION))
