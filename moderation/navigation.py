@@ -9,6 +9,7 @@ from accounts.navigation import NavItem, register
 register(
     NavItem("moderation:home", _("Moderation"), "moderation.triage_cases", order=100),
     NavItem("moderation:appeals", _("Appeals"), "moderation.decide_appeals", order=200),
+    NavItem("moderation:exposure", _("Exposure"), "moderation.view_moderation_stats", order=260),
     NavItem(
         "moderation:legal_escalations",
         _("Escalated cases"),

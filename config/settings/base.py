@@ -371,6 +371,11 @@ MEDIA_MAX_BYTES = {
     "image": env_int("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
     "video": env_int("MEDIA_MAX_VIDEO_BYTES", 19 * 1024 * 1024),
 }
+# Exposure to graphic material: reveals of guarded media and decisions in these categories
+# count per moderator; past the soft cap within the last hour, "claim next" skips these
+# categories until the hour's count falls back under it.
+EXPOSURE_GRAPHIC_CATEGORIES = ("child_safety", "terrorism", "ncii", "violence_threats")
+EXPOSURE_SOFT_CAP_PER_HOUR = env_int("EXPOSURE_SOFT_CAP_PER_HOUR", 30)
 # The longest reported video accepted, read from its container (MP4, QuickTime): "short".
 MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 180)
 # The most pixels a reported image may decode to (a 10 MB file can claim far more: about

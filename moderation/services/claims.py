@@ -17,6 +17,7 @@ from moderation.exceptions import (
     NotClaimedByActor,
 )
 from moderation.models import Case
+from moderation.selectors import exposure
 from moderation.selectors.queue import QueueFilters, apply_filters
 from moderation.services.workflow import case_transition, case_transition_check
 
@@ -92,7 +93,9 @@ def case_claim_next(*, actor: User, filters: QueueFilters) -> Case | None:
     Give the actor the most urgent unclaimed case matching the filters.
 
     SKIP LOCKED lets concurrent callers pass over a row another transaction is claiming,
-    so two moderators never get the same case and neither waits for the other.
+    so two moderators never get the same case and neither waits for the other. A moderator
+    past the hour's soft cap on graphic material is given no case in a graphic category until
+    the count falls back (the queue page says so; a case chosen by hand is still theirs to take).
     """
     status = (
         filters.status
@@ -100,6 +103,8 @@ def case_claim_next(*, actor: User, filters: QueueFilters) -> Case | None:
         else Case.Status.OPEN
     )
     candidates = apply_filters(Case.objects.all(), filters.with_status(status))
+    if exposure.over_soft_cap(actor) is not None:
+        candidates = candidates.exclude(category__code__in=exposure.graphic_categories())
     case = (
         candidates.order_by("-priority", "id")
         .select_for_update(skip_locked=True, of=("self",))

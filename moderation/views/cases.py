@@ -26,6 +26,7 @@ from moderation.selectors import evidence as evidence_selectors
 from moderation.selectors import queue as queue_selectors
 from moderation.services import claims, decisions, evidence
 from moderation.services.priority import COMPONENT_LABELS
+from moderation.views.queue import say_if_resting
 from outbox.selectors import deliveries_caused_by_count
 
 REVEALED = "revealed_media"
@@ -222,6 +223,7 @@ def _claim_next_after(request: HttpRequest) -> HttpResponse:
         case = claims.case_claim_next(actor=signed_in_user(request), filters=filters)
     except ModerationError:
         case = None
+    say_if_resting(request)
     if case is None:
         messages.info(request, _("The queue is empty. Well done."))
         target = "/moderation/"

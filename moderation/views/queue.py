@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from moderation import permissions
 from moderation.exceptions import ModerationError
 from moderation.forms import QueueFilterForm
 from moderation.models import Category, ModeratorProfile
+from moderation.selectors import exposure
 from moderation.selectors import queue as queue_selectors
 from moderation.services import claims
 
@@ -74,12 +76,42 @@ def claim_next(request: HttpRequest) -> HttpResponse:
     except ModerationError as exc:
         messages.error(request, exc.message)
         return redirect("moderation:home")
+    say_if_resting(request)
     if case is None:
         messages.info(request, _("Nothing left to claim with these filters."))
         return redirect(
             reverse("moderation:home") + (f"?{request.POST.urlencode()}" if form.data else "")
         )
     return redirect("moderation:case", case_id=case.pk)
+
+
+def say_if_resting(request: HttpRequest) -> None:
+    """Tell a moderator past the hour's soft cap why graphic cases are not coming to them."""
+    found = exposure.over_soft_cap(signed_in_user(request))
+    if found is not None:
+        messages.warning(
+            request,
+            _(
+                "You have seen %(n)d graphic items in the last hour: for now, claim next skips "
+                "graphic categories. Take a break if you can."
+            )
+            % {"n": found.total},
+        )
+
+
+@require_GET
+def exposure_overview(request: HttpRequest) -> HttpResponse:
+    """Seniors: graphic material each moderator was exposed to (counts, never content)."""
+    require(permissions.can_view_stats(request.user))
+    return render(
+        request,
+        "moderation/exposure.html",
+        {
+            "rows": exposure.exposure_by_moderator(),
+            "cap": settings.EXPOSURE_SOFT_CAP_PER_HOUR,
+            "categories": exposure.graphic_categories(),
+        },
+    )
 
 
 class ProfileForm(forms.Form):
@@ -126,4 +158,5 @@ urlpatterns = [
     path("", home, name="home"),
     path("claim-next/", claim_next, name="claim_next"),
     path("my-queue/", routing_profile, name="profile"),
+    path("exposure/", exposure_overview, name="exposure"),
 ]

@@ -90,6 +90,7 @@ EXPECTED_NAV = {
         "moderation:home",
         "moderation:appeals",
         "signals:banks",
+        "moderation:exposure",
     },
     Role.LEGAL_OFFICER: {
         "dashboard",
@@ -119,6 +120,7 @@ def test_the_apps_navigation_entries_come_in_one_order():
         ("moderation:home", "Moderation"),
         ("moderation:appeals", "Appeals"),
         ("signals:banks", "Hash banks"),
+        ("moderation:exposure", "Exposure"),
         ("disclosures:home", "Legal requests"),
         ("disclosures:approvals", "Approvals"),
         ("moderation:legal_escalations", "Escalated cases"),

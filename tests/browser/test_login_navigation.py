@@ -11,7 +11,7 @@ from tests.browser.helpers import second_step
 
 EXPECTED = {
     "moderator": ["Dashboard", "Moderation"],
-    "senior": ["Dashboard", "Moderation", "Appeals", "Hash banks"],
+    "senior": ["Dashboard", "Moderation", "Appeals", "Hash banks", "Exposure"],
     "legal": ["Dashboard", "Legal requests", "Escalated cases", "Subscriber data", "Transparency"],
     "approver": [
         "Dashboard",

@@ -109,6 +109,8 @@ MATRIX: dict[str, dict[str, str]] = {
     # Moderation.
     "moderation:home": allow(*MOD),
     "moderation:profile": allow(*MOD),
+    # Exposure to graphic material per moderator: seniors only (counts, never content).
+    "moderation:exposure": allow("senior"),
     "moderation:claim_next": post_only(),
     # Legal roles open a case only when it was escalated to them: this one was not.
     "moderation:case": allow(*MOD, legal=NOT_FOUND, approver=NOT_FOUND),
