@@ -339,7 +339,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # faiss tries its AVX-512 and AVX2 builds first and logs each miss at INFO: noise.
+        "faiss.loader": {"level": "WARNING"},
+    },
 }
 
 # --- Moderation -----------------------------------------------------------------------------
