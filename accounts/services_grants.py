@@ -287,19 +287,13 @@ def role_grant_refuse(*, actor: User, grant_id: int, note: str = "") -> RoleGran
     grant.decided_by = actor
     grant.decided_at = timezone.now()
     grant.decision_note = (note or "").strip()[:REASON_MAX_LENGTH]
-    role_grant_transition(
-        grant=grant,
+    return _grant_close(
+        grant,
         to=RoleGrant.Status.REFUSED,
         fields=("decided_by", "decided_at", "decision_note"),
-    )
-    audit.record(
         action="role_grant.refused",
         actor=actor,
-        target_type="accounts.user",
-        target_id=grant.user_id,
-        data={"grant": grant.pk, "role": grant.role},
     )
-    return grant
 
 
 @_records_refusals
@@ -314,9 +308,22 @@ def role_grant_cancel(*, actor: User, grant_id: int) -> RoleGrant:
             rule="not_requester",
         )
     grant.decided_at = timezone.now()
-    role_grant_transition(grant=grant, to=RoleGrant.Status.CANCELLED, fields=("decided_at",))
-    audit.record(
+    return _grant_close(
+        grant,
+        to=RoleGrant.Status.CANCELLED,
+        fields=("decided_at",),
         action="role_grant.cancelled",
+        actor=actor,
+    )
+
+
+def _grant_close(
+    grant: RoleGrant, *, to: str, fields: tuple[str, ...], action: str, actor: User
+) -> RoleGrant:
+    """End a waiting grant without giving anything (refused, withdrawn) and record it."""
+    role_grant_transition(grant=grant, to=to, fields=fields)
+    audit.record(
+        action=action,
         actor=actor,
         target_type="accounts.user",
         target_id=grant.user_id,
