@@ -13,3 +13,6 @@ reports_received = Signal()
 # Sent after a new media item (or a purged one sent again) commits: `media_id` (int). Reports
 # may reference media before it arrives, so matching runs again when it does.
 media_received = Signal()
+# Sent after automated signals commit on cases (intake's platform scores, a hash match, a
+# classifier score): `case_ids` (list[int]). The signals app weighs automatic actions then.
+signals_added = Signal()

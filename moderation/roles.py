@@ -19,6 +19,7 @@ grant(
         "moderation.bulk_decide",
         "moderation.view_moderation_stats",
         "moderation.view_original_media",
+        "moderation.mute_reporters",
     },
 )
 # The legal team reads the cases escalated to it, to link a request to the violation; the

@@ -21,3 +21,8 @@ class BankedHashAdmin(ReadOnlyAdmin):
     list_filter = ("signal_type", "bank")
     list_select_related = ("bank",)
     search_fields = ("=value",)
+
+
+from signals.classifier import admin as _classifier  # noqa: E402,F401
+from signals.governance import admin as _governance  # noqa: E402,F401
+from signals.neardup import admin as _neardup  # noqa: E402,F401

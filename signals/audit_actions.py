@@ -15,3 +15,7 @@ register_many(
         ("signals.bank_matched", _("Reported media matched a hash bank")),
     ]
 )
+
+from signals.classifier import audit_actions as _classifier  # noqa: E402,F401
+from signals.governance import audit_actions as _governance  # noqa: E402,F401
+from signals.neardup import audit_actions as _neardup  # noqa: E402,F401

@@ -43,4 +43,15 @@ def seed_signals() -> int:
             defaults={"label": "synthetic demo picture", "source_decision": decision},
         )
     with_media = Report.objects.exclude(media_sha256="").values_list("pk", flat=True)
-    return reports_match(report_ids=list(with_media))
+    matched = reports_match(report_ids=list(with_media))
+    # The learning classifier (labelled decisions, trained versions, scores), the detectors'
+    # modes and automatic actions, the near-duplicate groups: in that order, since governance
+    # measures the classifier's scores and the groups gather the scored cases.
+    from signals.classifier.demo import seed as seed_classifier
+    from signals.governance.demo import seed as seed_governance
+    from signals.neardup.demo import seed as seed_neardup
+
+    seed_classifier()
+    seed_governance()
+    seed_neardup()
+    return matched

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from moderation.detectors import detector_key
 from moderation.models import Case, CaseSignal, Decision, Media, Report
 from moderation.services.signals import SignalFound, case_signals_add
 from signals.matching import BankHit, match_media_batch
@@ -106,6 +107,7 @@ def _match(reports: list[tuple[int, str]]) -> int:
             label=hit.bank.category.name if hit.bank.category else "known media",
             score=hit_score(hit),
             matched_hash=hit.banked_hash.value,
+            detector=detector_key("bank", hit.bank.name),
             details={
                 "bank": hit.bank.name,
                 "banked_hash": hit.banked_hash.pk,

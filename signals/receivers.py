@@ -23,5 +23,12 @@ def on_media_received(*, media_id: int, **_: Any) -> None:
 
 
 def connect() -> None:
+    from signals.classifier import receivers as classifier
+    from signals.governance import receivers as governance
+    from signals.neardup import receivers as neardup
+
     events.reports_received.connect(on_reports_received, dispatch_uid="signals.match_reports")
     events.media_received.connect(on_media_received, dispatch_uid="signals.match_media")
+    classifier.connect()
+    governance.connect()
+    neardup.connect()

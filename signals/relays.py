@@ -13,3 +13,7 @@ def matching_relay(now: datetime) -> int:
 
 
 register("signals.matching", matching_relay)
+
+from signals.classifier import relays as _classifier  # noqa: E402,F401
+from signals.governance import relays as _governance  # noqa: E402,F401
+from signals.neardup import relays as _neardup  # noqa: E402,F401

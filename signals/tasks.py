@@ -24,3 +24,9 @@ def match_media(*, media_id: int) -> int:
     from signals.matcher_service import media_match
 
     return media_match(media_id=media_id)
+
+
+# The parts' tasks, so a worker that imports this module registers them all.
+from signals.classifier import tasks as _classifier  # noqa: E402,F401
+from signals.governance import tasks as _governance  # noqa: E402,F401
+from signals.neardup import tasks as _neardup  # noqa: E402,F401

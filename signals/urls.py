@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from signals import views
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("hashes/<int:hash_id>/disable/", views.hash_disable, name="hash_disable"),
     path("hashes/<int:hash_id>/enable/", views.hash_enable, name="hash_enable"),
     path("decisions/<int:decision_id>/bank-it/", views.bank_it, name="bank_it"),
+    path("", include("signals.classifier.urls")),
+    path("", include("signals.governance.urls")),
+    path("", include("signals.neardup.urls")),
 ]

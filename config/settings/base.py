@@ -286,6 +286,9 @@ CELERY_TIMEZONE = "UTC"
 # The queue tasks are published to and a worker consumes by default (tests give each worker
 # its own, so a shared broker never hands one test's tasks to another's worker).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+from config.settings.automation import *  # noqa: E402,F403  (signals, floods: one concern)
+from config.settings.automation import CLASSIFIER_RETRAIN_HOURS  # noqa: E402
+
 # Periodic work is declared here and nowhere else.
 CELERY_BEAT_SCHEDULE = {
     "accounts-purge-expired-sessions": {
@@ -326,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-purge-evidence": {
         "task": "moderation.tasks.purge_evidence",
         "schedule": 24 * 60 * 60,
+    },
+    # The classifier learns from the latest decisions (signals.classifier).
+    "signals-retrain-models": {
+        "task": "signals.classifier.tasks.retrain_models",
+        "schedule": CLASSIFIER_RETRAIN_HOURS * 60 * 60,
     },
 }
 

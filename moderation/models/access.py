@@ -24,6 +24,7 @@ class ModerationAccess(models.Model):
             ("view_moderation_stats", _("Can see moderation statistics")),
             ("view_legal_escalations", _("Can see cases escalated to legal")),
             ("view_original_media", _("Can download reported media as received")),
+            ("mute_reporters", _("Can mute a reporter who files in bad faith")),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,9 @@ class Case(models.Model):
     report_count = models.PositiveIntegerField(_("reports"), default=0)
     reporter_count = models.PositiveIntegerField(_("distinct reporters"), default=0)
     max_signal_score = models.PositiveSmallIntegerField(_("highest signal score"), default=0)
+    # Reports stored on the case but kept out of the queue and the priority: about a subject
+    # cleared as "no violation" a short while ago, or from a reporter seniors muted.
+    held_report_count = models.PositiveIntegerField(_("reports held back"), default=0)
 
     priority = models.IntegerField(_("priority"), default=0)
     priority_explanation = models.JSONField(_("priority explanation"), default=dict, blank=True)
@@ -158,6 +161,16 @@ class CaseSignal(models.Model):
     # What the detector adds to explain itself (a hash match: bank, signal type, distance,
     # the decision the banked hash came from).
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # The detector that produced it ("bank:NAME", "model:<category>", "platform:<name>") and
+    # its mode at the time: a shadow signal is stored and shown, never used for priority or
+    # automatic actions. Detectors switched off store nothing.
+    detector = models.CharField(_("detector"), max_length=120, blank=True)
+    mode = models.CharField(
+        _("mode"),
+        max_length=8,
+        choices=[("live", _("Live")), ("shadow", _("Shadow"))],
+        default="live",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -165,6 +178,10 @@ class CaseSignal(models.Model):
         verbose_name_plural = _("automated signals")
         constraints = [
             models.CheckConstraint(condition=Q(score__lte=100), name="signal_score_0_100")
+        ]
+        indexes = [
+            # Precision per score band: a detector's signals joined to their cases' decisions.
+            models.Index(fields=["detector", "case"], name="signal_detector_case"),
         ]
 
     def __str__(self) -> str:

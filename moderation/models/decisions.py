@@ -53,6 +53,8 @@ class Decision(models.Model):
         MODERATOR = "moderator", _("Moderator")
         BULK = "bulk", _("Bulk action")
         APPEAL = "appeal", _("Appeal decision")
+        # Taken by an automatic-action rule (signals app): the statement says fully automated.
+        AUTOMATED = "automated", _("Automatic action")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")

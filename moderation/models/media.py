@@ -23,6 +23,9 @@ class Media(models.Model):
     md5 = models.CharField(_("MD5"), max_length=32, db_index=True)
     pdq = models.CharField(_("PDQ hash"), max_length=64, blank=True)
     pdq_quality = models.PositiveSmallIntegerField(_("PDQ quality"), null=True, blank=True)
+    # The PDQ hashes of the image's 8 rotations and flips (pdqhash.compute_dihedral), so a
+    # rotated or mirrored copy of a banked image still matches.
+    pdq_dihedral = models.JSONField(_("PDQ dihedral hashes"), default=list, blank=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     mime = models.CharField(_("type (detected)"), max_length=64)
     size = models.PositiveBigIntegerField(_("size (bytes)"))

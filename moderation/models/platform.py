@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,13 @@ class Reporter(models.Model):
     platform_id = models.CharField(_("platform id"), max_length=64, unique=True)
     reports_resolved = models.PositiveIntegerField(_("reports resolved"), default=0)
     reports_actioned = models.PositiveIntegerField(_("reports that led to action"), default=0)
+    # Muted by a senior for filing in bad faith: their reports are stored and counted in
+    # statistics, never queued and never weighed in a case's priority.
+    muted_at = models.DateTimeField(_("muted"), null=True, blank=True)
+    muted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    mute_reason = models.CharField(_("why muted"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("reporter")

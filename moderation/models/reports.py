@@ -100,8 +100,16 @@ class Report(models.Model):
         AUTHORITY = "authority", _("Authority notice")
         AUTOMATED = "automated", _("Automated detection")
 
+    class Held(models.TextChoices):
+        NO = "", _("Queued")
+        CLEARED_RECENTLY = "cleared_recently", _("Held: subject cleared recently")
+        MUTED_REPORTER = "muted_reporter", _("Held: reporter muted")
+
     external_id = models.CharField(_("external id"), max_length=128, unique=True)
-    case = models.ForeignKey("moderation.Case", on_delete=models.PROTECT, related_name="reports")
+    # None only for a muted reporter's report about a subject no case holds.
+    case = models.ForeignKey(
+        "moderation.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="reports")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
@@ -133,10 +141,20 @@ class Report(models.Model):
     outcome_notified_at = models.DateTimeField(
         _("reporter told the outcome"), null=True, blank=True
     )
+    # Why the report is stored without queueing its subject or weighing in its priority.
+    held = models.CharField(
+        _("held back"), max_length=20, choices=Held.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | models.Q(held="muted_reporter"),
+                name="report_case_unless_muted",
+            )
+        ]
         indexes = [
             models.Index(fields=["case", "id"], name="report_case"),
             models.Index(

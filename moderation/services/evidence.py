@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 @transaction.atomic(durable=True)
 def media_reveal(*, report: Report, actor: User) -> None:
+    assert report.case_id is not None  # reached through its case's page
     audit.record(
         action="media.revealed",
         actor=actor,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 import audit
 from moderation import events
+from moderation.detectors import OFF, detector_key, detector_modes
 from moderation.dsa import content_language
 from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
@@ -26,6 +27,9 @@ from moderation.services.priority import cases_refresh
 # How far ahead of this server's clock a posting time may be: the platform's clock may run a
 # little fast, but content cannot be posted after it was received.
 POSTED_AT_MAX_SKEW = timedelta(minutes=5)
+
+# The detector kind of the scores the platform sends with reports ("platform:<name>").
+PLATFORM = "platform"
 
 # Thread context: the messages around a reported message in its group or channel. Enough
 # to judge a reply or a pile-on, few enough that a report stays a report, not a chat export.
@@ -427,21 +431,31 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
             "id", "external_id", "case_id"
         )
     }
+    # Scores the platform sends are detectors like any other: off stores nothing, shadow
+    # stores and shows without weighing in the priority.
+    modes = detector_modes({detector_key(PLATFORM, s.name) for i in fresh for s in i.signals})
     signals = [
         CaseSignal(
-            case_id=stored[item.external_id].case_id,
+            case_id=cases[subjects[(item.subject.type, item.subject.platform_id)].pk].pk,
             report_id=stored[item.external_id].pk,
             kind=sig.kind,
             name=sig.name,
             label=sig.label,
             score=sig.score,
             matched_hash=sig.matched_hash,
+            detector=detector_key(PLATFORM, sig.name),
+            mode=modes[detector_key(PLATFORM, sig.name)],
         )
         for item in fresh
         for sig in item.signals
+        if modes[detector_key(PLATFORM, sig.name)] != OFF
     ]
     if signals:
         CaseSignal.objects.bulk_create(signals)
+        signalled = sorted({s.case_id for s in signals})
+        transaction.on_commit(
+            lambda: events.signals_added.send(sender=CaseSignal, case_ids=signalled)
+        )
     # Cases without a language take the first report's that has one.
     no_language = [c for c in cases.values() if not c.language]
     for case in no_language:
@@ -461,7 +475,9 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     for item in fresh:
         report = stored[item.external_id]
         result.report_ids[item.external_id] = report.pk
-        result.case_ids[item.external_id] = report.case_id
+        result.case_ids[item.external_id] = cases[
+            subjects[(item.subject.type, item.subject.platform_id)].pk
+        ].pk
         result.created.append(item.external_id)
     new_ids = sorted(stored[item.external_id].pk for item in fresh)
     transaction.on_commit(lambda: events.reports_received.send(sender=Report, report_ids=new_ids))

@@ -410,6 +410,7 @@ def media_original_open(*, report: Report, media: Media, actor: User) -> bytes:
         data = media_storage.media_read(media.sha256, "original")
     except FileNotFoundError:
         raise MediaUnavailable from None
+    assert report.case_id is not None  # reached through its case's page
     with transaction.atomic(durable=True):
         audit.record(
             action="media.viewed",

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+from moderation.detectors import LIVE
 from moderation.models import Case, CaseSignal, Category, Report
 
 COMPONENT_LABELS = {
@@ -157,7 +158,8 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         track[track_row["case_id"]][0] += track_row["reporter__reports_resolved"]
         track[track_row["case_id"]][1] += track_row["reporter__reports_actioned"]
     signals = dict(
-        CaseSignal.objects.filter(case_id__in=ids)
+        # Shadow signals are shown on the case, never weighed.
+        CaseSignal.objects.filter(case_id__in=ids, mode=LIVE)
         .values("case_id")
         .annotate(m=Max("score"))
         .order_by()

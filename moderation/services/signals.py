@@ -11,6 +11,8 @@ from typing import Any
 from django.db import transaction
 
 import audit
+from moderation import events
+from moderation.detectors import LIVE, OFF, detector_modes
 from moderation.models import Case, CaseSignal, Report
 from moderation.services.priority import cases_refresh
 
@@ -24,14 +26,18 @@ class SignalFound:
     score: int  # 0-100
     matched_hash: str = ""
     details: dict[str, Any] | None = None
+    detector: str = ""  # "bank:NAME", "model:<category>": its mode decides how it is stored
 
 
 @transaction.atomic
 def case_signals_add(*, found: list[SignalFound], action: str) -> list[CaseSignal]:
     """
     Store the signals on their reports' cases (locked in id order, as intake locks them),
-    re-score those cases, and record `action` once per case.
+    re-score those cases, and record `action` once per case. A signal whose detector is off
+    is dropped; a shadow one is stored with its mode, and the priority ignores it.
     """
+    modes = detector_modes({f.detector for f in found if f.detector})
+    found = [f for f in found if not f.detector or modes[f.detector] != OFF]
     if not found:
         return []
     reports = dict(
@@ -50,12 +56,16 @@ def case_signals_add(*, found: list[SignalFound], action: str) -> list[CaseSigna
                 score=max(0, min(100, f.score)),
                 matched_hash=f.matched_hash,
                 details=f.details or {},
+                detector=f.detector,
+                mode=modes.get(f.detector, LIVE),
             )
             for f in found
             if f.report_id in reports
         ]
     )
     cases_refresh(case_ids=case_ids)
+    touched = sorted({s.case_id for s in made})
+    transaction.on_commit(lambda: events.signals_added.send(sender=CaseSignal, case_ids=touched))
     for case_id in case_ids:
         names = sorted({s.name for s in made if s.case_id == case_id})
         audit.record(

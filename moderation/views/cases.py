@@ -153,6 +153,7 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
 def report_for_case_or_404(request: HttpRequest, case_id: int, report_id: int) -> Report:
     """A report of a case the user may open (the case page's rule); 404 otherwise."""
     report = get_object_or_404(Report.objects.select_related("case"), pk=report_id, case_id=case_id)
+    assert report.case is not None  # filtered by its case
     if not permissions.can_triage(request.user) and not case_selectors.visible_to_legal(
         case=report.case
     ):

@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 # What each role may do, frozen: every app grants its own part (its roles module), and the
 # groups built from all of them must hold exactly this.
 EXPECTED_PERMISSIONS = {
-    Role.MODERATOR: {"moderation.triage_cases", "moderation.decide_cases"},
+    Role.MODERATOR: {
+        "moderation.triage_cases",
+        "moderation.decide_cases",
+        "signals.view_detectors",
+        "signals.review_automated_actions",
+    },
     Role.SENIOR_MODERATOR: {
         "moderation.triage_cases",
         "moderation.decide_cases",
@@ -23,8 +28,13 @@ EXPECTED_PERMISSIONS = {
         "moderation.bulk_decide",
         "moderation.view_moderation_stats",
         "moderation.view_original_media",
+        "moderation.mute_reporters",
         "signals.view_hash_banks",
         "signals.manage_hash_banks",
+        "signals.view_detectors",
+        "signals.manage_detectors",
+        "signals.review_automated_actions",
+        "signals.train_models",
     },
     Role.LEGAL_OFFICER: {
         "disclosures.view_requests",

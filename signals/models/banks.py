@@ -21,6 +21,13 @@ class SignalsAccess(models.Model):
         permissions = [
             ("view_hash_banks", _("Can see hash banks and their matches")),
             ("manage_hash_banks", _("Can create hash banks, import and disable hashes")),
+            ("view_detectors", _("Can see detectors, their modes, models and measured precision")),
+            (
+                "manage_detectors",
+                _("Can change a detector's mode and the automatic-action thresholds"),
+            ),
+            ("review_automated_actions", _("Can review the sample of automatic actions")),
+            ("train_models", _("Can retrain the classifier now")),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,1 @@
+"""signals.classifier (see docs/signals.md)."""

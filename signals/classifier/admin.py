@@ -1,0 +1,1 @@
+"""signals.classifier in the admin (imported by signals.admin)."""

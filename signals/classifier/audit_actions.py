@@ -1,0 +1,1 @@
+"""Audit actions of signals.classifier (imported by signals.audit_actions)."""

@@ -1,0 +1,1 @@
+"""Entries of signals.classifier in the main navigation (imported by signals.navigation)."""

@@ -1,0 +1,1 @@
+"""signals.governance (see docs/signals.md)."""

@@ -1,0 +1,1 @@
+"""signals.governance in the admin (imported by signals.admin)."""

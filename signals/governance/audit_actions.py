@@ -1,0 +1,1 @@
+"""Audit actions of signals.governance (imported by signals.audit_actions)."""

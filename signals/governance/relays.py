@@ -1,0 +1,1 @@
+"""Work of signals.governance the relay hands out again (imported by signals.relays)."""

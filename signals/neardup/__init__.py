@@ -1,0 +1,1 @@
+"""signals.neardup (see docs/signals.md)."""

@@ -1,0 +1,1 @@
+"""signals.neardup in the admin (imported by signals.admin)."""

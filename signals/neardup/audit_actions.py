@@ -1,0 +1,1 @@
+"""Audit actions of signals.neardup (imported by signals.audit_actions)."""

@@ -1,0 +1,1 @@
+"""Entries of signals.neardup in the main navigation (imported by signals.navigation)."""

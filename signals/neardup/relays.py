@@ -1,0 +1,1 @@
+"""Work of signals.neardup the relay hands out again (imported by signals.relays)."""

@@ -1,0 +1,7 @@
+"""URLs of signals.neardup, included by signals.urls (names in the "signals" namespace)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
