@@ -14,23 +14,27 @@ control leaves an `authz.denied` event, written after the refused transaction is
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
-from accounts import reauth
-from accounts.grant_errors import RoleGrantDenied, RoleGrantError, StepUpRequired
+from accounts.grant_errors import RoleGrantDenied, RoleGrantError
+from accounts.grant_rules import (
+    check_decider,
+    check_preparer_and_approver,
+    holds,
+    locked_pending_grant,
+    locked_user,
+    records_refusals,
+    require_fresh,
+    require_manager,
+    require_privileged,
+    role_label,
+)
 from accounts.models import RoleGrant, User
 from accounts.roles import (
-    APPROVING_ROLES,
-    PREPARING_ROLES,
     PRIVILEGED_GRANTS,
     STAFF_ROLES,
     SUPERUSER,
@@ -40,130 +44,6 @@ from core.errors import InvalidTransition
 from core.transitions import status_transition
 
 REASON_MAX_LENGTH = 2000
-
-
-def role_label(role: str) -> str:
-    return _("Superuser") if role == SUPERUSER else str(role)
-
-
-def is_privileged(role: str) -> bool:
-    return role in PRIVILEGED_GRANTS
-
-
-def _records_refusals[F: Callable[..., Any]](func: F) -> F:
-    """A refusal by a rule of dual control leaves one `authz.denied` event."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RoleGrantDenied as exc:
-            target = kwargs.get("user")
-            with transaction.atomic():
-                audit.record(
-                    action="authz.denied",
-                    actor=kwargs.get("actor"),
-                    target_type="accounts.user" if target is not None else "accounts.rolegrant",
-                    target_id=getattr(target, "pk", "") or kwargs.get("grant_id", ""),
-                    data={
-                        "operation": func.__name__,
-                        "rule": exc.rule,
-                        **({"role": str(kwargs["role"])} if "role" in kwargs else {}),
-                    },
-                )
-            raise
-
-    return wrapper  # type: ignore[return-value]
-
-
-# --- Guards ----------------------------------------------------------------------------------
-
-
-def _require_manager(actor: User) -> None:
-    if not (actor.is_active and actor.has_perm("accounts.manage_roles")):
-        raise RoleGrantDenied(
-            _("Only an administrator may request or decide role grants."), rule="not_permitted"
-        )
-
-
-def _require_fresh(reauthenticated_at: int | None) -> None:
-    if not reauth.is_fresh(reauthenticated_at):
-        raise StepUpRequired(
-            _("Confirm it is you (password and second factor) first: nothing was changed.")
-        )
-
-
-def _require_privileged(role: str) -> str:
-    role = str(role)
-    if not is_privileged(role):
-        raise RoleGrantError(
-            _(
-                "%(role)s is not a privileged role: an administrator gives it directly on the "
-                "account's page."
-            )
-            % {"role": role},
-            rule="not_privileged",
-        )
-    return role
-
-
-def holds(user: User, role: str) -> bool:
-    if role == SUPERUSER:
-        return user.is_superuser
-    return user.groups.filter(name=role).exists()
-
-
-def _check_preparer_and_approver(*, user: User, role: str, pending_too: bool) -> None:
-    """Refuse a grant after which the account would prepare and approve disclosures."""
-    if settings.ALLOW_PREPARER_AND_APPROVER:
-        return
-    names = set(user.groups.values_list("name", flat=True)) | {role}
-    if pending_too:
-        names |= set(
-            RoleGrant.objects.filter(user=user, status=RoleGrant.Status.PENDING).values_list(
-                "role", flat=True
-            )
-        )
-    if names & {r.value for r in PREPARING_ROLES} and names & {r.value for r in APPROVING_ROLES}:
-        raise RoleGrantDenied(
-            _(
-                "One account may not both prepare and approve disclosures: %(user)s would hold "
-                "both Legal officer and Legal approver."
-            )
-            % {"user": user.get_username()},
-            rule="preparer_and_approver",
-        )
-
-
-def _locked_user(pk: Any) -> User:
-    return User.objects.select_for_update().get(pk=pk)
-
-
-def _locked_pending_grant(grant_id: int) -> RoleGrant:
-    grant = RoleGrant.objects.select_for_update().filter(pk=grant_id).first()
-    if grant is None:
-        raise RoleGrantError(_("There is no such grant request."), rule="missing")
-    if grant.status != RoleGrant.Status.PENDING:
-        raise RoleGrantError(
-            _("This request was already decided (%(status)s): nothing was changed.")
-            % {"status": grant.get_status_display()},
-            rule="already_decided",
-        )
-    return grant
-
-
-def _check_decider(*, actor: User, grant: RoleGrant, approving: bool) -> None:
-    if actor.pk == grant.requested_by_id:
-        raise RoleGrantDenied(
-            _("You requested this grant: another administrator must approve it.")
-            if approving
-            else _("You requested this grant: withdraw it, or let another administrator refuse."),
-            rule="own_request",
-        )
-    if actor.pk == grant.user_id:
-        raise RoleGrantDenied(
-            _("This grant is for you: another administrator must decide it."), rule="own_grant"
-        )
 
 
 # --- Services --------------------------------------------------------------------------------
@@ -178,7 +58,7 @@ def role_grant_transition(*, grant: RoleGrant, to: str, fields: tuple[str, ...] 
     return status_transition(grant, to=to, fields=fields, refusal=RoleGrantTransitionRefused)
 
 
-@_records_refusals
+@records_refusals
 @transaction.atomic(durable=True)
 def role_grant_request(
     *, actor: User, user: User, role: str, reason: str, reauthenticated_at: int | None
@@ -188,9 +68,9 @@ def role_grant_request(
     administrator approves. Nobody asks for themself; the account must not already hold the
     role or have a request for it waiting.
     """
-    _require_manager(actor)
-    _require_fresh(reauthenticated_at)
-    role = _require_privileged(role)
+    require_manager(actor)
+    require_fresh(reauthenticated_at)
+    role = require_privileged(role)
     if actor.pk == user.pk:
         raise RoleGrantDenied(
             _("You cannot request a privileged role for yourself."), rule="self_grant"
@@ -203,7 +83,7 @@ def role_grant_request(
             _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX_LENGTH},
             rule="reason_too_long",
         )
-    user = _locked_user(user.pk)
+    user = locked_user(user.pk)
     if not user.is_active:
         raise RoleGrantError(
             _("%(user)s is deactivated: reactivate the account first.")
@@ -222,7 +102,7 @@ def role_grant_request(
             % {"user": user.get_username(), "role": role_label(role)},
             rule="already_pending",
         )
-    _check_preparer_and_approver(user=user, role=role, pending_too=True)
+    check_preparer_and_approver(user=user, role=role, pending_too=True)
     grant = RoleGrant.objects.create(user=user, role=role, reason=reason, requested_by=actor)
     audit.record(
         action="role_grant.requested",
@@ -233,7 +113,7 @@ def role_grant_request(
     return grant
 
 
-@_records_refusals
+@records_refusals
 @transaction.atomic(durable=True)
 def role_grant_approve(
     *, actor: User, grant_id: int, reauthenticated_at: int | None, note: str = ""
@@ -245,18 +125,18 @@ def role_grant_approve(
     wins and the other is told it was already decided. The rules are checked again at this
     point against the account as it is now (it may have gained a role since the request).
     """
-    _require_manager(actor)
-    _require_fresh(reauthenticated_at)
-    grant = _locked_pending_grant(grant_id)
-    _check_decider(actor=actor, grant=grant, approving=True)
-    user = _locked_user(grant.user_id)
+    require_manager(actor)
+    require_fresh(reauthenticated_at)
+    grant = locked_pending_grant(grant_id)
+    check_decider(actor=actor, grant=grant, approving=True)
+    user = locked_user(grant.user_id)
     if not user.is_active:
         raise RoleGrantError(
             _("%(user)s is deactivated: refuse this request instead.")
             % {"user": user.get_username()},
             rule="inactive",
         )
-    _check_preparer_and_approver(user=user, role=grant.role, pending_too=False)
+    check_preparer_and_approver(user=user, role=grant.role, pending_too=False)
     now = timezone.now()
     grant.decided_by = actor
     grant.decided_at = now
@@ -277,13 +157,13 @@ def role_grant_approve(
     return grant
 
 
-@_records_refusals
+@records_refusals
 @transaction.atomic(durable=True)
 def role_grant_refuse(*, actor: User, grant_id: int, note: str = "") -> RoleGrant:
     """Another administrator turns a waiting grant down; the account gets nothing."""
-    _require_manager(actor)
-    grant = _locked_pending_grant(grant_id)
-    _check_decider(actor=actor, grant=grant, approving=False)
+    require_manager(actor)
+    grant = locked_pending_grant(grant_id)
+    check_decider(actor=actor, grant=grant, approving=False)
     grant.decided_by = actor
     grant.decided_at = timezone.now()
     grant.decision_note = (note or "").strip()[:REASON_MAX_LENGTH]
@@ -296,12 +176,12 @@ def role_grant_refuse(*, actor: User, grant_id: int, note: str = "") -> RoleGran
     )
 
 
-@_records_refusals
+@records_refusals
 @transaction.atomic(durable=True)
 def role_grant_cancel(*, actor: User, grant_id: int) -> RoleGrant:
     """The administrator who asked withdraws a waiting grant."""
-    _require_manager(actor)
-    grant = _locked_pending_grant(grant_id)
+    require_manager(actor)
+    grant = locked_pending_grant(grant_id)
     if actor.pk != grant.requested_by_id:
         raise RoleGrantDenied(
             _("Only the administrator who asked may withdraw a request; refuse it instead."),
@@ -332,18 +212,18 @@ def _grant_close(
     return grant
 
 
-@_records_refusals
+@records_refusals
 @transaction.atomic(durable=True)
 def role_revoke(*, actor: User, user: User, role: str) -> User:
     """
     Take a role (or superuser status) away now. Any administrator may, from anyone,
     themself included: reducing access never waits for a second person.
     """
-    _require_manager(actor)
+    require_manager(actor)
     role = str(role)
     if role != SUPERUSER and role not in {r.value for r in Role}:
         raise RoleGrantError(_("There is no role %(role)s.") % {"role": role}, rule="unknown")
-    user = _locked_user(user.pk)
+    user = locked_user(user.pk)
     if not holds(user, role):
         raise RoleGrantError(
             _("%(user)s does not hold %(role)s.")
@@ -378,7 +258,7 @@ def privileged_roles_suspend(*, user: User, actor: User, reason: str) -> list[st
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("privileged_roles_suspend must run inside the caller's transaction")
-    user = _locked_user(user.pk)
+    user = locked_user(user.pk)
     taken = [role for role in sorted(PRIVILEGED_GRANTS) if holds(user, role)]
     for role in taken:
         audit.record(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from disclosures.services import deadlines, notices, preservation, release, retention
+from disclosures.services import (
+    deadlines,
+    notices,
+    preservation_sweep,
+    release,
+    retention,
+)
 
 
 @shared_task(acks_late=True, time_limit=600, soft_time_limit=540)
@@ -28,7 +34,7 @@ def send_deadline_reminders() -> int:
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def sweep_preservation_holds() -> dict[str, int]:
     """End preservation holds past their expiry and remind of those expiring soon (hourly)."""
-    return preservation.holds_sweep()
+    return preservation_sweep.holds_sweep()
 
 
 @shared_task(acks_late=True, time_limit=1800, soft_time_limit=1740)

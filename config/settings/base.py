@@ -354,91 +354,12 @@ LOGGING = {
     },
 }
 
-# --- Moderation -----------------------------------------------------------------------------
-# The platform's public terms of service, cited in statements of reasons.
-PLATFORM_TERMS_URL = env_str("PLATFORM_TERMS_URL") or "https://platform.example/terms"
-# Where enforcement actions and notices are POSTed; empty: deliveries are recorded only.
-PLATFORM_WEBHOOK_URL = env_str("PLATFORM_WEBHOOK_URL") or ""
-PLATFORM_WEBHOOK_SECRET = env_str("PLATFORM_WEBHOOK_SECRET") or ""
-# A claim is a lease: idle for this long, the case goes back to the queue.
-CASE_CLAIM_LEASE_MINUTES = env_int("CASE_CLAIM_LEASE_MINUTES", 15)
-APPEAL_WINDOW_DAYS = env_int("APPEAL_WINDOW_DAYS", 183)  # DSA Art. 20: at least six months
-BULK_MAX_CASES = env_int("BULK_MAX_CASES", 500)
-INTAKE_MAX_BATCH = 500
-QUEUE_PAGE_SIZE = 25
-
-# --- Disclosures ----------------------------------------------------------------------------
-# Fernet keys, comma-separated: the first encrypts, all decrypt (rotation). Empty: derived
-# from SECRET_KEY (development only; production requires real keys).
-FIELD_ENCRYPTION_KEYS = env_str("FIELD_ENCRYPTION_KEYS") or ""
-BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY") or ""
-DISCLOSURE_SIGNING_KEY = env_str("DISCLOSURE_SIGNING_KEY") or ""
-DISCLOSURE_SIGNING_KEY_FILE = env_str("DISCLOSURE_SIGNING_KEY_FILE") or ""
 # Where encrypted release packages and request documents live (never under static or media).
 PRIVATE_STORAGE_DIR = Path(env_str("PRIVATE_STORAGE_DIR") or VAR_DIR / "private")
-DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
-# Reported media (POST /api/v1/media): the largest file accepted per kind. Both stay under
-# MAX_REQUEST_BODY_BYTES, which the middleware enforces before anything is read.
-MEDIA_MAX_BYTES = {
-    "image": env_int("MEDIA_MAX_IMAGE_BYTES", 10 * 1024 * 1024),
-    "video": env_int("MEDIA_MAX_VIDEO_BYTES", 19 * 1024 * 1024),
-}
-# Exposure to graphic material: reveals of guarded media and decisions in these categories
-# count per moderator; past the soft cap within the last hour, "claim next" skips these
-# categories until the hour's count falls back under it.
-EXPOSURE_GRAPHIC_CATEGORIES = ("child_safety", "terrorism", "ncii", "violence_threats")
-EXPOSURE_SOFT_CAP_PER_HOUR = env_int("EXPOSURE_SOFT_CAP_PER_HOUR", 30)
-# The longest reported video accepted, read from its container (MP4, QuickTime): "short".
-MEDIA_MAX_VIDEO_SECONDS = env_int("MEDIA_MAX_VIDEO_SECONDS", 180)
-# The most pixels a reported image may decode to (a 10 MB file can claim far more: about
-# 4 bytes of memory per pixel while renditions and PDQ are computed).
-MEDIA_MAX_PIXELS = env_int("MEDIA_MAX_PIXELS", 50_000_000)
-# How long evidence (the report's snapshot, its thread context and its media file) is kept
-# after the case's decision, in days, by category and outcome; "default" covers the rest.
-# Evidence of an account under a legal hold, of a case with an open appeal or escalated to
-# the legal team is kept whatever these say (moderation.services.retention).
-EVIDENCE_RETENTION_DAYS: dict[str, dict[str, int]] = {
-    "default": {"no_violation": 90, "violation": 365},
-    # US 18 U.S.C. 2258A(h): reported child sexual abuse material is preserved for a year.
-    "child_safety": {"no_violation": 365, "violation": 365},
-    "terrorism": {"no_violation": 180, "violation": 730},
-}
-PACKAGE_MAX_DOWNLOADS = env_int("PACKAGE_MAX_DOWNLOADS", 3)
-PACKAGE_RETENTION_DAYS = env_int("PACKAGE_RETENTION_DAYS", 30)
-# A non-disclosure order without an end date is confirmed again every this many days.
-NONDISCLOSURE_REVIEW_DAYS = env_int("NONDISCLOSURE_REVIEW_DAYS", 90)
-# Service levels in hours for instruments without a legal deadline.
-DISCLOSURE_SLA_HOURS = {
-    "epoc": 240,  # Reg. 2023/1543 Art. 10(3): 10 days
-    "epoc_pr": 24,
-    "us_2703f": 72,
-    "dsa_art10": 72,
-    "us_subpoena": 336,
-    "us_2703d": 336,
-    "us_warrant": 240,
-    "us_emergency": 8,
-    "fr_60_1": 72,
-    "fr_77_1_1": 72,
-    "fr_99_3": 72,
-    "mlat": 720,
-    "other": 240,
-}
-# Unmasks not tied to an open request, per user per hour; past it: refused, and an alarm.
-PII_UNMASK_HOURLY_LIMIT = env_int("PII_UNMASK_HOURLY_LIMIT", 10)
-# Preservation holds: initial length and each extension (EPOC-PR: 60 days, Reg. 2023/1543
-# Art. 11(1), extendable by 30; US §2703(f): 90 days, extendable by 90), reminder lead time.
-PRESERVATION_DAYS = {"epoc_pr": 60, "us_2703f": 90}
-PRESERVATION_EXTENSION_DAYS = {"epoc_pr": 30, "us_2703f": 90}
-PRESERVATION_REMINDER_DAYS = env_int("PRESERVATION_REMINDER_DAYS", 7)
-# Subscriber IP records older than this are purged (daily), except those under a hold.
-SUBSCRIBER_IP_RETENTION_DAYS = env_int("SUBSCRIBER_IP_RETENTION_DAYS", 365)
-EMERGENCY_DEADLINE_HOURS = 8  # Reg. 2023/1543 Art. 10(4)
-EMERGENCY_APPROVALS = env_int("EMERGENCY_APPROVALS", 2)
-STANDARD_APPROVALS = env_int("STANDARD_APPROVALS", 1)
-REAUTH_MAX_AGE_SECONDS = 5 * 60
-SUBSCRIBER_DATA_SOURCE = (
-    env_str("SUBSCRIBER_DATA_SOURCE") or "disclosures.subscriber.DatabaseSource"
-)
+
+# Each domain's settings live in a module of their own.
+from config.settings.disclosures import *  # noqa: E402,F403
+from config.settings.moderation import *  # noqa: E402,F403
 
 # --- Tamper-evident audit log ---------------------------------------------------------------
 # The log signs checkpoints with its own Ed25519 key (base64 of 32 bytes, or a file); never

@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
+from accounts.grant_errors import RoleGrantDenied, RoleGrantError, StepUpRequired
 from accounts.models import RoleGrant
 from accounts.roles import SUPERUSER, Role
 from accounts.services_grants import (
-    RoleGrantDenied,
-    RoleGrantError,
-    StepUpRequired,
     role_grant_cancel,
     role_grant_refuse,
     role_revoke,

@@ -22,7 +22,7 @@ from audit.models import AuditEvent
 from disclosures.exceptions import InvalidRequest
 from disclosures.models import LegalRequest, PreservationHold
 from disclosures.selectors.review import live_scope
-from disclosures.services import preservation, review
+from disclosures.services import preservation, preservation_sweep, review
 from disclosures.services.evidence_holds import request_evidence_hold
 from disclosures.services.intake import request_register
 from moderation.models import EvidenceHold, Report
@@ -240,7 +240,7 @@ def test_an_expired_preservation_hold_releases_the_evidence(legal):
         expires_at=timezone.now() - timedelta(minutes=1)
     )
 
-    preservation.holds_sweep()
+    preservation_sweep.holds_sweep()
 
     assert holds() == []
     request.refresh_from_db()

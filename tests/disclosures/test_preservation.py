@@ -29,7 +29,7 @@ from disclosures.exceptions import (
 )
 from disclosures.models import LegalRequest, PreservationHold, Scope, SubscriberIp
 from disclosures.selectors.preservation import holds_expiring, holds_panel
-from disclosures.services import preservation, retention, review
+from disclosures.services import preservation, preservation_sweep, retention, review
 from disclosures.services.preservation import HoldNotExtendable, NotAPreservationOrder
 from disclosures.services.release import PackageNotReady, package_build
 from tests.disclosures.factories import give_subscriber_data, make_account, make_request
@@ -371,7 +371,7 @@ def test_expiry_closes_the_request_only_when_all_its_holds_ended(legal):
         expires_at=timezone.now() - timedelta(minutes=1)
     )
 
-    assert preservation.holds_sweep()["expired"] == 1
+    assert preservation_sweep.holds_sweep()["expired"] == 1
 
     request.refresh_from_db()
     assert request.status == Status.PRESERVING
@@ -381,7 +381,7 @@ def test_expiry_closes_the_request_only_when_all_its_holds_ended(legal):
 def test_holds_not_yet_due_are_left_alone(legal):
     request = preserving(legal)
 
-    assert preservation.holds_sweep() == {"expired": 0, "reminded": 0}
+    assert preservation_sweep.holds_sweep() == {"expired": 0, "reminded": 0}
 
     request.refresh_from_db()
     assert request.status == Status.PRESERVING
@@ -394,8 +394,8 @@ def test_expiry_reminder_is_sent_once_before_expiry_and_again_after_an_extension
     soon = timezone.now() + timedelta(days=5)
     expire(request, at=soon)
 
-    assert preservation.holds_sweep() == {"expired": 0, "reminded": 2}
-    assert preservation.holds_sweep() == {"expired": 0, "reminded": 0}
+    assert preservation_sweep.holds_sweep() == {"expired": 0, "reminded": 2}
+    assert preservation_sweep.holds_sweep() == {"expired": 0, "reminded": 0}
 
     (event,) = events("preservation.expiry_reminder", request)
     assert event.data["expires_at"] == soon.isoformat()
@@ -406,7 +406,7 @@ def test_expiry_reminder_is_sent_once_before_expiry_and_again_after_an_extension
     request.refresh_from_db()
     preservation.hold_extend(request_id=request.pk, actor=legal, reason="Renewed request")
     expire(request, at=timezone.now() + timedelta(days=3))
-    assert preservation.holds_sweep()["reminded"] == 2
+    assert preservation_sweep.holds_sweep()["reminded"] == 2
     assert len(events("preservation.expiry_reminder", request)) == 2
 
 
