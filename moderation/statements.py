@@ -143,10 +143,15 @@ def build_statement(
     sor["source_type"] = _source_type(case)
     if sor["source_type"] == "SOURCE_TRUSTED_FLAGGER" and flagger_name:
         sor["source_identity"] = flagger_name[:500]
-    automated = decision.automated_detection
+    fully_automated = decision.origin == decision.Origin.AUTOMATED
+    automated = decision.automated_detection or fully_automated
     sor["automated_detection"] = "Yes" if automated else "No"
-    # A human always decides here; with an automated detection the decision is partly automated.
-    sor["automated_decision"] = (
-        "AUTOMATED_DECISION_PARTIALLY" if automated else "AUTOMATED_DECISION_NOT_AUTOMATED"
-    )
+    # The field describes the decision, not the detection: an automatic-action rule decided
+    # alone (fully); a person who decided with an automated detection before them, partly.
+    if fully_automated:
+        sor["automated_decision"] = "AUTOMATED_DECISION_FULLY"
+    elif automated:
+        sor["automated_decision"] = "AUTOMATED_DECISION_PARTIALLY"
+    else:
+        sor["automated_decision"] = "AUTOMATED_DECISION_NOT_AUTOMATED"
     return sor

@@ -22,6 +22,7 @@ from core.errors import DomainError, InvalidInput, NotPermitted
 from moderation.models import Category, Decision
 from moderation.selectors.cases import media_for_reports
 from signals import permissions
+from signals.governance.modes import bank_detector_sync
 from signals.models import BankedHash, HashBank
 from signals.selectors import bank_it_refusal
 
@@ -113,6 +114,8 @@ def bank_create(
         target=bank,
         data={"name": bank.name, **_settings_of(bank)},
     )
+    # A bank created disabled is a detector that is off (off ⇔ disabled).
+    bank_detector_sync(bank=bank, actor=actor)
     return bank
 
 
@@ -150,6 +153,8 @@ def bank_update(*, bank_id: int, actor: User, **changes: Any) -> HashBank:
         return bank
     bank.save(update_fields=list(changed))
     audit.record(action="hash_bank.updated", actor=actor, target=bank, data={"changes": changed})
+    if "enabled" in changed:  # the bank's detector follows: off ⇔ disabled
+        bank_detector_sync(bank=bank, actor=actor)
     return bank
 
 

@@ -6,13 +6,14 @@ with the case's other signals, and the case re-scored so the signal moves it up 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 import audit
 from moderation import events
-from moderation.detectors import LIVE, OFF, detector_modes
+from moderation.detectors import LIVE, OFF, SHADOW, detector_modes
 from moderation.models import Case, CaseSignal, Report
 from moderation.services.priority import cases_refresh
 
@@ -76,3 +77,48 @@ def case_signals_add(*, found: list[SignalFound], action: str) -> list[CaseSigna
             data={"detectors": names, "signals": sum(1 for s in made if s.case_id == case_id)},
         )
     return made
+
+
+REMODE_CHUNK = 500
+
+
+def _announce(case_ids: list[int]) -> None:
+    events.signals_added.send(sender=CaseSignal, case_ids=case_ids)
+
+
+def detector_signals_remode(*, detector: str, mode: str) -> int:
+    """
+    Give the signals of `detector` on active cases its new mode and re-score those cases, so a
+    detector put live starts to count at once and one put in shadow (or off: its signals stay
+    shown, never weighed) stops. Decided cases keep what they were decided with. A chunk of
+    cases at a time, each in its own transaction with the cases locked in id order (as intake
+    locks them); the cases whose signals now count are announced (`signals_added`), so
+    automatic actions weigh them. Returns how many cases were re-scored.
+    """
+    stored = SHADOW if mode == OFF else mode
+    rescored, after = 0, 0
+    while True:
+        ids = list(
+            CaseSignal.objects.filter(
+                detector=detector, case__status__in=Case.ACTIVE, case_id__gt=after
+            )
+            .exclude(mode=stored)
+            .values_list("case_id", flat=True)
+            .distinct()
+            .order_by("case_id")[:REMODE_CHUNK]
+        )
+        if not ids:
+            return rescored
+        with transaction.atomic(durable=True):
+            locked = list(
+                Case.objects.select_for_update()
+                .filter(pk__in=ids, status__in=Case.ACTIVE)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            CaseSignal.objects.filter(detector=detector, case_id__in=locked).update(mode=stored)
+            cases_refresh(case_ids=locked)
+            if stored == LIVE and locked:
+                transaction.on_commit(partial(_announce, locked))
+        rescored += len(locked)
+        after = ids[-1]
