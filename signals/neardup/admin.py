@@ -1,1 +1,20 @@
-"""signals.neardup in the admin (imported by signals.admin)."""
+"""Near-duplicate groups in the admin: read-only (grouping is the background service's)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin
+from signals.models import DuplicateGroup, DuplicateMember
+
+
+@admin.register(DuplicateGroup)
+class DuplicateGroupAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "size", "exemplar", "merged_into", "created_at")
+    list_filter = ("kind",)
+
+
+@admin.register(DuplicateMember)
+class DuplicateMemberAdmin(ReadOnlyAdmin):
+    list_display = ("group", "case", "kind", "similarity", "joined_at")
+    list_filter = ("kind",)

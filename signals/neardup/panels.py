@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from moderation import permissions
+from signals.neardup import selectors
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -11,5 +14,13 @@ if TYPE_CHECKING:
 
 
 def case_panel(request: HttpRequest, ctx: CaseContext) -> dict[str, Any] | None:
-    """The panel's context, or None to show nothing on this case."""
-    return None
+    """
+    The case's near-duplicate groups, for those who work the queue (legal staff who may open
+    an escalated case are not shown the other cases), or None when the case is in no group.
+    """
+    if not permissions.can_triage(request.user):
+        return None
+    groups = selectors.case_groups(case_id=ctx.case.pk)
+    if not groups:
+        return None
+    return {"groups": groups, "can_bulk_decide": permissions.can_bulk_decide(request.user)}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from signals.neardup import views
+
+urlpatterns: list[URLPattern] = [
+    path("groups/", views.group_list, name="groups"),
+    path("groups/<int:group_id>/", views.group_detail, name="group"),
+]
