@@ -24,5 +24,9 @@ register_many(
         ("media.revealed", _("Evidence media revealed")),
         ("media.viewed", _("Original reported media viewed")),
         ("reports.received", _("Reports received")),
+        ("reports.held", _("Reports held back from the queue")),
+        ("reports.unheld", _("Held reports moved into a new case")),
+        ("reporter.muted", _("Reporter muted")),
+        ("reporter.unmuted", _("Reporter unmuted")),
     ]
 )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from moderation.demo_evidence import demo_media, demo_thread
+from moderation.demo_floods import seed_floods
 from moderation.models import Case, Category, Decision, ModeratorProfile, Report
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_submit
@@ -425,7 +426,7 @@ def seed_moderation() -> int:
     now = timezone.now()
     items = _reports(now)
     if Report.objects.filter(external_id=items[-1].external_id).exists():
-        return 0  # seeded before: every step below already ran
+        return seed_floods(users)  # seeded before: every step below already ran
     items = _with_media(items)
     created = 0
     for start in range(0, len(items), 100):
@@ -435,4 +436,4 @@ def seed_moderation() -> int:
     _decide_some(users)
     _appeal_some()
     _answer_some_appeals(users)
-    return created
+    return created + seed_floods(users)

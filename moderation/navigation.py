@@ -17,3 +17,11 @@ register(
         order=500,
     ),
 )
+register(
+    NavItem(
+        "moderation:reporters_muted",
+        _("Reporters"),
+        "moderation.mute_reporters",
+        order=270,
+    ),
+)

@@ -53,3 +53,13 @@ def can_view_original_media(user: User | AnonymousUser) -> bool:
     legal approvers see the renditions only.
     """
     return _has(user, "moderation.view_original_media")
+
+
+def can_mute_reporters(user: User | AnonymousUser) -> bool:
+    """Seniors mute reporters who file in bad faith (and lift the mute)."""
+    return _has(user, "moderation.mute_reporters")
+
+
+def can_view_reporters(user: User | AnonymousUser) -> bool:
+    """A reporter's page shows their record and mute; it exists for those who may mute."""
+    return can_mute_reporters(user)

@@ -1,4 +1,4 @@
-from moderation.views import appeals, bulk, cases, media, queue
+from moderation.views import appeals, bulk, cases, media, queue, reporters
 
 app_name = "moderation"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *media.urlpatterns,
     *appeals.urlpatterns,
     *bulk.urlpatterns,
+    *reporters.urlpatterns,
 ]

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from moderation.detectors import detector_key
 from moderation.models import Case, CaseSignal, Decision, Media, Report
 from moderation.services.signals import SignalFound, case_signals_add
-from signals.matching import BankHit, match_media_batch
+from signals.matching import PDQ_QUALITY_THRESHOLD, TRANSFORM_LABELS, BankHit, match_media_batch
 from signals.models import BankedHash, MatchCursor
 
 ACTION = "signals.bank_matched"
@@ -29,6 +30,11 @@ CURSOR_BATCH = 500
 CURSOR_GRACE = timedelta(minutes=1)
 # A near match within a bank's threshold is strong evidence: never score it below this.
 PDQ_MIN_SCORE = 80
+# Held reports (subject cleared recently, reporter muted) are not matched: a signal would weigh
+# in a priority they must stay out of, and a muted reporter's report may have no case at all.
+MATCHABLE = {"held": "", "case__isnull": False}
+# What a report says of its media: the bytes' SHA-256, and the PDQ the platform may send instead.
+REPORT_MEDIA = ("pk", "media_sha256", "media_pdq", "media_pdq_quality")
 
 
 def hit_score(hit: BankHit) -> int:
@@ -45,10 +51,10 @@ def hit_score(hit: BankHit) -> int:
 def reports_match(*, report_ids: Iterable[int]) -> int:
     """Match the reports' media against the banks; returns how many signals were added."""
     reports = list(
-        Report.objects.filter(pk__in=list(report_ids))
-        .exclude(media_sha256="")
+        Report.objects.filter(pk__in=list(report_ids), **MATCHABLE)
+        .exclude(media_sha256="", media_pdq="")
         .order_by("pk")
-        .values_list("pk", "media_sha256")
+        .values_list(*REPORT_MEDIA)
     )
     return _match(reports)
 
@@ -59,7 +65,9 @@ def media_match(*, media_id: int) -> int:
     if sha256 is None:
         return 0
     reports = list(
-        Report.objects.filter(media_sha256=sha256).order_by("pk").values_list("pk", "media_sha256")
+        Report.objects.filter(media_sha256=sha256, **MATCHABLE)
+        .order_by("pk")
+        .values_list(*REPORT_MEDIA)
     )
     return _match(reports)
 
@@ -75,23 +83,52 @@ def cursor_match(*, now: datetime, batch: int = CURSOR_BATCH) -> int:
         rows = list(
             Report.objects.filter(pk__gt=cursor.last_report_id, received_at__lt=now - CURSOR_GRACE)
             .order_by("pk")
-            .values_list("pk", "media_sha256")[:batch]
+            .annotate(queued=Q(held="", case__isnull=False))
+            .values_list(*REPORT_MEDIA, "queued")[:batch]
         )
         if not rows:
             return 0
-        added = _match([(pk, sha256) for pk, sha256 in rows if sha256])
+        added = _match([row[:4] for row in rows if (row[1] or row[2]) and row[4]])
         cursor.last_report_id = rows[-1][0]
         cursor.save(update_fields=["last_report_id", "updated_at"])
     return added
 
 
-def _match(reports: list[tuple[int, str]]) -> int:
+def _platform_pdq_media(report_id: int, sha256: str, pdq: str, quality: int | None) -> Media:
+    """
+    A stand-in (never saved) for media the platform keeps itself and sent only the PDQ of:
+    matched like received media. Unknown quality is taken as usable (the platform vouches for
+    its hash); a quality it gives below PDQ's threshold is not matched.
+    """
+    return Media(
+        pk=-report_id,  # never a real id: hits come back keyed by it
+        sha256=sha256 or f"pdq:{pdq}",  # seeds the rollout coin flip, as a sha256 would
+        md5="",
+        pdq=pdq,
+        pdq_quality=PDQ_QUALITY_THRESHOLD if quality is None else quality,
+    )
+
+
+def _match(reports: list[tuple[int, str, str, int | None]]) -> int:
     if not reports:
         return 0
-    medias = list(Media.objects.filter(sha256__in={sha for _, sha in reports}).order_by("pk"))
-    hits = match_media_batch(medias)
+    medias = list(
+        Media.objects.filter(sha256__in={sha for _, sha, _, _ in reports if sha}).order_by("pk")
+    )
+    received = {m.sha256 for m in medias}
+    # Reports whose media never arrived here but whose PDQ the platform sent.
+    platform = [
+        _platform_pdq_media(report_id, sha, pdq, quality)
+        for report_id, sha, pdq, quality in reports
+        if pdq and sha not in received
+    ]
+    hits = match_media_batch(medias + platform)
     by_sha = {m.sha256: hits[m.pk] for m in medias}
-    pairs = [(report_id, hit) for report_id, sha in reports for hit in by_sha.get(sha, [])]
+    pairs = [
+        (report_id, hit)
+        for report_id, sha, _, _ in reports
+        for hit in (by_sha.get(sha, []) if sha in received else hits.get(-report_id, []))
+    ]
     if not pairs:
         return 0
     decision_cases = dict(
@@ -115,6 +152,9 @@ def _match(reports: list[tuple[int, str]]) -> int:
                 "distance": hit.distance,
                 "decision": hit.source_decision_id,
                 "decision_case": decision_cases.get(hit.source_decision_id or 0),
+                # Which rotation or flip of the reported copy matched (PDQ); "original" else.
+                "transform": hit.transform,
+                "transform_label": TRANSFORM_LABELS[hit.transform],
             },
         )
         for report_id, hit in pairs

@@ -40,6 +40,31 @@ MULTIHASH_MAX_THRESHOLD = 31
 _PDQ_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
+# pdqhash.compute_dihedral's order, named by how the reported copy differs from the banked
+# picture when that hash of the copy is the one that matches (the hash undoes the change):
+# the copy's "rotate 90" hash matches when the copy was rotated the other way, and so on.
+DIHEDRAL_TRANSFORMS = (
+    "original",
+    "rotated_90_clockwise",
+    "rotated_180",
+    "rotated_90_counterclockwise",
+    "flipped_top_to_bottom",
+    "mirrored_left_to_right",
+    "transposed",
+    "transversed",
+)
+TRANSFORM_LABELS = {
+    "original": "as banked",
+    "rotated_90_clockwise": "rotated 90° clockwise",
+    "rotated_180": "rotated 180°",
+    "rotated_90_counterclockwise": "rotated 90° counter-clockwise",
+    "flipped_top_to_bottom": "flipped top to bottom",
+    "mirrored_left_to_right": "mirrored left to right",
+    "transposed": "mirrored along the diagonal",
+    "transversed": "mirrored along the anti-diagonal",
+}
+
+
 @dataclass(frozen=True)
 class BankHit:
     """One banked hash that a media item matches."""
@@ -49,6 +74,8 @@ class BankHit:
     signal_type: str
     distance: int  # 0 for MD5 / SHA-256
     source_decision_id: int | None
+    # For PDQ: which of the copy's 8 rotations and flips matched best (DIHEDRAL_TRANSFORMS).
+    transform: str = "original"
 
 
 class PdqIndex:
@@ -146,6 +173,28 @@ def pdq_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+def pdq_queries(media: Media) -> list[str]:
+    """
+    The PDQ hashes to look a media item up with: its 8 rotations and flips in
+    DIHEDRAL_TRANSFORMS order, or only its plain PDQ for media stored before they were
+    computed (`manage.py backfill_dihedral` fills those in).
+    """
+    dihedral = media.pdq_dihedral
+    if (
+        isinstance(dihedral, list)
+        and len(dihedral) == len(DIHEDRAL_TRANSFORMS)
+        and all(isinstance(h, str) and _PDQ_HEX.match(h) for h in dihedral)
+    ):
+        return list(dihedral)
+    return [media.pdq]
+
+
+def pdq_best(banked: str, queries: list[str]) -> tuple[int, str]:
+    """The smallest distance from a banked hash to any of the queries, and its transform."""
+    distance, n = min((pdq_distance(banked, q), n) for n, q in enumerate(queries))
+    return distance, DIHEDRAL_TRANSFORMS[n]
+
+
 def match_media_batch(medias: list[Media]) -> dict[int, list[BankHit]]:
     """
     Hits for each media item (by its id), in a constant number of queries: the enabled
@@ -175,10 +224,17 @@ def match_media_batch(medias: list[Media]) -> dict[int, list[BankHit]]:
         candidates += [(media_id, pk, 0) for media_id in by_value.get((signal_type, value), [])]
 
     with_pdq = [m for m in medias if pdq_usable(m)]
+    queries = {m.pk: pdq_queries(m) for m in with_pdq}
     if with_pdq:
         index = pdq_index(banks=banks)
-        for media, hits in zip(with_pdq, index.query([m.pdq for m in with_pdq]), strict=True):
-            candidates += [(media.pk, pk, distance) for pk, distance in hits]
+        owners = [m.pk for m in with_pdq for _ in queries[m.pk]]
+        answers = index.query([q for m in with_pdq for q in queries[m.pk]])
+        # One candidate per (media, banked hash), whichever of its 8 queries found it: the
+        # distance is measured again from the row below, over all 8.
+        pdq_found = {
+            (media_id, pk) for media_id, hits in zip(owners, answers, strict=True) for pk, _ in hits
+        }
+        candidates += [(media_id, pk, 0) for media_id, pk in pdq_found]
     if not candidates:
         return found
 
@@ -191,9 +247,12 @@ def match_media_batch(medias: list[Media]) -> dict[int, list[BankHit]]:
         row = rows.get(pk)
         if row is None or row.disabled_at is not None or not row.bank.enabled:
             continue
+        transform = DIHEDRAL_TRANSFORMS[0]
         if row.signal_type == BankedHash.SignalType.PDQ:
+            if media_id not in queries:
+                continue  # an exact lookup never returns a PDQ row; kept for safety
             # Measured again from the row: an index built before a change never decides.
-            distance = pdq_distance(row.value, media_by_id[media_id].pdq)
+            distance, transform = pdq_best(row.value, queries[media_id])
             if distance > row.bank.pdq_threshold:
                 continue
         if not in_rollout(media=media_by_id[media_id], bank=row.bank):
@@ -205,6 +264,7 @@ def match_media_batch(medias: list[Media]) -> dict[int, list[BankHit]]:
                 signal_type=row.signal_type,
                 distance=distance,
                 source_decision_id=row.source_decision_id,
+                transform=transform,
             )
         )
     return found

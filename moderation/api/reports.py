@@ -42,7 +42,8 @@ def _outcome(result: IngestResult, external_id: str, announced: set[str]) -> dic
         "external_id": external_id,
         "status": "created" if created else "duplicate",
         "id": result.report_ids[external_id],
-        "case_id": result.case_ids[external_id],
+        "case_id": result.case_ids.get(external_id),
+        "held": result.held.get(external_id) or None,
     }
 
 

@@ -49,6 +49,7 @@ _ID_OR_EMPTY = pattern_message(
 _SLUG = pattern_message(r"^[-a-zA-Z0-9_]+$", "Use a category code (letters, digits, - and _).")
 _LANGUAGE = pattern_message(r"^[a-z]{2}$", "Use a lower-case ISO 639-1 code such as 'en'.")
 _SHA256 = pattern_message(r"^[0-9a-fA-F]{64}$", "Use 64 hexadecimal characters (a SHA-256).")
+_PDQ = pattern_message(r"^[0-9A-Fa-f]{64}$", "Use 64 hexadecimal characters (a PDQ hash).")
 _HTTP_URL = pattern_message(r"^https?://\S+$", "Use an http:// or https:// URL.")
 _LINK = pattern_message(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", "Use a URL such as tg://... .")
 _PUID = pattern_message(r"^[a-zA-Z0-9_-]+$", "Use the statement's PUID (letters, digits, - _).")
@@ -121,6 +122,18 @@ LanguageCode = Annotated[
     str, _chars(2, pattern=_LANGUAGE), _STORABLE, AfterValidator(_listed_language)
 ]
 Sha256 = Annotated[str, _chars(64, pattern=_SHA256), _STORABLE]
+
+
+def _not_blank_pdq(value: str) -> str:
+    # An all-zero PDQ is what a blank or corrupt image hashes to (ThreatExchange #1609).
+    if value and not value.strip("0"):
+        raise PydanticCustomError(
+            "pdq_blank", "An all-zero PDQ hash matches nothing; leave it out."
+        )
+    return value
+
+
+Pdq = Annotated[str, _chars(64, pattern=_PDQ), _STORABLE, AfterValidator(_not_blank_pdq)]
 HttpUrl = Annotated[str, _chars(500, pattern=_HTTP_URL), _STORABLE]
 Link = Annotated[str, _chars(500, pattern=_LINK), _STORABLE]
 Puid = Annotated[str, _chars(500, min_length=1, pattern=_PUID), _STORABLE]
@@ -162,6 +175,18 @@ class SubjectIn(StrictIn):
     text: ContentText | None = None
     content_type: Literal["text", "image", "video", "audio", "synthetic", "other"] | None = None
     media_sha256: Sha256 | None = None
+    media_pdq: Pdq | None = Field(
+        default=None,
+        description="PDQ hash (64 hex characters) the platform computed for media it keeps "
+        "itself and does not send; matched against the hash banks like received media.",
+    )
+    media_pdq_quality: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="PDQ's quality for media_pdq (0-100); below 50 the hash is stored but not "
+        "matched. Leave out when unknown.",
+    )
     media_url: HttpUrl | None = None
     deep_link: Link | None = None
     posted_at: AwareDatetime | None = Field(
@@ -196,6 +221,8 @@ class SubjectIn(StrictIn):
             text=self.text or "",
             content_type=self.content_type or "text",
             media_sha256=(self.media_sha256 or "").lower(),
+            media_pdq=(self.media_pdq or "").lower(),
+            media_pdq_quality=self.media_pdq_quality,
             media_url=self.media_url or "",
             deep_link=self.deep_link or "",
             posted_at=self.posted_at,
@@ -357,17 +384,30 @@ class AppealIn(StrictIn):
 # --- Answers --------------------------------------------------------------------------------
 
 
+_CASE_ID = Field(
+    description="The case the report joined; null for a muted reporter's report about a "
+    "subject no case holds (stored and counted, never queued)."
+)
+_HELD = Field(
+    default=None,
+    description="Set when the report was stored without being queued: 'cleared_recently' (its "
+    "subject was cleared as no violation within FLOOD_QUIET_DAYS) or 'muted_reporter'.",
+)
+
+
 class ReportAcceptedOut(Schema):
     id: int
-    case_id: int
+    case_id: int | None = _CASE_ID
     status: Literal["created", "duplicate"]
+    held: Literal["cleared_recently", "muted_reporter"] | None = _HELD
 
 
 class BatchResultOut(Schema):
     external_id: str
     status: Literal["created", "duplicate"]
     id: int
-    case_id: int
+    case_id: int | None = _CASE_ID
+    held: Literal["cleared_recently", "muted_reporter"] | None = _HELD
 
 
 class BatchRejectedOut(Schema):

@@ -128,6 +128,12 @@ class Report(models.Model):
     content_text = models.TextField(_("content text"), blank=True)
     content_type = models.CharField(_("content type"), max_length=16, default="text")
     media_sha256 = models.CharField(_("media SHA-256"), max_length=64, blank=True)
+    # The PDQ hash the platform computed for media it keeps itself (no bytes sent): matched
+    # against the banks like the PDQ of media received here.
+    media_pdq = models.CharField(_("media PDQ (sent by the platform)"), max_length=64, blank=True)
+    media_pdq_quality = models.PositiveSmallIntegerField(
+        _("media PDQ quality (sent by the platform)"), null=True, blank=True
+    )
     media_url = models.URLField(_("media reference"), max_length=500, blank=True)
     deep_link = models.CharField(_("deep link"), max_length=500, blank=True)
     chat_id = models.CharField(_("chat id"), max_length=64, blank=True)

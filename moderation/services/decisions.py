@@ -188,7 +188,8 @@ def reporter_outcome_record(*, case: Case, actioned: bool, undo: bool = False) -
     reverses or replaces a decision leaves the records as if it had been right the first time.
     """
     reporter_ids = list(
-        Report.objects.filter(case=case, reporter__isnull=False)
+        # Held reports (subject cleared already, reporter muted) weigh in no track record.
+        Report.objects.filter(case=case, reporter__isnull=False, held="")
         .values_list("reporter_id", flat=True)
         .distinct()
     )

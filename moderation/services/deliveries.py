@@ -87,3 +87,55 @@ def deliveries_for_decision(
         outcome_notified_at=timezone.now()
     )
     return created
+
+
+def deliveries_for_held_reports(*, report_ids: list[int]) -> list[Delivery]:
+    """
+    Tell the reporters of reports stored on an already decided case (its subject cleared as
+    "no violation" a short while ago) the decision in force, as DSA Art. 16(5) asks of every
+    notice: the same reporter notice a decision sends, flagged as held. A fixed number of
+    queries whatever the number of reports.
+    """
+    reports = list(
+        Report.objects.filter(
+            pk__in=report_ids,
+            reporter__isnull=False,
+            case__status=Case.Status.RESOLVED,
+            outcome_notified_at__isnull=True,
+        ).select_related("reporter")
+    )
+    if not reports:
+        return []
+    in_force = {
+        d.case_id: d
+        for d in Decision.objects.filter(
+            case_id__in={r.case_id for r in reports}, status=Decision.Status.IN_FORCE
+        )
+        .select_related("case")
+        .order_by("case_id", "-id")
+    }
+    items = []
+    notified = []
+    for report in reports:
+        decision = in_force.get(report.case_id or 0)
+        if decision is None or report.reporter is None:
+            continue
+        notified.append(report.pk)
+        items.append(
+            Outgoing(
+                kind=outbox_kinds.REPORTER_NOTICE,
+                key=f"notice-{report.pk}-{decision.uuid}",
+                topic=decision.case,
+                cause=decision,
+                payload={
+                    "report": report.external_id,
+                    "recipient": report.reporter.platform_id,
+                    "outcome": "action_taken" if decision.is_violation else "no_violation",
+                    "decided_at": decision.created_at.isoformat(),
+                    "held": report.held,
+                },
+            )
+        )
+    created = deliveries_enqueue(items)
+    Report.objects.filter(pk__in=notified).update(outcome_notified_at=timezone.now())
+    return created

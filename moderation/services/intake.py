@@ -22,7 +22,9 @@ from moderation.detectors import OFF, detector_key, detector_modes
 from moderation.dsa import content_language
 from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
-from moderation.services.priority import cases_refresh
+from moderation.services import deliveries
+from moderation.services import intake_holds as holds
+from moderation.services.priority import cases_count_held, cases_refresh
 
 # How far ahead of this server's clock a posting time may be: the platform's clock may run a
 # little fast, but content cannot be posted after it was received.
@@ -64,6 +66,9 @@ class SubjectInput:
     text: str = ""
     content_type: str = "text"
     media_sha256: str = ""
+    # PDQ the platform computed for media it keeps itself (no bytes sent), with its quality.
+    media_pdq: str = ""
+    media_pdq_quality: int | None = None
     media_url: str = ""
     deep_link: str = ""
     posted_at: datetime | None = None
@@ -117,7 +122,10 @@ class IngestResult:
     rejected: dict[str, str] = field(default_factory=dict)  # external_id -> reason
     # external_id -> the refused field ("" when the report as a whole is refused)
     rejected_fields: dict[str, str] = field(default_factory=dict)
-    case_ids: dict[str, int] = field(default_factory=dict)  # external_id -> case id
+    # external_id -> case id; absent for a muted reporter's report that found no case
+    case_ids: dict[str, int] = field(default_factory=dict)
+    # external_id -> why a new report was stored without being queued (Report.Held)
+    held: dict[str, str] = field(default_factory=dict)
 
     def reject(self, external_id: str, reason: str, *, field: str = "") -> None:
         self.rejected[external_id] = reason
@@ -288,22 +296,27 @@ def _ensure_subjects(
     return {(s.type, s.platform_id): s for s in found if (s.type, s.platform_id) in wanted}
 
 
-def _ensure_active_cases(
-    items: list[ReportInput],
-    subjects: dict[tuple[str, str], Subject],
-    categories: dict[str, Category],
-) -> dict[int, Case]:
-    """The active case of every subject, creating those that are missing (race-safe)."""
-    subject_ids = sorted({s.pk for s in subjects.values()})
-    active = {
+def _active_cases(subject_ids: list[int]) -> dict[int, Case]:
+    return {
         c.subject_id: c
         for c in Case.objects.filter(subject_id__in=subject_ids, status__in=Case.ACTIVE)
     }
+
+
+def _open_cases(
+    items: list[ReportInput],
+    subjects: dict[tuple[str, str], Subject],
+    categories: dict[str, Category],
+    *,
+    wanted: set[int],
+    active: dict[int, Case],
+) -> dict[int, Case]:
+    """The active case of every subject, opening one for each `wanted` subject (race-safe)."""
     now = timezone.now()
     missing = {}
     for item in items:
         subject = subjects[(item.subject.type, item.subject.platform_id)]
-        if subject.pk in active or subject.pk in missing:
+        if subject.pk not in wanted or subject.pk in active or subject.pk in missing:
             continue
         category = categories[item.category]
         missing[subject.pk] = Case(
@@ -313,25 +326,26 @@ def _ensure_active_cases(
             language=item.language,
             deadline_at=now + timedelta(hours=category.deadline_hours),
         )
-    if missing:
-        # A concurrent batch may have opened the same subject's case a moment ago: the
-        # partial unique constraint makes this insert a no-op, and the re-read finds theirs.
-        Case.objects.bulk_create(missing.values(), ignore_conflicts=True)
-        active = {
-            c.subject_id: c
-            for c in Case.objects.filter(subject_id__in=subject_ids, status__in=Case.ACTIVE)
-        }
-    return active
+    if not missing:
+        return active
+    # A concurrent batch may have opened the same subject's case a moment ago: the
+    # partial unique constraint makes this insert a no-op, and the re-read finds theirs.
+    Case.objects.bulk_create(missing.values(), ignore_conflicts=True)
+    return _active_cases(sorted({s.pk for s in subjects.values()}))
 
 
-def _lock_external_ids(external_ids: list[str]) -> None:
+def _lock_batch(external_ids: list[str], subject_keys: list[str]) -> None:
     """
-    Serialise concurrent batches that carry the same external_id, until this transaction ends.
+    Serialise concurrent batches that carry the same external_id or the same subject, until
+    this transaction ends.
 
     Without it, two batches sending one report at once both see it as new: the database stores
     it once, but both would answer "created" and attach their signals twice. With the lock
-    the later batch waits, then finds the report and answers "duplicate". Keys are taken in
-    one global order, so two batches cannot deadlock. (SQLite serialises writers already.)
+    the later batch waits, then finds the report and answers "duplicate". The subject keys
+    make two batches about one recently cleared subject count its held reporters one after
+    the other, so together they reopen it when neither would alone. Keys are taken in one
+    global order, in one statement, so two batches cannot deadlock. (SQLite serialises
+    writers already.)
     """
     if connection.vendor != "postgresql" or not external_ids:
         return
@@ -339,14 +353,23 @@ def _lock_external_ids(external_ids: list[str]) -> None:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(key) FROM ("
             "  SELECT DISTINCT hashtextextended(external_id, %s) AS key"
-            "  FROM unnest(%s::text[]) AS external_id ORDER BY key"
+            "  FROM unnest(%s::text[]) AS external_id"
+            "  UNION"
+            "  SELECT hashtextextended(subject_key, %s) AS key"
+            "  FROM unnest(%s::text[]) AS subject_key"
+            "  ORDER BY key"
             ") AS keys",
-            [_INTAKE_LOCK_SEED, external_ids],
+            [_INTAKE_LOCK_SEED, external_ids, _SUBJECT_LOCK_SEED, subject_keys],
         )
 
 
-# Seeds the hash of the advisory lock keys, so they do not meet other users of advisory locks.
+# Seed the hash of the advisory lock keys, so they do not meet other users of advisory locks.
 _INTAKE_LOCK_SEED = 0x7E_9031
+_SUBJECT_LOCK_SEED = 0x7E_9032
+
+
+def _subject_key(item: ReportInput) -> str:
+    return f"{item.subject.type}:{item.subject.platform_id}"
 
 
 @transaction.atomic
@@ -354,7 +377,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     """Store new reports, attach them to cases and re-prioritise those cases."""
     result = IngestResult()
     unique = _unique_by_external_id(items)
-    _lock_external_ids([i.external_id for i in unique])
+    _lock_batch([i.external_id for i in unique], sorted({_subject_key(i) for i in unique}))
     existing = {
         ext: (report_id, case_id)
         for ext, report_id, case_id in Report.objects.filter(
@@ -367,9 +390,10 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     for item in unique:
         if item.external_id in existing:
             result.duplicates.append(item.external_id)
-            result.report_ids[item.external_id], result.case_ids[item.external_id] = existing[
-                item.external_id
-            ]
+            report_id, case_id = existing[item.external_id]
+            result.report_ids[item.external_id] = report_id
+            if case_id is not None:
+                result.case_ids[item.external_id] = case_id
         elif item.category not in categories:
             result.reject(item.external_id, f"unknown category {item.category!r}", field="category")
         elif checked := _checked(item, result, now=now):
@@ -380,14 +404,49 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     accounts = _ensure_accounts(fresh)
     reporters = _ensure_reporters(fresh)
     subjects = _ensure_subjects(fresh, accounts)
-    cases = _ensure_active_cases(fresh, subjects, categories)
-    # Lock the cases (in id order, so concurrent batches cannot deadlock) before counting.
+    subject_of = {
+        i.external_id: subjects[(i.subject.type, i.subject.platform_id)].pk for i in fresh
+    }
+    active = _active_cases(sorted(set(subject_of.values())))
+    # Only a subject reported before this batch can have a cleared case or case-less reports:
+    # a batch of new subjects skips those queries (and costs what it did before holds).
+    known = {s.pk for s in subjects.values() if s.first_reported_at <= now}
+    cleared = holds.cleared_cases(subject_ids=known - set(active), now=now)
+    plan = holds.plan_holds(
+        items=fresh,
+        subject_of=subject_of,
+        reporters=reporters,
+        categories=categories,
+        active_subjects=set(active),
+        cleared=cleared,
+        held_reporters=holds.held_reporters_since_decision(cleared),
+    )
+    cases = _open_cases(fresh, subjects, categories, wanted=plan.needs_case, active=active)
+    # Lock the cases (in id order, so concurrent batches cannot deadlock) before counting;
+    # the cleared cases too, whose held counts change.
+    cleared_ids = {c.case_id for c in cleared.values()}
     locked_ids = list(
         Case.objects.select_for_update()
-        .filter(pk__in=sorted(c.pk for c in cases.values()))
+        .filter(pk__in=sorted({c.pk for c in cases.values()} | cleared_ids))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    moves = {
+        subject_id: (cleared[subject_id], cases[subject_id].pk)
+        for subject_id in plan.reopened
+        if subject_id in cases
+    }
+    unheld = holds.held_reports_move(moves=moves)
+    attached = holds.caseless_reports_attach(
+        subject_ids=[pk for pk in plan.needs_case if pk in cases and pk in known]
+    )
+
+    def case_id_of(item: ReportInput) -> int | None:
+        subject_id = subject_of[item.external_id]
+        if item.external_id in plan.on_cleared_case:
+            return plan.on_cleared_case[item.external_id]
+        case = cases.get(subject_id)
+        return case.pk if case is not None else None
 
     reports = []
     detected: dict[str, str] = {}
@@ -403,7 +462,8 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
         reports.append(
             Report(
                 external_id=item.external_id,
-                case=cases[subject.pk],
+                case_id=case_id_of(item),
+                held=plan.held[item.external_id],
                 subject=subject,
                 category=categories[item.category],
                 source=item.source,
@@ -416,6 +476,8 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
                 content_text=s.text,
                 content_type=s.content_type,
                 media_sha256=s.media_sha256,
+                media_pdq=s.media_pdq,
+                media_pdq_quality=s.media_pdq_quality,
                 media_url=s.media_url,
                 deep_link=s.deep_link,
                 chat_id=s.chat_id,
@@ -434,9 +496,11 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     # Scores the platform sends are detectors like any other: off stores nothing, shadow
     # stores and shows without weighing in the priority.
     modes = detector_modes({detector_key(PLATFORM, s.name) for i in fresh for s in i.signals})
+    # A held report carries no signal: it must not weigh in any priority (see intake_holds).
+    queued = [i for i in fresh if not plan.held[i.external_id]]
     signals = [
         CaseSignal(
-            case_id=cases[subjects[(item.subject.type, item.subject.platform_id)].pk].pk,
+            case_id=cases[subject_of[item.external_id]].pk,
             report_id=stored[item.external_id].pk,
             kind=sig.kind,
             name=sig.name,
@@ -446,7 +510,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
             detector=detector_key(PLATFORM, sig.name),
             mode=modes[detector_key(PLATFORM, sig.name)],
         )
-        for item in fresh
+        for item in queued
         for sig in item.signals
         if modes[detector_key(PLATFORM, sig.name)] != OFF
     ]
@@ -470,16 +534,24 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
         )
     if any(c.language for c in no_language):
         Case.objects.bulk_update([c for c in no_language if c.language], ["language"])
-    cases_refresh(case_ids=locked_ids)
+    cases_refresh(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
+    cases_count_held(case_ids=sorted(cleared_ids))
+    if plan.on_cleared_case:
+        # Their subject was decided already: its reporters are told that decision now.
+        deliveries.deliveries_for_held_reports(
+            report_ids=[stored[external_id].pk for external_id in plan.on_cleared_case]
+        )
 
     for item in fresh:
         report = stored[item.external_id]
         result.report_ids[item.external_id] = report.pk
-        result.case_ids[item.external_id] = cases[
-            subjects[(item.subject.type, item.subject.platform_id)].pk
-        ].pk
+        if report.case_id is not None:
+            result.case_ids[item.external_id] = report.case_id
+        if plan.held[item.external_id]:
+            result.held[item.external_id] = plan.held[item.external_id]
         result.created.append(item.external_id)
-    new_ids = sorted(stored[item.external_id].pk for item in fresh)
+    # Reports that stopped being held go to the detectors with the new ones.
+    new_ids = sorted({stored[item.external_id].pk for item in fresh} | set(unheld))
     transaction.on_commit(lambda: events.reports_received.send(sender=Report, report_ids=new_ids))
     audit.record(
         action="reports.received",
@@ -491,4 +563,52 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
             "cases": sorted(set(result.case_ids.values()))[:100],
         },
     )
+    _record_holds(
+        fresh, plan=plan, stored=stored, moves=moves, moved=len(unheld), attached=attached
+    )
     return result
+
+
+def _record_holds(
+    fresh: list[ReportInput],
+    *,
+    plan: holds.HoldPlan,
+    stored: dict[str, Report],
+    moves: dict[int, tuple[holds.ClearedCase, int]],
+    moved: int,
+    attached: int,
+) -> None:
+    """One `reports.held` event per batch that held reports, one `reports.unheld` per reopening."""
+    per_case: dict[str, dict[str, int]] = {}
+    for item in fresh:
+        reason = plan.held[item.external_id]
+        if reason:
+            key = str(stored[item.external_id].case_id or "none")
+            per_case.setdefault(key, {}).setdefault(reason, 0)
+            per_case[key][reason] += 1
+    if per_case:
+        audit.record(
+            action="reports.held",
+            target_type="moderation.case",
+            data={
+                "held": sum(n for reasons in per_case.values() for n in reasons.values()),
+                "cases": dict(sorted(per_case.items())[:100]),
+            },
+        )
+    if moves or attached:
+        audit.record(
+            action="reports.unheld",
+            target_type="moderation.case",
+            data={
+                "moved": moved,
+                "attached_without_case": attached,
+                "reopened": [
+                    {
+                        "from_case": cleared.case_id,
+                        "to_case": new_case_id,
+                        "why": plan.reopened[subject_id],
+                    }
+                    for subject_id, (cleared, new_case_id) in sorted(moves.items())
+                ][:100],
+            },
+        )

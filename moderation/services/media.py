@@ -245,8 +245,10 @@ def _facts(data: bytes, *, mime: str, kind: str) -> _Facts:
     if kind == Media.Kind.VIDEO:
         _check_video(data, mime)
         return _Facts(fields, {})
-    pdq, quality, width, height, renditions = _image(data, mime)
-    fields.update(pdq=pdq, pdq_quality=quality, width=width, height=height)
+    dihedral, quality, width, height, renditions = _image(data, mime)
+    fields.update(
+        pdq=dihedral[0], pdq_dihedral=dihedral, pdq_quality=quality, width=width, height=height
+    )
     return _Facts(fields, renditions)
 
 
@@ -339,18 +341,68 @@ def _decoded(data: bytes, mime: str) -> Image.Image:
     return image
 
 
-def _image(data: bytes, mime: str) -> tuple[str, int, int, int, dict[Variant, bytes]]:
-    """PDQ hex, PDQ quality, width, height and renditions; refuses what does not decode."""
+def _image(data: bytes, mime: str) -> tuple[list[str], int, int, int, dict[Variant, bytes]]:
+    """
+    The 8 dihedral PDQ hexes (the first is the plain PDQ), PDQ quality, width, height and
+    renditions; refuses what does not decode.
+    """
     image = _decoded(data, mime)
     try:
         width, height = image.size
-        # As the reference computes it: RGB of the pixels as stored, no EXIF rotation.
-        bits, quality = pdqhash.compute(np.asarray(image.convert("RGB")))
+        dihedral, quality = pdq_dihedral_of(image)
         renditions = _renditions(_upright(image))
     finally:
         image.close()
-    pdq = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-    return pdq, int(quality), width, height, renditions
+    return dihedral, quality, width, height, renditions
+
+
+def pdq_dihedral_of(image: Image.Image) -> tuple[list[str], int]:
+    """
+    PDQ of the image and of its 7 rotations and flips, as hex, with the PDQ quality.
+
+    As the reference computes it: RGB of the pixels as stored, no EXIF rotation. The first
+    hash is what `pdqhash.compute` gives; one pass computes all 8, from one DCT. Matching
+    queries the banks with all 8, so a rotated or mirrored copy of a banked picture matches
+    (a "minimal" canonical hash is unstable, ThreatExchange #1676).
+    """
+    hashes, quality = pdqhash.compute_dihedral(np.asarray(image.convert("RGB")))
+    return [np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex() for bits in hashes], int(
+        quality
+    )
+
+
+def media_dihedral_backfill(*, batch: int = 200) -> int:
+    """
+    Compute `pdq_dihedral` for images stored before it existed, from their original files;
+    returns how many rows got it. Purged media (no file) and videos are skipped; a file that
+    no longer decodes is skipped too, and stays without (its plain PDQ still matches).
+    """
+    done = 0
+    last = 0
+    while True:
+        rows = list(
+            Media.objects.filter(
+                pk__gt=last, kind=Media.Kind.IMAGE, purged_at__isnull=True, pdq_dihedral=[]
+            )
+            .exclude(pdq="")
+            .order_by("pk")
+            .only("pk", "sha256", "mime")[:batch]
+        )
+        if not rows:
+            return done
+        for media in rows:
+            last = media.pk
+            try:
+                data = media_storage.media_read(media.sha256, "original")
+                image = _decoded(data, media.mime)
+            except Exception:  # noqa: S112 - a missing or damaged file: nothing to compute from
+                continue
+            try:
+                dihedral, _ = pdq_dihedral_of(image)
+            finally:
+                image.close()
+            # Guarded on the empty list, so a concurrent ingest's value is never overwritten.
+            done += Media.objects.filter(pk=media.pk, pdq_dihedral=[]).update(pdq_dihedral=dihedral)
 
 
 def _upright(image: Image.Image) -> Image.Image:

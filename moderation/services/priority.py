@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from moderation.detectors import LIVE
@@ -124,31 +125,34 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
     categories = {c.pk: c for c in Category.objects.all()}
     cases = {c.pk: c for c in Case.objects.filter(pk__in=ids)}
 
+    # Held reports (subject cleared recently, reporter muted) are stored on the case and
+    # counted in `held_report_count`, but weigh in nothing: not the category, the sources,
+    # the reporters, their track record nor `report_count`.
+    queued = Report.objects.filter(case_id__in=ids, held=Report.Held.NO)
     per_category: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     for row in (
-        Report.objects.filter(case_id__in=ids)
-        .values("case_id", "category_id")
-        .annotate(first=Min("received_at"))
-        .order_by()
+        queued.values("case_id", "category_id").annotate(first=Min("received_at")).order_by()
     ):
         per_category[row["case_id"]].append((row["category_id"], row["first"]))
 
     sources: dict[int, set[str]] = defaultdict(set)
-    for source_row in (
-        Report.objects.filter(case_id__in=ids).values("case_id", "source").distinct().order_by()
-    ):
+    for source_row in queued.values("case_id", "source").distinct().order_by():
         sources[source_row["case_id"]].add(source_row["source"])
 
     counts = {
         row["case_id"]: row
         for row in Report.objects.filter(case_id__in=ids)
         .values("case_id")
-        .annotate(n=Count("id"), reporters=Count("reporter_id", distinct=True))
+        .annotate(
+            n=Count("id", filter=Q(held=Report.Held.NO)),
+            reporters=Count("reporter_id", distinct=True, filter=Q(held=Report.Held.NO)),
+            held_n=Count("id", filter=~Q(held=Report.Held.NO)),
+        )
         .order_by()
     }
     track: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for track_row in (
-        Report.objects.filter(case_id__in=ids, reporter__isnull=False)
+        queued.filter(reporter__isnull=False)
         .values(
             "case_id", "reporter_id", "reporter__reports_resolved", "reporter__reports_actioned"
         )
@@ -167,6 +171,7 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
     )
 
     for case_id, case in cases.items():
+        case.held_report_count = counts[case_id]["held_n"] if case_id in counts else 0
         found = per_category.get(case_id)
         if not found:
             # Nothing to score it from: the periodic run must not keep picking it up.
@@ -220,6 +225,7 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
             "has_automated",
             "report_count",
             "reporter_count",
+            "held_report_count",
             "max_signal_score",
             "priority",
             "priority_explanation",
@@ -228,6 +234,27 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         ],
     )
     return len(cases)
+
+
+def cases_count_held(*, case_ids: Iterable[int]) -> int:
+    """
+    Recount only the held reports of these cases (one UPDATE), nothing else.
+
+    For resolved cases that keep gathering held reports: their decided priority, category
+    and counters stay as they were when decided.
+    """
+    ids = sorted(set(case_ids))
+    if not ids:
+        return 0
+    held = (
+        Report.objects.filter(case_id=OuterRef("pk"))
+        .exclude(held=Report.Held.NO)
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Case.objects.filter(pk__in=ids).update(held_report_count=Coalesce(Subquery(held), 0))
 
 
 REFRESH_CHUNK = 500

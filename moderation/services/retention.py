@@ -220,6 +220,51 @@ def _purge_chunk(*, case_ids: list[int], now: datetime, summary: PurgeSummary) -
     _purge_media(shas=shas, now=now, summary=summary)
 
 
+@transaction.atomic(durable=True)
+def _purge_caseless(*, now: datetime, summary: PurgeSummary) -> None:
+    """
+    A muted reporter's reports that no case ever took: nothing was decided about them, so
+    they are kept as long as "no violation" evidence of their category, counted from when they
+    arrived; their author's legal hold keeps them as it keeps every other report.
+    """
+    rows = list(
+        Report.objects.select_for_update()
+        .filter(
+            case__isnull=True,
+            evidence_purged_at__isnull=True,
+            received_at__lte=now - _shortest_retention(),
+        )
+        .order_by("pk")
+        .values("pk", "category__code", "received_at", "media_sha256", "subject__author_id")
+    )
+    if not rows:
+        return
+    held = set(
+        EvidenceHold.objects.filter(
+            account_id__in={r["subject__author_id"] for r in rows}, released_at__isnull=True
+        )
+        .order_by()
+        .values_list("account_id", flat=True)
+    )
+    due = [
+        r
+        for r in rows
+        if r["subject__author_id"] not in held
+        and r["received_at"] + timedelta(days=retention_days(r["category__code"], NO_VIOLATION))
+        <= now
+    ]
+    summary.kept_on_hold += sum(1 for r in rows if r["subject__author_id"] in held)
+    if not due:
+        return
+    Report.objects.filter(pk__in=[r["pk"] for r in due]).update(
+        content_text="", context=[], description="", media_url="", evidence_purged_at=now
+    )
+    summary.reports += len(due)
+    _purge_media(
+        shas={r["media_sha256"] for r in due if r["media_sha256"]}, now=now, summary=summary
+    )
+
+
 def _purge_media(*, shas: set[str], now: datetime, summary: PurgeSummary) -> None:
     """Delete the files of media that no retained report references any more."""
     if not shas:
@@ -272,6 +317,7 @@ def evidence_purge(*, now: datetime | None = None) -> PurgeSummary:
         _purge_chunk(case_ids=case_ids, now=now, summary=summary)
         summary.chunks += 1
         after = case_ids[-1]
+    _purge_caseless(now=now, summary=summary)
     summary.orphan_files = _orphan_files_remove(now=now)
     _record(summary)
     return summary

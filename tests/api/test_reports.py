@@ -52,7 +52,12 @@ def test_report_is_created_with_its_case(api):
     assert response.status_code == 201, response.json()
     answer = response.json()
     report = Report.objects.select_related("case", "subject__author").get()
-    assert answer == {"id": report.pk, "case_id": report.case_id, "status": "created"}
+    assert answer == {
+        "id": report.pk,
+        "case_id": report.case_id,
+        "status": "created",
+        "held": None,
+    }
     assert report.external_id == body["external_id"]
     assert (report.source, report.flagger_name) == ("trusted_flagger", "SafeNet e.V.")
     assert report.media_sha256 == "ab" * 32
