@@ -18,7 +18,7 @@ from core.errors import InvalidTransition
 from core.transitions import status_transition
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("accounts", "audit", "core", "disclosures", "moderation", "outbox")
+APPS = ("accounts", "audit", "core", "disclosures", "moderation", "outbox", "signals")
 # The modules allowed to assign a status: the shared move, and the two transition functions
 # that also bump a version or record the move (case, appeal, request).
 MOVERS = {

@@ -19,7 +19,8 @@ class Detector(models.Model):
     "bank:<BANK_NAME>", "model:<category code>" (the classifier for a category) or
     "platform:<signal name>" (a score the platform sends with a report).
 
-    A detector without a row has its kind's default mode (`signals.detectors.DEFAULT_MODES`).
+    A detector without a row has its kind's default mode
+    (`signals.governance.modes.DEFAULT_MODES`).
     """
 
     class Kind(models.TextChoices):

@@ -92,15 +92,19 @@ def test_the_six_roles_exist():
     assert len(Role) == 6
 
 
+# What moderators see of the automatic tools: groups, detectors, models, the review sample.
+MODERATOR_SIGNALS = {"signals:groups", "signals:detectors", "signals:reviews", "signals:models"}
 # The navigation each role must see, and must not see (by data-nav name).
 EXPECTED_NAV = {
-    Role.MODERATOR: {"dashboard", "moderation:home"},
+    Role.MODERATOR: {"dashboard", "moderation:home", *MODERATOR_SIGNALS},
     Role.SENIOR_MODERATOR: {
         "dashboard",
         "moderation:home",
         "moderation:appeals",
         "signals:banks",
         "moderation:exposure",
+        "moderation:reporters_muted",
+        *MODERATOR_SIGNALS,
     },
     Role.LEGAL_OFFICER: {
         "dashboard",
@@ -130,7 +134,12 @@ def test_the_apps_navigation_entries_come_in_one_order():
         ("moderation:home", "Moderation"),
         ("moderation:appeals", "Appeals"),
         ("signals:banks", "Hash banks"),
+        ("signals:groups", "Near-duplicates"),
         ("moderation:exposure", "Exposure"),
+        ("signals:detectors", "Detectors"),
+        ("signals:reviews", "Automation review"),
+        ("signals:models", "Models"),
+        ("moderation:reporters_muted", "Reporters"),
         ("disclosures:home", "Legal requests"),
         ("disclosures:approvals", "Approvals"),
         ("moderation:legal_escalations", "Escalated cases"),
@@ -158,7 +167,13 @@ def test_several_roles_see_the_union_of_their_navigation(make_user, client_for):
 
     shown = {i["name"] for i in client.get(reverse("dashboard")).context["nav_items"]}
 
-    assert shown == {"dashboard", "moderation:home", "audit:events", "disclosures:transparency"}
+    assert shown == {
+        "dashboard",
+        "moderation:home",
+        *MODERATOR_SIGNALS,
+        "audit:events",
+        "disclosures:transparency",
+    }
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,26 @@ from playwright.sync_api import Page, expect
 from tests.browser.helpers import second_step
 
 EXPECTED = {
-    "moderator": ["Dashboard", "Moderation"],
-    "senior": ["Dashboard", "Moderation", "Appeals", "Hash banks", "Exposure"],
+    "moderator": [
+        "Dashboard",
+        "Moderation",
+        "Near-duplicates",
+        "Detectors",
+        "Automation review",
+        "Models",
+    ],
+    "senior": [
+        "Dashboard",
+        "Moderation",
+        "Appeals",
+        "Hash banks",
+        "Near-duplicates",
+        "Exposure",
+        "Detectors",
+        "Automation review",
+        "Models",
+        "Reporters",
+    ],
     "legal": ["Dashboard", "Legal requests", "Escalated cases", "Subscriber data", "Transparency"],
     "approver": [
         "Dashboard",

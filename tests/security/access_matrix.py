@@ -188,6 +188,28 @@ MATRIX: dict[str, dict[str, str]] = {
     "disclosures:subscriber_unmask": post_only(),
     "disclosures:transparency": allow(*LEGAL, "auditor"),
     "disclosures:transparency_export": allow(*LEGAL, "auditor"),
+    # Reporters (report floods, muting): senior moderators, who may mute. A reporter's page is
+    # reached through one of their reports (the matrix's report has a reporter).
+    "moderation:reporter": allow("senior"),
+    "moderation:reporter_mute": post_only(),
+    "moderation:reporter_unmute": post_only(),
+    "moderation:reporters_muted": allow("senior"),
+    # Near-duplicate groups: who works the queue. No group exists in the matrix: 404 to them.
+    "signals:groups": allow(*MOD),
+    "signals:group": allow(moderator=NOT_FOUND, senior=NOT_FOUND),
+    # Governed automation: moderators see the detectors and rules and review the sample;
+    # changes (POST, senior moderators with a fresh step-up) are tested with each view.
+    "signals:detectors": allow(*MOD),
+    "signals:detector_mode": post_only(),
+    "signals:automation": allow(*MOD),
+    "signals:automation_rule": post_only(),
+    "signals:reviews": allow(*MOD),
+    "signals:review": post_only(),
+    # The classifier's models: who sees detectors. No model version exists in the matrix: its
+    # evaluation page answers 404 to them. "Retrain now" (POST) is for senior moderators.
+    "signals:models": allow(*MOD),
+    "signals:model": allow(moderator=NOT_FOUND, senior=NOT_FOUND),
+    "signals:models_retrain": post_only(),
 }
 
 # Django admin: summarised by a rule (admin_row) rather than one row per model URL.
