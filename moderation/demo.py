@@ -299,7 +299,6 @@ def _decide_some(users: dict[str, User]) -> None:
         if roll < 0.30:
             actor = users["moderator"] if rng.random() < 0.6 else users["moderator2"]
             claims.case_claim(case_id=case.pk, actor=actor)
-            defaults = decisions.decision_defaults(case=case)
             if rng.random() < 0.2:
                 choice = decisions.DecisionInput(
                     actions=("no_violation",), facts="Reviewed: within the rules."
@@ -308,14 +307,9 @@ def _decide_some(users: dict[str, User]) -> None:
                 actions = ["remove_content"]
                 if case.category.severity >= 4:
                     actions.append(rng.choice(["suspend_account", "terminate_account"]))
-                choice = decisions.DecisionInput(
+                choice = decisions.decision_from_defaults(
+                    case=case,
                     actions=tuple(actions),
-                    ground=defaults["ground"],
-                    legal_ground=defaults["legal_ground"],
-                    terms_clause=defaults["terms_clause"],
-                    facts=defaults["facts"],
-                    dsa_category=defaults["dsa_category"],
-                    dsa_keywords=tuple(defaults["dsa_keywords"]),
                     suspend_days=30 if "suspend_account" in actions else None,
                 )
             decisions.case_decide(case_id=case.pk, actor=actor, decision=choice)
@@ -386,15 +380,8 @@ def _answer_some_appeals(users: dict[str, User]) -> None:
         replacement = None
         if outcome == Appeal.Status.MODIFIED:
             # Removal was too much: the content stays, out of search results.
-            defaults = decisions.decision_defaults(case=appeal.decision.case)
-            replacement = decisions.DecisionInput(
-                actions=("remove_from_search",),
-                ground=defaults["ground"],
-                legal_ground=defaults["legal_ground"],
-                terms_clause=defaults["terms_clause"],
-                facts=defaults["facts"],
-                dsa_category=defaults["dsa_category"],
-                dsa_keywords=tuple(defaults["dsa_keywords"]),
+            replacement = decisions.decision_from_defaults(
+                case=appeal.decision.case, actions=("remove_from_search",)
             )
         appeal_decide(
             appeal_id=appeal.pk,

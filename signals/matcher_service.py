@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Q
-
 from moderation.detectors import detector_key
-from moderation.models import Case, CaseSignal, Decision, Media, Report
-from moderation.services.signals import SignalFound, case_signals_add
+from moderation.models import CaseSignal, Decision, Media, Report
+from moderation.services.signals import SignalFound, case_signals_add_new
+from signals.cursors import reports_beyond_cursor
 from signals.matching import PDQ_QUALITY_THRESHOLD, TRANSFORM_LABELS, BankHit, match_media_batch
-from signals.models import BankedHash, MatchCursor
+from signals.models import BankedHash
 
 ACTION = "signals.bank_matched"
 CURSOR_NAME = "reports"
@@ -73,25 +71,14 @@ def media_match(*, media_id: int) -> int:
 
 
 def cursor_match(*, now: datetime, batch: int = CURSOR_BATCH) -> int:
-    """
-    Match up to `batch` reports beyond the cursor that are older than CURSOR_GRACE, and move
-    the cursor past them. The cursor row is locked, so two relays never walk the same batch.
-    """
-    with transaction.atomic(durable=True):
-        cursor, _ = MatchCursor.objects.get_or_create(name=CURSOR_NAME)
-        cursor = MatchCursor.objects.select_for_update().get(pk=cursor.pk)
-        rows = list(
-            Report.objects.filter(pk__gt=cursor.last_report_id, received_at__lt=now - CURSOR_GRACE)
-            .order_by("pk")
-            .annotate(queued=Q(held="", case__isnull=False))
-            .values_list(*REPORT_MEDIA, "queued")[:batch]
-        )
-        if not rows:
-            return 0
-        added = _match([row[:4] for row in rows if (row[1] or row[2]) and row[4]])
-        cursor.last_report_id = rows[-1][0]
-        cursor.save(update_fields=["last_report_id", "updated_at"])
-    return added
+    """Match up to `batch` reports beyond the cursor (the relay's share); signals added."""
+    return reports_beyond_cursor(
+        name=CURSOR_NAME,
+        now=now,
+        grace=CURSOR_GRACE,
+        batch=batch,
+        handle=lambda ids: reports_match(report_ids=ids),
+    )
 
 
 def _platform_pdq_media(report_id: int, sha256: str, pdq: str, quality: int | None) -> Media:
@@ -162,31 +149,13 @@ def _match(reports: list[tuple[int, str, str, int | None]]) -> int:
     return _signals_add_new(found)
 
 
-@transaction.atomic
 def _signals_add_new(found: list[SignalFound]) -> int:
-    """
-    Add the signals not stored yet. The cases are locked first (in id order, as intake and
-    `case_signals_add` lock them), so a task and the relay matching the same report at the
-    same moment add its signal once.
-    """
-    report_cases = dict(
-        Report.objects.filter(pk__in={f.report_id for f in found}).values_list("pk", "case_id")
+    """Add the matches not stored yet: one per (report, bank, matched hash)."""
+    return len(
+        case_signals_add_new(
+            found=found,
+            action=ACTION,
+            kind=CaseSignal.Kind.HASH_MATCH,
+            identity=("report_id", "name", "matched_hash"),
+        )
     )
-    list(
-        Case.objects.select_for_update()
-        .filter(pk__in=set(report_cases.values()))
-        .order_by("pk")
-        .values_list("pk")
-    )
-    stored = set(
-        CaseSignal.objects.filter(
-            report_id__in=report_cases, kind=CaseSignal.Kind.HASH_MATCH
-        ).values_list("report_id", "name", "matched_hash")
-    )
-    new: list[SignalFound] = []
-    for f in found:
-        key = (f.report_id, f.name, f.matched_hash)
-        if key not in stored:
-            stored.add(key)
-            new.append(f)
-    return len(case_signals_add(found=new, action=ACTION))

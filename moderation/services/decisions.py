@@ -159,6 +159,26 @@ def decision_defaults(*, case: Case) -> dict[str, Any]:
     }
 
 
+def decision_from_defaults(*, case: Case, actions: tuple[str, ...], **fields: Any) -> DecisionInput:
+    """
+    A violation decision with `actions`, its ground, clauses, facts and DSA mapping taken from
+    the case's category (what the form pre-fills); `fields` add or override the rest.
+    """
+    defaults = decision_defaults(case=case)
+    return DecisionInput(
+        actions=actions,
+        **{
+            "ground": defaults["ground"],
+            "legal_ground": defaults["legal_ground"],
+            "terms_clause": defaults["terms_clause"],
+            "facts": defaults["facts"],
+            "dsa_category": defaults["dsa_category"],
+            "dsa_keywords": tuple(defaults["dsa_keywords"]),
+            **fields,
+        },
+    )
+
+
 def _apply_account_measures(*, decision: Decision, case: Case, now: datetime) -> None:
     account = case.subject.author
     actions = set(decision.actions)

@@ -79,6 +79,37 @@ def case_signals_add(*, found: list[SignalFound], action: str) -> list[CaseSigna
     return made
 
 
+@transaction.atomic
+def case_signals_add_new(
+    *, found: list[SignalFound], action: str, kind: str, identity: tuple[str, ...]
+) -> list[CaseSignal]:
+    """
+    `case_signals_add` for the signals not stored yet, a signal being the same one when the
+    `identity` fields (of `SignalFound` and `CaseSignal`, e.g. report_id and name) agree. The
+    cases are locked first, in id order as intake locks them, so a task and the relay handling
+    the same report at the same moment add its signal once.
+    """
+    report_cases = dict(
+        Report.objects.filter(pk__in={f.report_id for f in found}).values_list("pk", "case_id")
+    )
+    list(
+        Case.objects.select_for_update()
+        .filter(pk__in={c for c in report_cases.values() if c is not None})
+        .order_by("pk")
+        .values_list("pk")
+    )
+    stored = set(
+        CaseSignal.objects.filter(report_id__in=report_cases, kind=kind).values_list(*identity)
+    )
+    new: list[SignalFound] = []
+    for f in found:
+        key = tuple(getattr(f, field) for field in identity)
+        if key not in stored:
+            stored.add(key)
+            new.append(f)
+    return case_signals_add(found=new, action=action)
+
+
 REMODE_CHUNK = 500
 
 

@@ -65,15 +65,8 @@ def _items(code: str, now) -> list[tuple[ReportInput, bool]]:
 def _decide(case_id: int, *, violation: bool, actor: User) -> None:
     claims.case_claim(case_id=case_id, actor=actor)
     if violation:
-        defaults = decisions.decision_defaults(case=Case.objects.get(pk=case_id))
-        choice = decisions.DecisionInput(
-            actions=("remove_content",),
-            ground=defaults["ground"],
-            legal_ground=defaults["legal_ground"],
-            terms_clause=defaults["terms_clause"],
-            facts=defaults["facts"],
-            dsa_category=defaults["dsa_category"],
-            dsa_keywords=tuple(defaults["dsa_keywords"]),
+        choice = decisions.decision_from_defaults(
+            case=Case.objects.get(pk=case_id), actions=("remove_content",)
         )
     else:
         choice = decisions.DecisionInput(

@@ -15,14 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
-
 from moderation.detectors import detector_key
 from moderation.models import Case, CaseSignal, Report
-from moderation.services.signals import SignalFound, case_signals_add
+from moderation.services.signals import SignalFound, case_signals_add_new
 from signals.classifier import learning, selectors, storage
+from signals.cursors import reports_beyond_cursor
 from signals.matcher_service import CURSOR_BATCH, CURSOR_GRACE
-from signals.models import MatchCursor, ModelVersion
+from signals.models import ModelVersion
 
 logger = logging.getLogger(__name__)
 
@@ -92,51 +91,27 @@ def _score_with(version: ModelVersion, reports: list[tuple[int, str]]) -> list[S
     ]
 
 
-@transaction.atomic
 def _signals_add_new(found: list[SignalFound]) -> int:
-    """
-    Add the signals not stored yet, the cases locked first (in id order, as intake and
-    `case_signals_add` lock them), so a task and the relay scoring the same report at the
-    same moment add its signal once.
-    """
-    report_cases = dict(
-        Report.objects.filter(pk__in={f.report_id for f in found}).values_list("pk", "case_id")
+    """Add the scores not stored yet: one per (report, model version)."""
+    return len(
+        case_signals_add_new(
+            found=found,
+            action=ACTION,
+            kind=CaseSignal.Kind.CLASSIFIER,
+            identity=("report_id", "name"),
+        )
     )
-    list(
-        Case.objects.select_for_update()
-        .filter(pk__in=set(report_cases.values()))
-        .order_by("pk")
-        .values_list("pk")
-    )
-    stored = set(
-        CaseSignal.objects.filter(
-            report_id__in=report_cases, kind=CaseSignal.Kind.CLASSIFIER
-        ).values_list("report_id", "name")
-    )
-    new = [f for f in found if (f.report_id, f.name) not in stored]
-    return len(case_signals_add(found=new, action=ACTION))
 
 
 def cursor_score(*, now: datetime, batch: int = CURSOR_BATCH) -> int:
-    """
-    Score up to `batch` reports beyond the "classifier" cursor that are older than
-    CURSOR_GRACE, and move the cursor past them (the row locked: two relays never walk the
-    same batch).
-    """
-    with transaction.atomic(durable=True):
-        cursor, _ = MatchCursor.objects.get_or_create(name=CURSOR_NAME)
-        cursor = MatchCursor.objects.select_for_update().get(pk=cursor.pk)
-        ids = list(
-            Report.objects.filter(pk__gt=cursor.last_report_id, received_at__lt=now - CURSOR_GRACE)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return 0
-        added = reports_score(report_ids=ids)
-        cursor.last_report_id = ids[-1]
-        cursor.save(update_fields=["last_report_id", "updated_at"])
-    return added
+    """Score up to `batch` reports beyond the "classifier" cursor (the relay's share)."""
+    return reports_beyond_cursor(
+        name=CURSOR_NAME,
+        now=now,
+        grace=CURSOR_GRACE,
+        batch=batch,
+        handle=lambda ids: reports_score(report_ids=ids),
+    )
 
 
 def open_reports_score(*, category_id: int) -> int:

@@ -102,17 +102,8 @@ def seed() -> int:
         if case.status != Case.Status.OPEN:
             continue
         claims.case_claim(case_id=case.pk, actor=moderator)
-        defaults = decisions.decision_defaults(case=case)
         choice = (
-            decisions.DecisionInput(
-                actions=("remove_content",),
-                ground=defaults["ground"],
-                legal_ground=defaults["legal_ground"],
-                terms_clause=defaults["terms_clause"],
-                facts=defaults["facts"],
-                dsa_category=defaults["dsa_category"],
-                dsa_keywords=tuple(defaults["dsa_keywords"]),
-            )
+            decisions.decision_from_defaults(case=case, actions=("remove_content",))
             if violation
             else decisions.DecisionInput(actions=("no_violation",), facts="Reviewed: a real offer.")
         )

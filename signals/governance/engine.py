@@ -30,7 +30,7 @@ from moderation.services.decisions import (
     DecisionInput,
     case_resolve,
     decision_create,
-    decision_defaults,
+    decision_from_defaults,
 )
 from signals.models import AutoActionRule, AutomatedAction, HashBank, MatchCursor
 
@@ -110,16 +110,10 @@ def trigger_for(case: Case, rule: AutoActionRule) -> Trigger | None:
 
 
 def _decision_for(case: Case, trigger: Trigger) -> DecisionInput:
-    defaults = decision_defaults(case=case)
     signal, rule = trigger.signal, trigger.rule
-    return DecisionInput(
+    return decision_from_defaults(
+        case=case,
         actions=tuple(rule.actions),
-        ground=defaults["ground"],
-        legal_ground=defaults["legal_ground"],
-        terms_clause=defaults["terms_clause"],
-        facts=defaults["facts"],
-        dsa_category=defaults["dsa_category"],
-        dsa_keywords=tuple(defaults["dsa_keywords"]),
         explanation=(
             f"Decided automatically: the detector {signal.detector} scored {signal.score}, "
             f"at or above the threshold of {rule.threshold} set for {case.category.name}."

@@ -28,7 +28,8 @@ from django.utils import timezone
 
 import audit
 from moderation.models import Media, Report
-from signals.models import DuplicateGroup, DuplicateMember, MatchCursor, TextBand, TextSignature
+from signals.cursors import reports_beyond_cursor
+from signals.models import DuplicateGroup, DuplicateMember, TextBand, TextSignature
 from signals.neardup import images
 from signals.neardup.text import Signature, normalise, scheme_name, signatures
 
@@ -76,25 +77,14 @@ def media_group(*, media_id: int) -> int:
 
 
 def cursor_group(*, now: datetime, batch: int = CURSOR_BATCH) -> int:
-    """
-    Group up to `batch` reports beyond the "neardup" cursor that are older than CURSOR_GRACE,
-    and move the cursor past them: reports whose task was lost with the broker still group.
-    The cursor row is locked, so two relays never walk the same batch.
-    """
-    with transaction.atomic(durable=True):
-        cursor, _ = MatchCursor.objects.get_or_create(name=CURSOR_NAME)
-        cursor = MatchCursor.objects.select_for_update().get(pk=cursor.pk)
-        ids = list(
-            Report.objects.filter(pk__gt=cursor.last_report_id, received_at__lt=now - CURSOR_GRACE)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return 0
-        joined = reports_group(report_ids=ids)
-        cursor.last_report_id = ids[-1]
-        cursor.save(update_fields=["last_report_id", "updated_at"])
-    return joined
+    """Group up to `batch` reports beyond the "neardup" cursor (the relay's share)."""
+    return reports_beyond_cursor(
+        name=CURSOR_NAME,
+        now=now,
+        grace=CURSOR_GRACE,
+        batch=batch,
+        handle=lambda ids: reports_group(report_ids=ids),
+    )
 
 
 # Text

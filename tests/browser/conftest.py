@@ -51,3 +51,22 @@ def browser_type_launch_args(browser_type_launch_args):
 def _slow_machine_timeouts(page: Page) -> None:
     page.set_default_timeout(SLOW_MACHINE_TIMEOUT_MS)
     page.set_default_navigation_timeout(SLOW_MACHINE_TIMEOUT_MS)
+
+
+# The password of the accounts the journeys create (PASSWORD in each journey module).
+BROWSER_PASSWORD = "browser-pass-123"
+
+
+@pytest.fixture
+def senior_login(transactional_db, live_server, page: Page):
+    """A senior moderator ("sofia") signed in on the live server; the journey's page."""
+    from accounts import services
+    from accounts.roles import Role
+
+    services.user_create(username="sofia", password=BROWSER_PASSWORD, roles=[Role.SENIOR_MODERATOR])
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("sofia")
+    page.get_by_label("Password").fill(BROWSER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    return page

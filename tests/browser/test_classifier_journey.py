@@ -5,8 +5,7 @@ evaluation with its precision-recall curve, and a scored case with the terms beh
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts import services
 from accounts.roles import Role
@@ -16,17 +15,6 @@ from tests.moderation.factories import make_case
 from tests.signals.classifier.helpers import labelled_cases, spam
 
 PASSWORD = "browser-pass-123"
-
-
-@pytest.fixture
-def senior_login(transactional_db, live_server, page: Page):
-    services.user_create(username="sofia", password=PASSWORD, roles=[Role.SENIOR_MODERATOR])
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("sofia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return page
 
 
 def test_senior_reads_the_model_evaluation_and_a_scored_case(senior_login, live_server):

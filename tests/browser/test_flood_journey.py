@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from accounts import services
-from accounts.roles import Role
 from audit.models import AuditEvent
 from moderation.models import Reporter
 from tests.moderation.factories import make_case
-
-PASSWORD = "browser-pass-123"
-
-
-@pytest.fixture
-def senior_login(transactional_db, live_server, page: Page):
-    services.user_create(username="sofia", password=PASSWORD, roles=[Role.SENIOR_MODERATOR])
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("sofia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return page
 
 
 def test_mute_a_reporter_from_the_case_page_and_find_them_in_the_muted_list(

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from accounts import services
-from accounts.roles import Role
 from moderation.models import Case, Decision, Statement
 from signals.models import DuplicateMember
 from tests.moderation.factories import make_case
 
-PASSWORD = "browser-pass-123"
 SPAM = (
     "Your parcel is held at the depot, pay the 2 EUR customs fee at https://post.example/{} "
     "within 24 hours or it goes back to the sender."
 )
-
-
-@pytest.fixture
-def senior_login(transactional_db, live_server, page: Page):
-    services.user_create(username="sofia", password=PASSWORD, roles=[Role.SENIOR_MODERATOR])
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("sofia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return page
 
 
 def test_decide_once_for_a_text_group(senior_login, live_server):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts import services
 from accounts.roles import Role
@@ -14,17 +13,6 @@ from moderation.services.appeals import AppealInput, appeal_submit
 from tests.moderation.factories import make_case, violation
 
 PASSWORD = "browser-pass-123"
-
-
-@pytest.fixture
-def senior_login(transactional_db, live_server, page: Page):
-    services.user_create(username="sofia", password=PASSWORD, roles=[Role.SENIOR_MODERATOR])
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("sofia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    return page
 
 
 def test_bulk_decide_selected_cases(senior_login, live_server):
