@@ -6,7 +6,7 @@ matched a bank, the exact copy and its near-copies at a small distance.
 
 from __future__ import annotations
 
-from moderation.models import Category, Decision, Media, Report
+from moderation.models import CaseSignal, Category, Decision, Media, Report
 from signals.matcher_service import reports_match
 from signals.models import BankedHash, HashBank
 
@@ -55,3 +55,17 @@ def seed_signals() -> int:
     seed_governance()
     seed_neardup()
     return matched
+
+
+def demo_summary() -> str:
+    """What the automatic tools show in the demo, in one line for seed_demo's answer."""
+    from signals.models import AutomatedAction, DuplicateGroup, ModelVersion
+
+    models = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).count()
+    scored = CaseSignal.objects.filter(kind=CaseSignal.Kind.CLASSIFIER).count()
+    groups = DuplicateGroup.objects.filter(merged_into__isnull=True).count()
+    automatic = AutomatedAction.objects.count()
+    return (
+        f"{models} classifier model(s) trained on synthetic decisions, {scored} score(s), "
+        f"{groups} near-duplicate group(s), {automatic} automatic action(s)"
+    )

@@ -24,9 +24,11 @@ class Command(BaseCommand):
         reports = moderation_demo.seed_moderation()
         requests = disclosures_demo.seed_disclosures()
         matches = signals_demo.seed_signals()
+        tools = signals_demo.demo_summary()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} user(s), {reports} report(s) and "
-                f"{requests} legal request(s) created; {matches} hash-bank match(es) found."
+                f"{requests} legal request(s) created; {matches} hash-bank match(es) found; "
+                f"{tools}."
             )
         )
