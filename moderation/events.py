@@ -16,3 +16,8 @@ media_received = Signal()
 # Sent after automated signals commit on cases (intake's platform scores, a hash match, a
 # classifier score): `case_ids` (list[int]). The signals app weighs automatic actions then.
 signals_added = Signal()
+# Sent INSIDE the transaction that writes a decision (`decision`: Decision), and the one that
+# takes a decision out of force on appeal (`decision`, its new status): receivers write what
+# follows from it (the search policy's delisting) in the same transaction, or fail it.
+decision_taken = Signal()
+decision_withdrawn = Signal()

@@ -4,6 +4,7 @@ from moderation.models.bulk import BulkJob
 from moderation.models.cases import Case, CaseSignal
 from moderation.models.decisions import Decision, Statement
 from moderation.models.media import EvidenceHold, Media
+from moderation.models.notes import CaseNote, ReplyTemplate, TransparencyReport
 from moderation.models.platform import AccountRestriction, PlatformAccount, Reporter, Strike
 from moderation.models.reports import Category, Report, Subject
 from moderation.models.routing import ModeratorProfile
@@ -13,6 +14,7 @@ __all__ = [
     "Appeal",
     "BulkJob",
     "Case",
+    "CaseNote",
     "CaseSignal",
     "Category",
     "Decision",
@@ -21,9 +23,11 @@ __all__ = [
     "ModerationAccess",
     "ModeratorProfile",
     "PlatformAccount",
+    "ReplyTemplate",
     "Report",
     "Reporter",
     "Statement",
     "Strike",
     "Subject",
+    "TransparencyReport",
 ]

@@ -25,6 +25,9 @@ class ModerationAccess(models.Model):
             ("view_legal_escalations", _("Can see cases escalated to legal")),
             ("view_original_media", _("Can download reported media as received")),
             ("mute_reporters", _("Can mute a reporter who files in bad faith")),
+            ("write_notes", _("Can read and write internal notes on cases")),
+            ("manage_reply_templates", _("Can maintain reply templates")),
+            ("publish_transparency_report", _("Can generate and publish the moderation report")),
         ]
 
     def __str__(self) -> str:

@@ -148,6 +148,8 @@ class CaseSignal(models.Model):
     class Kind(models.TextChoices):
         CLASSIFIER = "classifier", _("Classifier score")
         HASH_MATCH = "hash_match", _("Hash match")
+        # A reported search result whose query matches a blocked search term (search_policy).
+        BLOCKED_TERM = "blocked_term", _("Blocked search term")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="signals")
     report = models.ForeignKey(

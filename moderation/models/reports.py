@@ -135,6 +135,8 @@ class Report(models.Model):
         _("media PDQ quality (sent by the platform)"), null=True, blank=True
     )
     media_url = models.URLField(_("media reference"), max_length=500, blank=True)
+    # A reported search result: the query that returned it (matched against blocked terms).
+    search_query = models.CharField(_("search query"), max_length=256, blank=True)
     deep_link = models.CharField(_("deep link"), max_length=500, blank=True)
     chat_id = models.CharField(_("chat id"), max_length=64, blank=True)
     posted_at = models.DateTimeField(_("posted"), null=True, blank=True)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import audit
-from moderation import outbox_kinds
+from moderation import events, outbox_kinds
 from moderation.exceptions import (
     AppealAlreadyDecided,
     AppealRefused,
@@ -142,6 +142,7 @@ def _decision_withdraw(
     platform what to undo. A "no violation" decision imposed nothing, so nothing is sent.
     """
     decision_transition(decision=decision, to=status)
+    events.decision_withdrawn.send(sender=Decision, decision=decision, status=status)
     decisions.reporter_outcome_record(case=case, actioned=decision.is_violation, undo=True)
     voided = Strike.objects.filter(decision=decision, voided_at__isnull=True).update(voided_at=now)
     live = AccountRestriction.objects.filter(decision=decision, lifted_at__isnull=True).filter(

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from moderation import events
 from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES, validate_statement
 from moderation.exceptions import InvalidDecision, NotClaimedByActor
 from moderation.models import (
@@ -275,6 +276,7 @@ def decision_create(
     _apply_account_measures(decision=made, case=case, now=now)
     reporter_outcome_record(case=case, actioned=made.is_violation)
     deliveries.deliveries_for_decision(decision=made, case=case, statement=statement)
+    events.decision_taken.send(sender=Decision, decision=made)
     return made
 
 
