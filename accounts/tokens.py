@@ -22,6 +22,7 @@ class Scope(models.TextChoices):
     APPEALS = "appeals", _("Submit appeals")
     SUBSCRIBER_DATA = "subscriber_data", _("Subscriber data")
     MEDIA = "media", _("Send reported media")
+    SEARCH_POLICY = "search_policy", _("Read the search policy")
 
 
 SCOPES = frozenset(Scope.values)

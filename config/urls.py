@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),
     path("moderation/", include("moderation.urls")),
     path("signals/", include("signals.urls")),
+    path("search-policy/", include("search_policy.urls")),
     path("legal/", include("disclosures.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ from moderation.models import (
     Appeal,
     BulkJob,
     Case,
+    CaseNote,
     CaseSignal,
     Category,
     Decision,
@@ -23,11 +24,13 @@ from moderation.models import (
     Media,
     ModeratorProfile,
     PlatformAccount,
+    ReplyTemplate,
     Report,
     Reporter,
     Statement,
     Strike,
     Subject,
+    TransparencyReport,
 )
 
 
@@ -155,3 +158,21 @@ class EvidenceHoldAdmin(ReadOnlyAdmin):
     list_display = ("account", "source_type", "source_id", "placed_at", "released_at")
     list_filter = ("source_type",)
     search_fields = ("account__platform_id", "account__username")
+
+
+@admin.register(CaseNote)
+class CaseNoteAdmin(ReadOnlyAdmin):
+    # The notes' text stays on the case page, for the staff who may open the case.
+    list_display = ("id", "case", "appeal", "author", "created_at")
+    exclude = ("text",)
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(ReadOnlyAdmin):
+    list_display = ("title", "category", "language", "field", "shortcut", "active", "updated_at")
+    list_filter = ("language", "field", "active")
+
+
+@admin.register(TransparencyReport)
+class TransparencyReportAdmin(ReadOnlyAdmin):
+    list_display = ("period_start", "period_end", "version", "generated_at", "published_at")

@@ -30,3 +30,19 @@ register_many(
         ("reporter.unmuted", _("Reporter unmuted")),
     ]
 )
+
+# Moderator tools: internal notes (the trail keeps their id and length, never their text,
+# because it is exported to outside auditors) and reply templates.
+register_many(
+    [
+        ("case.note_added", _("Note added")),
+        ("reply_template.created", _("Reply template created")),
+        ("reply_template.updated", _("Reply template updated")),
+    ]
+)
+register_many(
+    [
+        ("transparency.generated", _("Moderation transparency report generated")),
+        ("transparency.published", _("Moderation transparency report published")),
+    ]
+)

@@ -21,6 +21,8 @@ from django.utils import timezone
 from accounts.models import User
 from moderation.demo_evidence import demo_media, demo_thread
 from moderation.demo_floods import seed_floods
+from moderation.demo_notes import seed_notes_and_templates
+from moderation.demo_transparency import seed_transparency
 from moderation.models import Case, Category, Decision, ModeratorProfile, Report
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_submit
@@ -423,4 +425,7 @@ def seed_moderation() -> int:
     _decide_some(users)
     _appeal_some()
     _answer_some_appeals(users)
-    return created + seed_floods(users)
+    created += seed_floods(users)
+    seed_notes_and_templates(users)
+    seed_transparency()  # last: it reports on everything seeded above
+    return created

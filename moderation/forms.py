@@ -27,7 +27,11 @@ DEADLINE_CHOICES = [
     ("on_time", _("On time")),
 ]
 ORDER_CHOICES = [("priority", _("Priority")), ("age", _("Oldest first"))]
-SIGNAL_CHOICES = [("", _("Any")), ("hash_match", _("Matched a hash bank"))]
+SIGNAL_CHOICES = [
+    ("", _("Any")),
+    ("hash_match", _("Matched a hash bank")),
+    ("blocked_term", _("Search query hit a blocked term")),
+]
 QUEUE_STATUSES = [
     (Case.Status.OPEN, _("Open")),
     (Case.Status.CLAIMED, _("Claimed")),

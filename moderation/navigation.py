@@ -25,3 +25,19 @@ register(
         order=270,
     ),
 )
+register(
+    NavItem(
+        "moderation:reply_templates",
+        _("Reply templates"),
+        "moderation.manage_reply_templates",
+        order=275,
+    ),
+)
+register(
+    NavItem(
+        "moderation:transparency",
+        _("Transparency (moderation)"),
+        "moderation.publish_transparency_report",
+        order=280,
+    ),
+)

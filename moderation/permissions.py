@@ -63,3 +63,21 @@ def can_mute_reporters(user: User | AnonymousUser) -> bool:
 def can_view_reporters(user: User | AnonymousUser) -> bool:
     """A reporter's page shows their record and mute; it exists for those who may mute."""
     return can_mute_reporters(user)
+
+
+def can_write_notes(user: User | AnonymousUser) -> bool:
+    """Moderators and seniors add internal notes on the cases they may open."""
+    return _has(user, "moderation.write_notes")
+
+
+def can_read_notes(user: User | AnonymousUser) -> bool:
+    """
+    Whoever may open a case reads its notes: legal staff too, on the escalated cases they see,
+    since the notes are often why it was escalated. They do not write them.
+    """
+    return can_write_notes(user) or can_view_case(user)
+
+
+def can_manage_reply_templates(user: User | AnonymousUser) -> bool:
+    """Seniors maintain the reply templates every moderator inserts."""
+    return _has(user, "moderation.manage_reply_templates")

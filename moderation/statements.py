@@ -15,11 +15,17 @@ if TYPE_CHECKING:
 
 _VISIBILITY = {
     "remove_content": "DECISION_VISIBILITY_CONTENT_REMOVED",
-    "remove_from_search": "DECISION_VISIBILITY_CONTENT_DEMOTED",
+    # No "removed from search" value exists: OTHER, with the free text below (a full exclusion
+    # is not a demotion; shared/reference/search-safety.md section 5).
+    "remove_from_search": "DECISION_VISIBILITY_OTHER",
     "geo_restrict": "DECISION_VISIBILITY_CONTENT_DISABLED",
     "label": "DECISION_VISIBILITY_CONTENT_LABELLED",
     "age_restrict": "DECISION_VISIBILITY_CONTENT_AGE_RESTRICTED",
 }
+SEARCH_DELISTING_TEXT = (
+    "Removed from search results: excluded from in-app global search and search suggestions; "
+    "still reachable by direct link."
+)
 # What intake knows of the author (PlatformAccount.kind). A bot may be run by a trader or by a
 # private person, and the field is optional: a kind not listed here leaves account_type out.
 _ACCOUNT_TYPES = {
@@ -84,7 +90,9 @@ def build_statement(
 
     visibility = [_VISIBILITY[a] for a in decision.actions if a in _VISIBILITY]
     if visibility:
-        sor["decision_visibility"] = visibility
+        sor["decision_visibility"] = list(dict.fromkeys(visibility))
+    if "remove_from_search" in actions:
+        sor["decision_visibility_other"] = SEARCH_DELISTING_TEXT
     if "terminate_account" in actions:
         sor["decision_account"] = "DECISION_ACCOUNT_TERMINATED"
     elif "suspend_account" in actions:

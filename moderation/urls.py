@@ -1,4 +1,8 @@
-from moderation.views import appeals, bulk, cases, media, queue, reporters
+from django.urls import include, path
+
+from moderation.views import appeals, bulk, cases, media, queue, reporters, transparency
+from moderation.views import notes as note_views
+from moderation.views import reply_templates as reply_template_views
 
 app_name = "moderation"
 
@@ -9,4 +13,8 @@ urlpatterns = [
     *appeals.urlpatterns,
     *bulk.urlpatterns,
     *reporters.urlpatterns,
+    *note_views.urlpatterns,
+    *reply_template_views.urlpatterns,
+    *transparency.urlpatterns,
+    path("transparency/public/", include(transparency.public_urlpatterns)),
 ]

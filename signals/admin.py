@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from signals.models import BankedHash, HashBank
+from signals.models import BankedHash, HashBank, MatchCursor
 
 
 @admin.register(HashBank)
@@ -26,3 +26,10 @@ class BankedHashAdmin(ReadOnlyAdmin):
 from signals.classifier import admin as _classifier  # noqa: E402,F401
 from signals.governance import admin as _governance  # noqa: E402,F401
 from signals.neardup import admin as _neardup  # noqa: E402,F401
+
+
+@admin.register(MatchCursor)
+class MatchCursorAdmin(ReadOnlyAdmin):
+    """How far each relay has walked the reports (matching, classifier, near-duplicates)."""
+
+    list_display = ("name", "last_report_id", "updated_at")

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "moderation",
     "disclosures",
     "signals",
+    "search_policy",
     # Project level, above every app: the demo data command (seed_demo).
     "demo",
 ]
@@ -329,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-purge-evidence": {
         "task": "moderation.tasks.purge_evidence",
         "schedule": 24 * 60 * 60,
+    },
+    # Delistings past their expiry leave the search policy feed (search_policy).
+    "search-policy-remove-expired": {
+        "task": "search_policy.tasks.remove_expired_delistings",
+        "schedule": 60 * 60,
     },
     # The classifier learns from the latest decisions (signals.classifier).
     "signals-retrain-models": {

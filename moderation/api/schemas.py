@@ -112,6 +112,7 @@ Name80 = Annotated[str, _chars(80, min_length=1), _STORABLE]
 Text64 = Annotated[str, _chars(64), _STORABLE]
 Text80 = Annotated[str, _chars(80), _STORABLE]
 Text128 = Annotated[str, _chars(128), _STORABLE]
+SearchQuery = Annotated[str, _chars(256), _STORABLE]
 Text200 = Annotated[str, _chars(200), _STORABLE]
 LongText = Annotated[str, _chars(10_000), _STORABLE]
 ContentText = Annotated[str, _chars(20_000), _STORABLE]
@@ -189,6 +190,11 @@ class SubjectIn(StrictIn):
     )
     media_url: HttpUrl | None = None
     deep_link: Link | None = None
+    search_query: SearchQuery | None = Field(
+        default=None,
+        description="What the user searched for (at most 256 characters); only when type is "
+        "'search_result'. Matched against the blocked search terms.",
+    )
     posted_at: AwareDatetime | None = Field(
         default=None, description="Not in the future (a few minutes of clock skew are allowed)."
     )
@@ -199,6 +205,17 @@ class SubjectIn(StrictIn):
         refusal = posted_at_refusal(value, now=timezone.now())
         if refusal:
             raise PydanticCustomError("posted_at_future", "{reason}", {"reason": refusal})
+        return value
+
+    @field_validator("search_query")
+    @classmethod
+    def _queries_only_for_search_results(
+        cls, value: str | None, info: ValidationInfo
+    ) -> str | None:
+        if value and info.data.get("type") != "search_result":
+            raise PydanticCustomError(
+                "search_query_type", "Only for a subject of type 'search_result'."
+            )
         return value
 
     @field_validator("chat_id")
@@ -225,6 +242,7 @@ class SubjectIn(StrictIn):
             media_pdq_quality=self.media_pdq_quality,
             media_url=self.media_url or "",
             deep_link=self.deep_link or "",
+            search_query=self.search_query or "",
             posted_at=self.posted_at,
         )
 

@@ -36,7 +36,7 @@ class QueueFilters:
     subject_types: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     deadline: str = ""  # overdue | due_soon | on_time
-    signal: str = ""  # a CaseSignal kind the case must have (hash_match)
+    signal: str = ""  # a CaseSignal kind the case must have (hash_match, blocked_term)
     order: str = "priority"  # priority | age
 
     def with_status(self, status: str) -> QueueFilters:

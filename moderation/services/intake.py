@@ -71,6 +71,7 @@ class SubjectInput:
     media_pdq_quality: int | None = None
     media_url: str = ""
     deep_link: str = ""
+    search_query: str = ""  # what the user searched for (search_result subjects)
     posted_at: datetime | None = None
 
 
@@ -480,6 +481,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
                 media_pdq_quality=s.media_pdq_quality,
                 media_url=s.media_url,
                 deep_link=s.deep_link,
+                search_query=s.search_query,
                 chat_id=s.chat_id,
                 posted_at=s.posted_at,
                 context=[message.as_json() for message in item.context],

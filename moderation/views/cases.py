@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -210,6 +210,9 @@ def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
             )
             if request.POST.get("next") == "1":
                 return _claim_next_after(request)
+            if getattr(request, "htmx", False):
+                # htmx would follow a plain redirect and swap the queue into the form.
+                return HttpResponseClientRedirect(reverse("moderation:home"))
             return redirect("moderation:home")
     context = _page_context(request, case_id, form=form)
     if getattr(request, "htmx", False):

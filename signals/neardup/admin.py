@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from signals.models import DuplicateGroup, DuplicateMember
+from signals.models import DuplicateGroup, DuplicateMember, TextBand, TextSignature
 
 
 @admin.register(DuplicateGroup)
@@ -18,3 +18,14 @@ class DuplicateGroupAdmin(ReadOnlyAdmin):
 class DuplicateMemberAdmin(ReadOnlyAdmin):
     list_display = ("group", "case", "kind", "similarity", "joined_at")
     list_filter = ("kind",)
+
+
+@admin.register(TextSignature)
+class TextSignatureAdmin(ReadOnlyAdmin):
+    list_display = ("report", "scheme", "created_at")
+    exclude = ("signature",)  # bytes: nothing to read there
+
+
+@admin.register(TextBand)
+class TextBandAdmin(ReadOnlyAdmin):
+    list_display = ("report", "band", "bucket")

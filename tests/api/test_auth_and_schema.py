@@ -16,6 +16,7 @@ ENDPOINTS = [
     ("post", REPORTS_URL, "reports"),
     ("get", STATEMENTS_URL, "statements"),
     ("post", APPEALS_URL, "appeals"),
+    ("get", "/api/v1/search-policy", "search_policy"),
 ]
 ids = [url for _, url, _ in ENDPOINTS]
 

@@ -123,6 +123,22 @@ def test_decide_through_the_page_writes_decision_statement_and_restriction(
     assert case.subject.author.restrictions.get().kind == "suspended"
 
 
+def test_deciding_with_htmx_sends_the_browser_to_the_queue_instead_of_swapping_it_in(
+    moderator_client, moderator
+):
+    case = make_case(category="scams_fraud")
+    claims.case_claim(case_id=case.pk, actor=moderator)
+
+    response = moderator_client.post(
+        _url(case, "moderation:case_decide"), _decision_post(), headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("moderation:home")
+    case.refresh_from_db()
+    assert case.status == Case.Status.RESOLVED
+
+
 @pytest.mark.parametrize(
     "overrides",
     [

@@ -210,6 +210,35 @@ MATRIX: dict[str, dict[str, str]] = {
     "signals:models": allow(*MOD),
     "signals:model": allow(moderator=NOT_FOUND, senior=NOT_FOUND),
     "signals:models_retrain": post_only(),
+    # The search policy: senior moderators only (it acts on every user's searches); the feed
+    # is the bearer-token API. Removals (POST) are tested with each view.
+    "search_policy:home": allow("senior"),
+    "search_policy:entities": allow("senior"),
+    "search_policy:review": allow("senior"),
+    "search_policy:term_new": allow("senior"),
+    "search_policy:entity_new": allow("senior"),
+    "search_policy:term_remove": post_only(),
+    "search_policy:entity_relist": post_only(),
+    "api:search_policy_feed": api(UNAUTHORIZED),
+    # Moderator tools: notes are added (POST) on cases and appeals, tested with each view;
+    # reply templates are maintained by senior moderators (the matrix has one template).
+    "moderation:case_note_add": post_only(),
+    "moderation:appeal_note_add": post_only(),
+    "moderation:reply_templates": allow("senior"),
+    "moderation:reply_template_new": allow("senior"),
+    "moderation:reply_template_edit": allow("senior"),
+    "moderation:reply_template_deactivate": post_only(),
+    # Moderation transparency report: no report 1 exists, so who may look gets a 404.
+    "moderation:transparency": allow("senior", "legal"),
+    "moderation:transparency_report": allow(senior=NOT_FOUND, legal=NOT_FOUND),
+    "moderation:transparency_publish": post_only(),
+    "moderation:transparency_csv": allow(senior=NOT_FOUND, legal=NOT_FOUND),
+    "moderation:transparency_json": allow(senior=NOT_FOUND, legal=NOT_FOUND),
+    # Public (published versions only, aggregates only): no login for anyone.
+    "moderation:public_transparency": everyone(anonymous=OK),
+    "moderation:public_transparency_report": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
+    "moderation:public_transparency_csv": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
+    "moderation:public_transparency_json": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
 }
 
 # Django admin: summarised by a rule (admin_row) rather than one row per model URL.

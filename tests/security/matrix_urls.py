@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.roles import Role
 from audit import services as audit
 from audit.log import seal_and_checkpoint
-from moderation.models import BulkJob
+from moderation.models import BulkJob, ReplyTemplate
 from moderation.services import claims, decisions
 from moderation.services.appeals import AppealInput, appeal_submit
 from tests import routes
@@ -76,6 +76,7 @@ def make_url_objects(make_user) -> dict[str, int]:
         "package_id": MISSING_PACKAGE_ID,
         "pk": device.pk,  # django-otp's admin views for a TOTP device
         "tree_size": checkpoint.tree_size,
+        "reply_template_id": ReplyTemplate.objects.create(title="M", field="facts", body="x").pk,
     }
 
 

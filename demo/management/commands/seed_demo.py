@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import demo as account_demo
 from disclosures import demo as disclosures_demo
 from moderation import demo as moderation_demo
+from search_policy import demo as search_policy_demo
 from signals import demo as signals_demo
 
 
@@ -25,10 +26,12 @@ class Command(BaseCommand):
         requests = disclosures_demo.seed_disclosures()
         matches = signals_demo.seed_signals()
         tools = signals_demo.demo_summary()
+        search = search_policy_demo.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} user(s), {reports} report(s) and "
                 f"{requests} legal request(s) created; {matches} hash-bank match(es) found; "
-                f"{tools}."
+                f"{tools}; search policy: {search['terms']} term(s), "
+                f"{search['entities']} delisting(s), {search['tagged']} report(s) tagged."
             )
         )
