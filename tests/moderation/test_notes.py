@@ -72,8 +72,25 @@ def test_notes_are_append_only_no_url_or_service_edits_or_deletes_them():
     from moderation.services import notes as note_services
 
     assert [n for n in dir(note_services) if n.startswith("case_note_")] == ["case_note_add"]
-    note_routes = sorted(name for _, name in all_routes() if name and "note" in name)
+    note_routes = sorted(
+        name
+        for _, name in all_routes()
+        if name and "note" in name and not name.startswith("admin:")
+    )
     assert note_routes == ["moderation:appeal_note_add", "moderation:case_note_add"]
+    # The admin lists notes (without their text) and can change nothing.
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from moderation.models import CaseNote
+
+    notes_admin = admin.site._registry[CaseNote]
+    request = RequestFactory().get("/")
+    request.user = type("Superuser", (), {"is_active": True, "is_superuser": True})()
+    assert not notes_admin.has_add_permission(request)
+    assert not notes_admin.has_change_permission(request)
+    assert not notes_admin.has_delete_permission(request)
+    assert "text" not in notes_admin.get_readonly_fields(request)
 
 
 def test_case_page_adds_a_note_with_htmx_and_swaps_the_list(moderator_client, moderator):
