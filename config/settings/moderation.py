@@ -47,3 +47,6 @@ EVIDENCE_RETENTION_DAYS: dict[str, dict[str, int]] = {
     "child_safety": {"no_violation": 365, "violation": 365},
     "terrorism": {"no_violation": 180, "violation": 730},
 }
+# Private groups and channels: once this many message cases from one of them are active,
+# they roll up into one group-level case (moderation.services.rollup).
+ROLLUP_MIN_CASES = env_int("ROLLUP_MIN_CASES", 3)

@@ -81,6 +81,17 @@ class Case(models.Model):
     )
     escalation_note = models.TextField(_("escalation note"), blank=True)
 
+    # A message case from a private group, rolled up into that group's case: shown there and
+    # resolved with the group-level decision (moderation.services.rollup).
+    rollup_parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rolled_up_cases",
+        verbose_name=_("rolled up into"),
+    )
+
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)

@@ -60,9 +60,15 @@ class Subject(models.Model):
         SEARCH_RESULT = "search_result", _("Search result")
 
     class ChatKind(models.TextChoices):
+        # Public: anyone can read it, so the platform observes what is reported there.
+        GROUP = "group", _("Public group")
+        CHANNEL = "channel", _("Public channel")
+        # Private amongst their participants: the platform sees only what a reporter forwards.
         PRIVATE = "private", _("Private chat")
-        GROUP = "group", _("Group")
-        CHANNEL = "channel", _("Channel")
+        PRIVATE_GROUP = "private_group", _("Private group")
+        PRIVATE_CHANNEL = "private_channel", _("Private channel")
+        # End-to-end encrypted: the platform holds no readable copy at all.
+        SECRET = "secret", _("Secret chat (end-to-end encrypted)")
 
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     platform_id = models.CharField(_("platform id"), max_length=128)
@@ -73,6 +79,17 @@ class Subject(models.Model):
     chat_kind = models.CharField(
         _("chat kind"), max_length=16, choices=ChatKind.choices, blank=True
     )
+    # A message in a private group or channel: who owns that chat and its title, as the
+    # platform sent them (the group-level case of a roll-up is about the owner's group).
+    chat_owner = models.ForeignKey(
+        PlatformAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("chat owner"),
+    )
+    chat_title = models.CharField(_("chat title"), max_length=128, blank=True)
     first_reported_at = models.DateTimeField(_("first reported"), auto_now_add=True)
 
     class Meta:
@@ -99,6 +116,13 @@ class Report(models.Model):
         TRUSTED_FLAGGER = "trusted_flagger", _("Trusted flagger (DSA Art. 22)")
         AUTHORITY = "authority", _("Authority notice")
         AUTOMATED = "automated", _("Automated detection")
+
+    class Provenance(models.TextChoices):
+        # Public content the platform can read and vouch for.
+        PLATFORM = "platform", _("Platform-observed")
+        # Forwarded by the reporter from a private or end-to-end encrypted chat: nothing but
+        # the reporter vouches for it.
+        REPORTER = "reporter", _("Reporter-supplied")
 
     class Held(models.TextChoices):
         NO = "", _("Queued")
@@ -135,6 +159,13 @@ class Report(models.Model):
         _("media PDQ quality (sent by the platform)"), null=True, blank=True
     )
     media_url = models.URLField(_("media reference"), max_length=500, blank=True)
+    # Where the evidence snapshot (text, media) came from; see moderation.chat_kinds.
+    evidence_provenance = models.CharField(
+        _("evidence provenance"),
+        max_length=8,
+        choices=Provenance.choices,
+        default=Provenance.PLATFORM,
+    )
     # A reported search result: the query that returned it (matched against blocked terms).
     search_query = models.CharField(_("search query"), max_length=256, blank=True)
     deep_link = models.CharField(_("deep link"), max_length=500, blank=True)

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from moderation import events
+from moderation import chat_kinds, events
 from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES, validate_statement
 from moderation.exceptions import InvalidDecision, NotClaimedByActor
 from moderation.models import (
@@ -25,7 +25,7 @@ from moderation.models import (
     Strike,
 )
 from moderation.models.decisions import Action, Ground
-from moderation.services import deliveries
+from moderation.services import deliveries, rollup
 from moderation.services.workflow import case_transition, case_transition_check
 from moderation.statements import build_statement
 
@@ -239,8 +239,12 @@ def decision_create(
     errors = decision.validate()
     if errors:
         raise InvalidDecision(errors)
+    # Not offered by the form either; refused here for every caller (bulk, appeals, rules).
+    refusal = chat_kinds.actions_refusal(case.subject.chat_kind, decision.actions)
+    if refusal:
+        raise InvalidDecision({"actions": [refusal]})
     now = timezone.now()
-    evidence = case.reports.order_by("-id").first()
+    evidence = rollup.decision_evidence(case=case)
     made = Decision.objects.create(
         case=case,
         moderator=actor,
@@ -276,6 +280,7 @@ def decision_create(
     _apply_account_measures(decision=made, case=case, now=now)
     reporter_outcome_record(case=case, actioned=made.is_violation)
     deliveries.deliveries_for_decision(decision=made, case=case, statement=statement)
+    rollup.rolled_up_cases_resolve(decision=made, case=case, actor=actor)
     events.decision_taken.send(sender=Decision, decision=made)
     return made
 

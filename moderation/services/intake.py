@@ -22,7 +22,7 @@ from moderation.detectors import OFF, detector_key, detector_modes
 from moderation.dsa import content_language
 from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, PlatformAccount, Report, Reporter, Subject
-from moderation.services import deliveries
+from moderation.services import deliveries, rollup
 from moderation.services import intake_holds as holds
 from moderation.services.priority import cases_count_held, cases_refresh
 
@@ -537,6 +537,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     if any(c.language for c in no_language):
         Case.objects.bulk_update([c for c in no_language if c.language], ["language"])
     cases_refresh(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
+    rollup.rollups_after_intake(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
     cases_count_held(case_ids=sorted(cleared_ids))
     if plan.on_cleared_case:
         # Their subject was decided already: its reporters are told that decision now.
