@@ -22,6 +22,7 @@ from accounts.models import User
 from moderation.demo_evidence import demo_media, demo_thread
 from moderation.demo_floods import seed_floods
 from moderation.demo_notes import seed_notes_and_templates
+from moderation.demo_private import seed_private_chats
 from moderation.demo_transparency import seed_transparency
 from moderation.models import Case, Category, Decision, ModeratorProfile, Report
 from moderation.services import claims, decisions
@@ -426,6 +427,7 @@ def seed_moderation() -> int:
     _appeal_some()
     _answer_some_appeals(users)
     created += seed_floods(users)
+    created += seed_private_chats(users)
     seed_notes_and_templates(users)
     seed_transparency()  # last: it reports on everything seeded above
     return created
