@@ -6,6 +6,7 @@ from accounts import passkeys
 from accounts import views as account_views
 from config import views
 from config.api import api
+from moderation.views import transparency as moderation_transparency
 
 admin.site.site_header = _("Trust & Safety administration")
 admin.site.site_title = _("T&S admin")
@@ -24,4 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("status/", views.system_status, name="system_status"),
+    # Public, no sign-in: published transparency reports.
+    path(
+        "transparency/moderation/",
+        include((moderation_transparency.public_urlpatterns, "transparency")),
+    ),
 ]

@@ -1,5 +1,3 @@
-from django.urls import include, path
-
 from moderation.views import appeals, bulk, cases, media, queue, reporters, transparency
 from moderation.views import notes as note_views
 from moderation.views import reply_templates as reply_template_views
@@ -16,5 +14,4 @@ urlpatterns = [
     *note_views.urlpatterns,
     *reply_template_views.urlpatterns,
     *transparency.urlpatterns,
-    path("transparency/public/", include(transparency.public_urlpatterns)),
 ]

@@ -30,10 +30,10 @@ PUBLIC = {
     "api:media_upload": "bearer-token API: 401 without a token",
     "api:media_detail": "bearer-token API: 401 without a token",
     "api:search_policy_feed": "bearer-token API: 401 without a token",
-    "moderation:public_transparency": "published moderation transparency reports (DSA Art. 15)",
-    "moderation:public_transparency_report": "a published moderation transparency report",
-    "moderation:public_transparency_csv": "a published moderation transparency report, CSV",
-    "moderation:public_transparency_json": "a published moderation transparency report, JSON",
+    "transparency:moderation": "published moderation transparency reports (DSA Art. 15)",
+    "transparency:moderation_report": "a published moderation transparency report",
+    "transparency:moderation_csv": "a published moderation transparency report, CSV",
+    "transparency:moderation_json": "a published moderation transparency report, JSON",
 }
 
 # The API is exempt from the login redirect: each URL's method and its anonymous answer.

@@ -197,15 +197,11 @@ urlpatterns = [
     path("transparency/<int:version_id>/figures.json", transparency_json, name="transparency_json"),
 ]
 
-#: Mounted under /moderation/transparency/public/ by moderation/urls.py (see the report to
-#: the lead for the /transparency/moderation/ alias, which needs config/urls.py).
+#: The public address, /transparency/moderation/, mounted by config/urls.py under the
+#: "transparency" namespace (the page the issue and DSA Art. 15 readers look for).
 public_urlpatterns = [
-    path("", public_transparency, name="public_transparency"),
-    path("<int:version_id>/", public_transparency_report, name="public_transparency_report"),
-    path(
-        "<int:version_id>/<str:sheet>.csv", public_transparency_csv, name="public_transparency_csv"
-    ),
-    path(
-        "<int:version_id>/figures.json", public_transparency_json, name="public_transparency_json"
-    ),
+    path("", public_transparency, name="moderation"),
+    path("<int:version_id>/", public_transparency_report, name="moderation_report"),
+    path("<int:version_id>/<str:sheet>.csv", public_transparency_csv, name="moderation_csv"),
+    path("<int:version_id>/figures.json", public_transparency_json, name="moderation_json"),
 ]

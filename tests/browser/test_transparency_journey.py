@@ -39,7 +39,7 @@ def test_generate_publish_and_read_publicly(senior_login, live_server, browser):
     assert TransparencyReport.objects.get().published_at is not None
 
     anonymous = browser.new_context().new_page()  # no session at all
-    anonymous.goto(live_server.url + "/moderation/transparency/public/")
+    anonymous.goto(live_server.url + "/transparency/moderation/")
     anonymous.get_by_role("link", name=f"/{yesterday.isoformat()}").click()
     expect(anonymous.get_by_role("heading", name="4_notices")).to_be_visible()
     total = anonymous.get_by_role("row").filter(

@@ -50,7 +50,9 @@ def account():
 @pytest.fixture
 def legal_client(legal, client_for):
     client = client_for(legal)
-    step_up(client)
+    confirmed = step_up(client)
+    # A refused step-up would show up later as a puzzling step-up redirect (204): say it here.
+    assert confirmed.status_code == 302, confirmed.content.decode()[:500]
     return client
 
 

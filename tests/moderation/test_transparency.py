@@ -334,7 +334,7 @@ def test_page_generates_and_shows_form_errors(senior_client, senior):
 def test_publish_needs_confirmation_then_is_public(senior_client, senior, client):
     _case(START, category="spam")
     report = report_generate(start=H1.start, end=H1.end, actor=senior, today=TODAY)
-    public_url = reverse("moderation:public_transparency_report", args=[report.pk])
+    public_url = reverse("transparency:moderation_report", args=[report.pk])
     assert client.get(public_url).status_code == 404  # drafts are not public
     url = reverse("moderation:transparency_publish", args=[report.pk])
     unconfirmed = senior_client.post(url, {})
@@ -342,18 +342,18 @@ def test_publish_needs_confirmation_then_is_public(senior_client, senior, client
     report.refresh_from_db()
     assert report.published_at is None
     assert senior_client.post(url, {"confirm": "yes"}).status_code == 302
-    listing = client.get(reverse("moderation:public_transparency"))
+    listing = client.get(reverse("transparency:moderation"))
     assert listing.status_code == 200
     assert "2026-01-01/2026-06-30" in listing.content.decode()
     page = client.get(public_url).content.decode()
     assert "Number of notices received" in page
     assert senior.username not in page
-    csv_url = reverse("moderation:public_transparency_csv", args=[report.pk, "4_notices"])
+    csv_url = reverse("transparency:moderation_csv", args=[report.pk, "4_notices"])
     body = client.get(csv_url).content.decode()
     assert body.startswith("Service,Reporting period,Category")
     assert client.get(csv_url.replace("4_notices", "nope")).status_code == 404
     data = json.loads(
-        client.get(reverse("moderation:public_transparency_json", args=[report.pk])).content
+        client.get(reverse("transparency:moderation_json", args=[report.pk])).content
     )
     assert data["notices"]["total"] == 1
     assert data["version"] == 1
@@ -376,7 +376,7 @@ def test_public_list_query_count_is_constant(senior, client, django_assert_num_q
             start=date(year, 1, 1), end=date(year, 6, 30), actor=senior, today=TODAY
         )
         report_publish(report_id=r.pk, actor=senior)
-    url = reverse("moderation:public_transparency")
+    url = reverse("transparency:moderation")
     with CaptureQueriesContext(connection) as two:
         client.get(url)
     r = report_generate(start=date(2025, 1, 1), end=date(2025, 6, 30), actor=senior, today=TODAY)

@@ -235,10 +235,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "moderation:transparency_csv": allow(senior=NOT_FOUND, legal=NOT_FOUND),
     "moderation:transparency_json": allow(senior=NOT_FOUND, legal=NOT_FOUND),
     # Public (published versions only, aggregates only): no login for anyone.
-    "moderation:public_transparency": everyone(anonymous=OK),
-    "moderation:public_transparency_report": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
-    "moderation:public_transparency_csv": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
-    "moderation:public_transparency_json": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
+    "transparency:moderation": everyone(anonymous=OK),
+    "transparency:moderation_report": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
+    "transparency:moderation_csv": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
+    "transparency:moderation_json": allow(others=NOT_FOUND, anonymous=NOT_FOUND),
 }
 
 # Django admin: summarised by a rule (admin_row) rather than one row per model URL.
