@@ -17,12 +17,24 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-# -B embeds beat in the worker: one process to start, fine for a single machine.
+# -B embeds beat in the worker: one process to start, fine for a single machine. Its log goes
+# to a file, so the terminal keeps the server's requests and the demo logins readable.
+mkdir -p var
 .venv/bin/celery -A config worker -B --pool solo --loglevel INFO \
-  --schedule var/celerybeat-schedule &
+  --schedule var/celerybeat-schedule >var/worker.log 2>&1 &
+echo "Celery worker and beat started; their log: var/worker.log"
 
+$PY manage.py runserver "$HOST:$PORT" &
+
+# The logins come last, once the server answers, so they are not lost above its start-up lines.
+for _ in $(seq 1 60); do
+  $PY - "$HOST" "$PORT" 2>/dev/null <<'PYEOF' && break
+import socket, sys
+socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1).close()
+PYEOF
+  sleep 0.5
+done
 # Passkeys (WebAuthn) need a domain name, not an IP address: show the loopback as localhost.
 SHOWN_HOST=$HOST; [ "$HOST" = 127.0.0.1 ] && SHOWN_HOST=localhost
 $PY manage.py print_demo_banner --url "http://$SHOWN_HOST:$PORT/"
-$PY manage.py runserver "$HOST:$PORT" &
 wait -n
