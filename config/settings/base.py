@@ -95,6 +95,8 @@ PRIVILEGED_COOLING_OFF_HOURS = env_int("PRIVILEGED_COOLING_OFF_HOURS", 24)
 ENROLMENT_LINK_HOURS = env_int("ENROLMENT_LINK_HOURS", 48)
 # Failed sign-ins are written to the trail at most once per username, client and window.
 AUTH_FAILURE_WINDOW_SECONDS = env_int("AUTH_FAILURE_WINDOW_SECONDS", 60)
+# Requests per API token per minute (api_core.ratelimit); shared through the cache.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 # Failed sign-ins from one client address, whatever the username, before it is refused.
 AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
 # Request bodies above this are refused with 413 before anything parses them (set the same

@@ -62,3 +62,11 @@ def test_env_bool_parses_the_usual_spellings(monkeypatch, raw, expected):
 
     monkeypatch.setenv("SOME_FLAG", raw)
     assert env_bool("SOME_FLAG", not expected) is expected
+
+
+def test_the_api_rate_limit_is_read_from_the_environment():
+    # The README documents API_RATE_LIMIT_PER_MINUTE: the setting must follow it.
+    script = "from django.conf import settings; print(settings.API_RATE_LIMIT_PER_MINUTE)"
+    result = manage("shell", "-c", script, env={"API_RATE_LIMIT_PER_MINUTE": "42"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "42"
