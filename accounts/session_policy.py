@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import audit
+from accounts.htmx_login import htmx_login_redirect, is_htmx
 from accounts.models import User
 from accounts.roles import Role
 
@@ -102,13 +103,11 @@ class SessionPolicyMiddleware:
         # MessageMiddleware runs after this one and has not set up its storage yet.
         storage = default_storage(request)
         request._messages = storage  # type: ignore[attr-defined]
-        messages.info(request, _("Your session has expired. Please sign in again."))
-        login_url = resolve_url(settings.LOGIN_URL)
-        if request.headers.get("HX-Request") == "true":
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = login_url
+        messages.warning(request, _("Your session has expired. Please sign in again."))
+        if is_htmx(request):
+            response = htmx_login_redirect(request)
         else:
-            response = redirect_to_login(request.get_full_path(), login_url)
+            response = redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
         storage.update(response)
         return response
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.htmx_login import is_htmx, page_behind
 from accounts.permissions import require
 from config import health
 
@@ -51,3 +52,18 @@ def system_status(request: HttpRequest) -> HttpResponse:
         "status.html",
         {"checks": checks, "healthy": all(check["ok"] for check in checks.values())},
     )
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """
+    A form sent with an expired or missing security token (CSRF_FAILURE_VIEW): usually a page
+    left open across a sign-in. Say so plainly, never Django's technical page; htmx requests
+    reload the page they came from (drafts.js puts back what was typed).
+    """
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = page_behind(request)
+        response["X-Keep-Drafts"] = "1"
+        return response
+    return render(request, "403_csrf.html", status=403)

@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Around the two below: an htmx request that lost its session loads the login page as a
+    # page (and comes back), instead of pasting the login form into a panel.
+    "accounts.htmx_login.HtmxLoginRedirectMiddleware",
     "accounts.session_policy.SessionPolicyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.second_factor.SecondFactorMiddleware",
@@ -187,6 +190,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+# An expired form token: a plain-language page (or, for htmx, a reload that keeps drafts).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_HASHERS = [

@@ -101,7 +101,8 @@ def test_session_htmx_request_gets_an_hx_redirect(make_user, clock):
     response = client.get(reverse("dashboard"), headers={"HX-Request": "true"})
 
     assert response.status_code == 204
-    assert response["HX-Redirect"] == reverse("accounts:login")
+    # No HX-Current-URL: back to the dashboard after signing in (tests/accounts/test_session_loss).
+    assert response["HX-Redirect"] == reverse("accounts:login") + "?next=%2F"
 
 
 def test_session_ends_when_roles_change(make_user):
