@@ -11,4 +11,4 @@ class AuditConfig(AppConfig):
 
         # Each app declares the actions it records in its own audit_actions module; the
         # audit app imports none of them by name (docs/architecture.md, Dependencies).
-        autodiscover_modules("audit_actions")
+        autodiscover_modules("audit_actions", "audit_targets")

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from audit import actions
+from audit import actions, targets
 from audit.selectors import EventFilters
 
 
@@ -60,8 +60,14 @@ class EventFilterForm(forms.Form):
         widget=ActionInput,
         help_text=_("One action, or every action of a kind (auth.*)"),
     )
-    target_type = forms.CharField(label=_("Target type"), required=False, max_length=64)
+    target_type = forms.ChoiceField(label=_("Target type"), required=False)
     target_id = forms.CharField(label=_("Target id"), required=False, max_length=64)
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=128,
+        help_text=_("A request reference (LR-2026-00014), a case (case 123), a report's id"),
+    )
     since = forms.DateTimeField(
         label=_("From (UTC)"),
         required=False,
@@ -73,6 +79,23 @@ class EventFilterForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # From the registry when the form is built: the apps fill it once they are ready.
+        choices = [("", _("Any")), *targets.type_choices()]
+        cast(forms.ChoiceField, self.fields["target_type"]).choices = choices
+
+    def clean_reference(self) -> list[tuple[str, str]] | None:
+        text: str = self.cleaned_data["reference"].strip()
+        if not text:
+            return None
+        found = targets.find(text)
+        if not found:
+            raise forms.ValidationError(
+                _("Nothing recorded is known by this reference. Check it, or search by target.")
+            )
+        return found
 
     def clean_action(self) -> str:
         # Checked against the registry when the form is used, not when this module is
@@ -110,6 +133,7 @@ class EventFilterForm(forms.Form):
             action=data["action"],
             target_type=data["target_type"],
             target_id=data["target_id"],
+            targets=tuple(data["reference"] or ()),
             since=utc(data["since"]),
             until=utc(data["until"]),
         )

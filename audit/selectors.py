@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from audit.models import AuditEvent
 
@@ -22,6 +22,8 @@ class EventFilters:
     action: str = ""  # exact, or a prefix when it ends with "*" (e.g. "auth.*")
     target_type: str = ""
     target_id: str = ""
+    # (type, id) pairs a reference named (audit.targets.find): events about any of them.
+    targets: tuple[tuple[str, str], ...] = ()
     since: datetime | None = None
     until: datetime | None = None
 
@@ -36,6 +38,11 @@ class EventFilters:
             events = events.filter(target_type=self.target_type)
         if self.target_id:
             events = events.filter(target_id=self.target_id)
+        if self.targets:
+            named = Q()
+            for target_type, target_id in self.targets:
+                named |= Q(target_type=target_type, target_id=target_id)
+            events = events.filter(named)
         if self.since:
             events = events.filter(occurred_at__gte=self.since)
         if self.until:

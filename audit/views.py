@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.permissions import require
-from audit import permissions, selectors
+from audit import permissions, selectors, targets
 from audit.forms import EventFilterForm
 from audit.models import AuditEvent
 
@@ -22,10 +22,19 @@ def event_list(request: HttpRequest) -> HttpResponse:
     template = "audit/event_list.html"
     if getattr(request, "htmx", False):
         template += "#event-table"
+    shown = targets.shown_targets(
+        ((e.target_type, e.target_id) for e in page.events), user=request.user
+    )
+    rows = [(event, shown.get((event.target_type, event.target_id))) for event in page.events]
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": form.query_without_cursor() if form.is_bound else ""},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": form.query_without_cursor() if form.is_bound else "",
+        },
     )
 
 

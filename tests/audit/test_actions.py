@@ -151,7 +151,9 @@ def test_event_list_shows_the_label_with_the_code_and_suggests_registered_action
     response = auditor_client.get(reverse("audit:events"))
 
     content = response.content.decode()
-    assert "Case decided <code" in content
+    # The label for people, the code one hover away; the target named, not coded.
+    assert '<span title="case.decided">Case decided</span>' in content
+    assert '<span title="moderation.case:1">Case #1</span>' in content
     assert '<option value="case.decided">Case decided</option>' in content
     assert '<option value="case.*">' in content
 
