@@ -14,7 +14,14 @@ $(VENV)/.installed: $(BIN)/python $(LOCK) pyproject.toml
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
 	@touch $@
 
-install: $(VENV)/.installed
+# Test-only browser tools from the npm registry (axe-core for the accessibility checks), pinned
+# by package-lock.json; without npm the accessibility tests skip and say why.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 run: install
 	@mkdir -p var
@@ -44,4 +51,4 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.12 -o $(LOCK) --quiet
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules
