@@ -20,3 +20,7 @@ class ModerationConfig(AppConfig):
         # A flush (between transactional tests) empties the table the data migration
         # filled; the defaults come back after it, as after every migrate.
         post_migrate.connect(_ensure_categories, sender=self)
+        from moderation import case_panels
+        from moderation.selectors.rollup import rollup_panel
+
+        case_panels.register("moderation/_rollup.html", rollup_panel)

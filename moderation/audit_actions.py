@@ -46,3 +46,11 @@ register_many(
         ("transparency.published", _("Moderation transparency report published")),
     ]
 )
+# Private-group roll-up (moderation.services.rollup).
+register_many(
+    [
+        ("case.rolled_up", _("Message cases rolled up into their group's case")),
+        ("case.resolved_with_group", _("Case resolved with its group's decision")),
+        ("case.rollup_released", _("Rolled-up message cases released to the queue")),
+    ]
+)

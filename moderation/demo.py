@@ -308,7 +308,8 @@ def seed_moderation() -> int:
     now = timezone.now()
     items = _reports(now)
     if Report.objects.filter(external_id=items[-1].external_id).exists():
-        return seed_floods(users)  # seeded before: every step below already ran
+        # Seeded before: the later additions still arrive (each is idempotent).
+        return seed_floods(users) + seed_private_chats(users)
     items = _with_media(items)
     created = 0
     for start in range(0, len(items), 100):

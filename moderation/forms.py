@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.parsing import parse_id
+from moderation import chat_kinds
 from moderation.dsa import EU_EEA_COUNTRIES, KEYWORDS, STATEMENT_CATEGORIES
 from moderation.models import Case, Category, Subject
 from moderation.models.decisions import Action, Ground
@@ -116,7 +118,12 @@ class QueueFilterForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    """The decision on a case: actions, ground, DSA fields, facts. Validated by DecisionInput."""
+    """
+    The decision on a case: actions, ground, DSA fields, facts. Validated by DecisionInput.
+
+    `chat_kind` is the case's: the actions it makes impossible are not offered (the service
+    refuses them anyway, whoever posts them).
+    """
 
     actions = forms.MultipleChoiceField(
         label=_("Actions"), choices=Action.choices, widget=forms.CheckboxSelectMultiple
@@ -164,6 +171,35 @@ class DecisionForm(forms.Form):
         max_length=2000,
         required=False,
     )
+
+    def __init__(self, *args: Any, chat_kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chat_kind = chat_kind
+        self.impossible = chat_kinds.impossible_actions(chat_kind)
+        if self.impossible:
+            # Only the checkboxes go: a forged value still reaches the service, which
+            # answers with why the action is impossible rather than "not a valid choice".
+            offered = [(v, label) for v, label in Action.choices if v not in self.impossible]
+            self.fields["actions"].widget = forms.CheckboxSelectMultiple(choices=offered)
+
+    @property
+    def impossible_note(self) -> str:
+        """One line saying which actions are not offered for the chat kind, and why."""
+        if not self.impossible:
+            return ""
+        # Grouped by reason: a secret chat rules out five actions for one reason.
+        by_reason: dict[str, list[str]] = {}
+        for action in Action.values:
+            if action in self.impossible:
+                by_reason.setdefault(self.impossible[action], []).append(
+                    f"“{Action(action).label}”"
+                )
+        reasons = "; ".join(f"{', '.join(labels)} ({why})" for why, labels in by_reason.items())
+        kind = str(Subject.ChatKind(self.chat_kind).label).lower()
+        return gettext("Not offered in a %(kind)s: %(reasons)s.") % {
+            "kind": kind,
+            "reasons": reasons,
+        }
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -55,6 +55,52 @@ def scrub_personal_data(text: str) -> str:
     return text
 
 
+# The database's limit on decision_facts (moderation.dsa.validation).
+FACTS_LIMIT = 5000
+# Where reporter-supplied evidence was forwarded from, in the statement's words (the database
+# takes English; these are not translated).
+_FORWARDED_FROM = {
+    "group": "a public group",
+    "channel": "a public channel",
+    "private": "a private chat",
+    "private_group": "a private group",
+    "private_channel": "a private channel",
+    "secret": "an end-to-end encrypted secret chat",
+}
+
+
+def reporter_evidence_sentence(chat_kind: str) -> str:
+    """What the facts add when the decision relied on evidence the reporter forwarded."""
+    where = _FORWARDED_FROM.get(chat_kind, "a chat")
+    from moderation.chat_kinds import is_private  # imports the models, which load later
+
+    could = "could not" if is_private(chat_kind) else "did not"
+    return (
+        f"The content was forwarded by the reporter from {where}; the platform {could} "
+        "observe it itself."
+    )
+
+
+def facts_with_provenance(facts: str, *, chat_kind: str, reporter_supplied: bool) -> str:
+    """
+    The moderator's facts, then (for reporter-supplied evidence) the provenance sentence;
+    the facts are shortened, never the sentence, to fit the database's limit.
+    """
+    if not reporter_supplied:
+        return facts[:FACTS_LIMIT]
+    sentence = reporter_evidence_sentence(chat_kind)
+    kept = facts[: FACTS_LIMIT - len(sentence) - 1].rstrip()
+    return f"{kept} {sentence}" if kept else sentence
+
+
+def _relied_on_reporter_evidence(case: Case, evidence: Report) -> bool:
+    """The evidence report, or any report weighing in the case, came from the reporter."""
+    reporter = "reporter"  # Report.Provenance.REPORTER (models load after this module)
+    if evidence.evidence_provenance == reporter:
+        return True
+    return case.reports.filter(held="", evidence_provenance=reporter).exists()
+
+
 # The database's date ranges (shared/reference/dsa-statement-of-reasons.md).
 EARLIEST_CONTENT_DATE = date(2000, 1, 1)
 EARLIEST_APPLICATION_DATE = date(2020, 1, 1)
@@ -147,7 +193,11 @@ def build_statement(
     content_date = _clamp(posted.date(), EARLIEST_CONTENT_DATE)
     sor["content_date"] = min(content_date, application_date).isoformat()
     sor["application_date"] = application_date.isoformat()
-    sor["decision_facts"] = scrub_personal_data(decision.facts)[:5000]
+    sor["decision_facts"] = facts_with_provenance(
+        scrub_personal_data(decision.facts),
+        chat_kind=case.subject.chat_kind,
+        reporter_supplied=_relied_on_reporter_evidence(case, evidence),
+    )
     sor["source_type"] = _source_type(case)
     if sor["source_type"] == "SOURCE_TRUSTED_FLAGGER" and flagger_name:
         sor["source_identity"] = flagger_name[:500]

@@ -233,7 +233,11 @@ def compute(period: Period) -> dict[str, Any]:
 
     # Time to action: from the case's first notice to the decision, per notice decision.
     first_notice = (
-        Report.objects.filter(case=OuterRef("case"), source__in=NOTICE_SOURCES)
+        # A group case's notices are those of the message cases rolled up into it.
+        Report.objects.filter(
+            Q(case=OuterRef("case")) | Q(case__rollup_parent=OuterRef("case")),
+            source__in=NOTICE_SOURCES,
+        )
         .order_by("received_at")
         .values("received_at")[:1]
     )

@@ -32,9 +32,11 @@ from moderation.services.intake import (
     ReportInput,
     SignalInput,
     SubjectInput,
+    chat_owner_problem,
     context_refusal,
     language_refusal,
     posted_at_refusal,
+    provenance_problem,
 )
 
 MAX_BATCH = 500
@@ -172,7 +174,41 @@ class SubjectIn(StrictIn):
     chat_id: OptionalIdentifier64 | None = Field(
         default=None, validate_default=True, description="Required when type is 'message'."
     )
-    chat_kind: Literal["private", "group", "channel"] | None = None
+    chat_kind: (
+        Literal["group", "channel", "private", "private_group", "private_channel", "secret"] | None
+    ) = Field(
+        default=None,
+        description=(
+            "Where the message or media was posted. Public, read by the platform: 'group', "
+            "'channel'. Private amongst their participants, seen by the platform only through "
+            "what reporters forward: 'private' (a one-to-one chat), 'private_group', "
+            "'private_channel'. End-to-end encrypted, no readable copy on the platform: "
+            "'secret'. In a secret chat nothing can be removed, labelled or restricted, only "
+            "the author's account acted on; private chats are never delisted from search."
+        ),
+    )
+    evidence_provenance: Literal["platform", "reporter"] | None = Field(
+        default=None,
+        description=(
+            "Where the evidence (text, media) came from. 'platform': observed by the platform "
+            "in public content it reads; 'reporter': forwarded by the reporter from a private "
+            "or end-to-end encrypted chat, vouched for by nobody else. 'platform' is refused "
+            "for a private kind. When left out: 'reporter' for 'private', 'private_group', "
+            "'private_channel' and 'secret', 'platform' otherwise."
+        ),
+    )
+    chat_owner_id: Identifier64 | None = Field(
+        default=None,
+        validate_default=True,
+        description=(
+            "The platform account that owns the chat. Required for a message in a "
+            "'private_group' or 'private_channel' (its reports roll up into one case about "
+            "the chat); refused for any other subject."
+        ),
+    )
+    chat_title: Text128 | None = Field(
+        default=None, description="The chat's title as shown to its members (optional)."
+    )
     text: ContentText | None = None
     content_type: Literal["text", "image", "video", "audio", "synthetic", "other"] | None = None
     media_sha256: Sha256 | None = None
@@ -218,6 +254,26 @@ class SubjectIn(StrictIn):
             )
         return value
 
+    @field_validator("evidence_provenance")
+    @classmethod
+    def _provenance_possible(cls, value: str | None, info: ValidationInfo) -> str | None:
+        refusal = provenance_problem(info.data.get("chat_kind") or "", value or "")
+        if refusal:
+            raise PydanticCustomError("provenance_impossible", "{reason}", {"reason": refusal})
+        return value
+
+    @field_validator("chat_owner_id")
+    @classmethod
+    def _owner_for_private_groups(cls, value: str | None, info: ValidationInfo) -> str | None:
+        refusal = chat_owner_problem(
+            subject_type=info.data.get("type") or "",
+            chat_kind=info.data.get("chat_kind") or "",
+            chat_owner_id=value or "",
+        )
+        if refusal:
+            raise PydanticCustomError("chat_owner", "{reason}", {"reason": refusal})
+        return value
+
     @field_validator("chat_id")
     @classmethod
     def _messages_have_a_chat(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -244,6 +300,9 @@ class SubjectIn(StrictIn):
             deep_link=self.deep_link or "",
             search_query=self.search_query or "",
             posted_at=self.posted_at,
+            evidence_provenance=self.evidence_provenance or "",
+            chat_owner_id=self.chat_owner_id or "",
+            chat_title=self.chat_title or "",
         )
 
 
@@ -264,7 +323,9 @@ class ContextMessageIn(StrictIn):
     provenance: Literal["platform", "reporter"] = Field(
         description=(
             "'platform': observed by the platform in the group or channel; 'reporter': "
-            "supplied by the reporter (from a private chat, say), vouched for by nobody."
+            "supplied by the reporter (from a private chat, say), vouched for by nobody. "
+            "In a private group or channel every message is 'reporter' (the platform reads "
+            "none of it)."
         )
     )
 
@@ -316,7 +377,8 @@ class ReportIn(StrictIn):
         default=None,
         max_length=2 * CONTEXT_MAX_PER_SIDE,
         description=(
-            f"For a message in a group or channel: up to {CONTEXT_MAX_PER_SIDE} messages "
+            "For a message in a group or channel, public or private: up to "
+            f"{CONTEXT_MAX_PER_SIDE} messages "
             f"before and {CONTEXT_MAX_PER_SIDE} after it, in thread order (every 'before' "
             "one, oldest first, then every 'after' one)."
         ),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
-from moderation import media_storage
+from moderation import chat_kinds, media_storage
 from moderation.exceptions import MediaUnavailable
 from moderation.models import (
     AccountRestriction,
@@ -22,6 +22,8 @@ from moderation.models import (
     Report,
     Strike,
 )
+from moderation.models.decisions import Action
+from moderation.provenance import ProvenanceBadge, provenance_badge
 from outbox.models import Delivery
 from outbox.selectors import deliveries_about
 
@@ -54,10 +56,30 @@ class CaseContext:
     def evidence_media(self) -> Media | None:
         return self.media.get(self.evidence.media_sha256) if self.evidence else None
 
+    def _badge(self, report: Report) -> ProvenanceBadge:
+        return provenance_badge(
+            provenance=report.evidence_provenance, chat_kind=self.case.subject.chat_kind
+        )
+
+    @property
+    def evidence_badge(self) -> ProvenanceBadge | None:
+        return self._badge(self.evidence) if self.evidence else None
+
+    @property
+    def report_rows(self) -> list[tuple[Report, ProvenanceBadge]]:
+        """Each report with its provenance badge (no query: the chat kind is the case's)."""
+        return [(report, self._badge(report)) for report in self.reports]
+
+    @property
+    def impossible_actions(self) -> list[tuple[str, str]]:
+        """(action label, why) of the actions the case's chat kind rules out."""
+        impossible = chat_kinds.impossible_actions(self.case.subject.chat_kind)
+        return [(str(Action(a).label), impossible[a]) for a in Action.values if a in impossible]
+
 
 def case_for_page(*, case_id: int) -> Case:
     return Case.objects.select_related(
-        "category", "subject__author", "claimed_by", "escalated_by"
+        "category", "subject__author", "subject__chat_owner", "claimed_by", "escalated_by"
     ).get(pk=case_id)
 
 

@@ -14,12 +14,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.keyset import KeysetCursor
 from core.parsing import parse_id
-from moderation.models import Case, CaseSignal
+from moderation.models import Case, CaseSignal, Subject
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -65,7 +65,9 @@ _SOURCE_FLAGS = {
 
 
 def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
-    cases = cases.filter(status=filters.status)
+    # A message case rolled up into its private group's case is triaged there, not here
+    # (it is rolled up only while that case is active: a decision resolves or releases it).
+    cases = cases.filter(status=filters.status, rollup_parent__isnull=True)
     if filters.categories:
         cases = cases.filter(category_id__in=filters.categories)
     if filters.subject_types:
@@ -108,6 +110,7 @@ def queue_page(
         rows = list(_rows(page).order_by("id")[: size + 1])
         more = len(rows) > size
         rows = rows[:size]
+        _count_rolled_up(rows)
         return QueuePage(rows, str(rows[-1].pk) if more and rows else None)
 
     position = QueueCursor.decode(cursor) if cursor else None
@@ -127,8 +130,27 @@ def queue_page(
             )
     more = len(rows) > size
     rows = rows[:size]
+    _count_rolled_up(rows)
     next_cursor = QueueCursor(rows[-1].priority, rows[-1].pk).encode() if more and rows else None
     return QueuePage(rows, next_cursor)
+
+
+def _count_rolled_up(rows: list[Case]) -> None:
+    """Set `rolled_up_count` on each row: the active message cases its group case holds."""
+    groups = [c.pk for c in rows if c.subject_type == Subject.Type.GROUP]
+    counts = (
+        dict(
+            Case.objects.filter(rollup_parent_id__in=groups, status__in=Case.ACTIVE)
+            .values("rollup_parent_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("rollup_parent_id", "n")
+        )
+        if groups
+        else {}
+    )
+    for case in rows:
+        case.rolled_up_count = counts.get(case.pk, 0)  # type: ignore[attr-defined]
 
 
 def capped_count(cases: QuerySet[Case], cap: int = COUNT_CAP) -> tuple[int, bool]:

@@ -22,7 +22,7 @@ from moderation.exceptions import (
 )
 from moderation.models import AccountRestriction, Appeal, Case, Decision, Report, Strike
 from moderation.models.decisions import Action
-from moderation.services import decisions
+from moderation.services import decisions, rollup
 from moderation.services.decisions import DecisionInput, decision_create
 from moderation.services.workflow import appeal_transition, decision_transition
 from outbox.models import Delivery
@@ -144,6 +144,7 @@ def _decision_withdraw(
     decision_transition(decision=decision, to=status)
     events.decision_withdrawn.send(sender=Decision, decision=decision, status=status)
     decisions.reporter_outcome_record(case=case, actioned=decision.is_violation, undo=True)
+    rollup.rolled_up_outcomes_undo(decision=decision, case=case)
     voided = Strike.objects.filter(decision=decision, voided_at__isnull=True).update(voided_at=now)
     live = AccountRestriction.objects.filter(decision=decision, lifted_at__isnull=True).filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=now)

@@ -183,7 +183,13 @@ def bulk_job_record_error(*, job_id: int, case_id: int, error: BaseException) ->
         entry.get("case") == case_id for entry in job.errors
     ):
         return
-    text = f"{type(error).__name__}: {error}"[:ERROR_MESSAGE_LIMIT]
+    if isinstance(error, InvalidDecision):
+        # The rule's own words (an action impossible in the case's chat kind, say): the
+        # reason per case, not the exception's summary, must fit the limit.
+        text = "; ".join(m for messages in error.errors.values() for m in messages)
+    else:
+        text = f"{type(error).__name__}: {error}"
+    text = text[:ERROR_MESSAGE_LIMIT]
     job.errors = [*job.errors, {"case": case_id, "error": text}]
     job.save(update_fields=["errors"])
     audit.record(

@@ -174,12 +174,27 @@ def case_escalate(*, case_id: int, actor: User, to: str, note: str) -> Case:
     case.escalation_note = note
     case.claimed_by = None
     case.claim_expires_at = None
+    fields: tuple[str, ...] = ()
+    data: dict[str, Any] = {"to": to}
+    if target == Case.Status.LEGAL and case.rollup_parent_id:
+        # A message case escalated to legal leaves its private group's roll-up: legal
+        # handles it on its own, and the group-level decision does not resolve it.
+        data["left_group_case"] = case.rollup_parent_id
+        case.rollup_parent = None
+        fields = ("rollup_parent",)
     case_transition(
         case=case,
         to=target,
         actor=actor,
         action="case.escalated",
-        fields=("escalation", "escalated_by", "escalation_note", "claimed_by", "claim_expires_at"),
-        data={"to": to},
+        fields=(
+            "escalation",
+            "escalated_by",
+            "escalation_note",
+            "claimed_by",
+            "claim_expires_at",
+            *fields,
+        ),
+        data=data,
     )
     return case

@@ -8,6 +8,7 @@ caller's transaction and sends them after commit.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -62,30 +63,60 @@ def deliveries_for_decision(
                 },
             )
         )
-    outcome = "action_taken" if decision.is_violation else "no_violation"
     for report in Report.objects.filter(case=case, reporter__isnull=False).select_related(
         "reporter"
     ):
-        if report.reporter is None:  # filtered out above; this narrows the type
-            continue
-        items.append(
-            Outgoing(
-                kind=outbox_kinds.REPORTER_NOTICE,
-                key=f"notice-{report.pk}-{decision.uuid}",
-                topic=case,
-                cause=decision,
-                payload={
-                    "report": report.external_id,
-                    "recipient": report.reporter.platform_id,
-                    "outcome": outcome,
-                    "decided_at": decision.created_at.isoformat(),
-                },
-            )
-        )
+        items.extend(_reporter_notice(report, decision=decision, topic=case))
     created = deliveries_enqueue(items)
     Report.objects.filter(case=case, reporter__isnull=False).update(
         outcome_notified_at=timezone.now()
     )
+    return created
+
+
+def _reporter_notice(
+    report: Report, *, decision: Decision, topic: Case, **extra: Any
+) -> list[Outgoing]:
+    """The outcome of `decision` for the reporter of `report` (DSA Art. 16(5)), if it has one."""
+    if report.reporter is None:
+        return []
+    return [
+        Outgoing(
+            kind=outbox_kinds.REPORTER_NOTICE,
+            key=f"notice-{report.pk}-{decision.uuid}",
+            topic=topic,
+            cause=decision,
+            payload={
+                "report": report.external_id,
+                "recipient": report.reporter.platform_id,
+                "outcome": "action_taken" if decision.is_violation else "no_violation",
+                "decided_at": decision.created_at.isoformat(),
+                **extra,
+            },
+        )
+    ]
+
+
+def deliveries_for_rolled_up_reports(
+    *, decision: Decision, group: Case, cases: list[Case]
+) -> list[Delivery]:
+    """
+    Tell the reporters of message cases resolved with their group's decision its outcome,
+    as a decided case's reporters are told (the notice names the group case). Only the
+    reporters: the statement of reasons goes to the group's owner, with the group decision.
+    A fixed number of queries whatever the number of cases.
+    """
+    by_pk = {c.pk: c for c in cases}
+    reports = Report.objects.filter(case_id__in=sorted(by_pk), reporter__isnull=False)
+    items = [
+        notice
+        for report in reports.select_related("reporter").order_by("id")
+        for notice in _reporter_notice(
+            report, decision=decision, topic=by_pk[report.case_id or 0], group_case=group.pk
+        )
+    ]
+    created = deliveries_enqueue(items)
+    reports.update(outcome_notified_at=timezone.now())
     return created
 
 

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 import audit
-from moderation import events
+from moderation import chat_kinds, events
 from moderation.detectors import OFF, detector_key, detector_modes
 from moderation.dsa import content_language
 from moderation.language import detect_language
@@ -33,15 +33,20 @@ POSTED_AT_MAX_SKEW = timedelta(minutes=5)
 # The detector kind of the scores the platform sends with reports ("platform:<name>").
 PLATFORM = "platform"
 
-# Thread context: the messages around a reported message in its group or channel. Enough
-# to judge a reply or a pile-on, few enough that a report stays a report, not a chat export.
+# Thread context: the messages around a reported message in its group or channel (public or
+# private). Enough to judge a reply or a pile-on, few enough that a report stays a report, not
+# a chat export.
 CONTEXT_MAX_PER_SIDE = 10
 CONTEXT_TEXT_MAX = 4096  # the platform's own limit on a message's text
 CONTEXT_POSITIONS = ("before", "after")
 # "platform": the platform observed the message in the group or channel; "reporter": the
 # reporter supplied it (from a private chat, say), and nothing vouches for it.
 CONTEXT_PROVENANCES = ("platform", "reporter")
-CONTEXT_CHAT_KINDS = ("group", "channel")
+CONTEXT_CHAT_KINDS = tuple(sorted(chat_kinds.THREAD_CHAT_KINDS))
+# Where a report's evidence snapshot came from (Report.Provenance); "" takes the chat kind's
+# default (chat_kinds.default_provenance).
+EVIDENCE_PROVENANCES = tuple(Report.Provenance.values)
+CHAT_KINDS = tuple(Subject.ChatKind.values)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,11 @@ class SubjectInput:
     deep_link: str = ""
     search_query: str = ""  # what the user searched for (search_result subjects)
     posted_at: datetime | None = None
+    # "" takes the chat kind's default: "reporter" for a private kind, "platform" otherwise.
+    evidence_provenance: str = ""
+    # A message in a private group or channel: its chat's owner (required) and title.
+    chat_owner_id: str = ""
+    chat_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,51 @@ def _context_message_refusal(n: int, message: ContextMessageInput, *, now: datet
     return f"item {n}: {refusal}" if refusal else None
 
 
+def provenance_problem(chat_kind: str, provenance: str) -> str | None:
+    """Why a report's evidence cannot claim `provenance` (None when it can, or is left out)."""
+    if not provenance:
+        return None
+    if provenance not in EVIDENCE_PROVENANCES:
+        return "evidence_provenance must be 'platform' or 'reporter'."
+    return chat_kinds.provenance_refusal(chat_kind, provenance)
+
+
+def chat_owner_problem(*, subject_type: str, chat_kind: str, chat_owner_id: str) -> str | None:
+    """
+    Why a subject's chat owner is refused: a message in a private group or channel needs it
+    (its roll-up case is about the owner's chat), and no other subject has one.
+    """
+    owned = subject_type == Subject.Type.MESSAGE and chat_kind in chat_kinds.ROLLUP_CHAT_KINDS
+    if owned and not chat_owner_id:
+        return (
+            "chat_owner_id is required for a message in a private group or private channel: "
+            "the platform account that owns the chat."
+        )
+    if chat_owner_id and not owned:
+        return (
+            "chat_owner_id is only for a message in a private group or private channel "
+            "(subject.type 'message', subject.chat_kind 'private_group' or 'private_channel')."
+        )
+    return None
+
+
+def subject_refusal(subject: SubjectInput) -> tuple[str, str] | None:
+    """(field, why) when intake refuses the subject's chat fields, or None."""
+    if subject.chat_kind and subject.chat_kind not in CHAT_KINDS:
+        return "subject.chat_kind", f"chat_kind must be one of: {', '.join(CHAT_KINDS)}."
+    refusal = provenance_problem(subject.chat_kind, subject.evidence_provenance)
+    if refusal:
+        return "subject.evidence_provenance", refusal
+    refusal = chat_owner_problem(
+        subject_type=subject.type,
+        chat_kind=subject.chat_kind,
+        chat_owner_id=subject.chat_owner_id,
+    )
+    if refusal:
+        return "subject.chat_owner_id", refusal
+    return None
+
+
 def context_refusal(
     context: Sequence[ContextMessageInput], *, subject: SubjectInput | None, now: datetime
 ) -> str | None:
@@ -177,8 +232,9 @@ def context_refusal(
 
     The messages come in thread order: every "before" one, oldest first, then every "after"
     one; at most CONTEXT_MAX_PER_SIDE on each side, each message once, the reported message
-    (when its time is known) between them. Only a message in a group or channel has a thread
-    the platform can show. `subject` is None when the caller refused it already.
+    (when its time is known) between them. Only a message in a group or channel, public or
+    private, has a thread; in a private one the platform observed none of it, so every
+    message must be the reporter's. `subject` is None when the caller refused it already.
     """
     if not context:
         return None
@@ -186,9 +242,14 @@ def context_refusal(
         subject.type != "message" or subject.chat_kind not in CONTEXT_CHAT_KINDS
     ):
         return (
-            "Thread context is accepted only for a message in a group or channel "
-            "(subject.type 'message', subject.chat_kind 'group' or 'channel')."
+            "Thread context is accepted only for a message in a group or channel, public or "
+            "private (subject.type 'message', subject.chat_kind 'group', 'channel', "
+            "'private_group' or 'private_channel')."
         )
+    if subject is not None and chat_kinds.is_private(subject.chat_kind):
+        for n, message in enumerate(context):
+            if message.provenance == Report.Provenance.PLATFORM:
+                return f"item {n}: {chat_kinds.provenance_refusal(subject.chat_kind, 'platform')}"
     for side in CONTEXT_POSITIONS:
         count = sum(1 for m in context if m.position == side)
         if count > CONTEXT_MAX_PER_SIDE:
@@ -227,7 +288,14 @@ def context_refusal(
 
 
 def _checked(item: ReportInput, result: IngestResult, *, now: datetime) -> ReportInput | None:
-    """The item with its language in lower case, or None once refused into `result`."""
+    """
+    The item with its language in lower case and its evidence provenance filled in, or None
+    once refused into `result`.
+    """
+    refused = subject_refusal(item.subject)
+    if refused:
+        result.reject(item.external_id, refused[1], field=refused[0])
+        return None
     refusal = language_refusal(item.language)
     if refusal:
         result.reject(item.external_id, refusal, field="language")
@@ -240,7 +308,14 @@ def _checked(item: ReportInput, result: IngestResult, *, now: datetime) -> Repor
     if refusal:
         result.reject(item.external_id, refusal, field="context")
         return None
-    return replace(item, language=item.language.lower())
+    provenance = item.subject.evidence_provenance or chat_kinds.default_provenance(
+        item.subject.chat_kind
+    )
+    return replace(
+        item,
+        language=item.language.lower(),
+        subject=replace(item.subject, evidence_provenance=provenance),
+    )
 
 
 def _unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
@@ -254,6 +329,7 @@ def _unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
 
 
 def _ensure_accounts(items: list[ReportInput]) -> dict[str, PlatformAccount]:
+    """Authors and chat owners, created in one insert (an author's details win)."""
     wanted: dict[str, Any] = {}
     for item in items:
         s = item.subject
@@ -266,6 +342,10 @@ def _ensure_accounts(items: list[ReportInput]) -> dict[str, PlatformAccount]:
                 kind=s.author_kind or PlatformAccount.Kind.USER,
             ),
         )
+    for item in items:
+        owner = item.subject.chat_owner_id
+        if owner:
+            wanted.setdefault(owner, PlatformAccount(platform_id=owner))
     PlatformAccount.objects.bulk_create(wanted.values(), ignore_conflicts=True)
     return {a.platform_id: a for a in PlatformAccount.objects.filter(platform_id__in=list(wanted))}
 
@@ -290,6 +370,8 @@ def _ensure_subjects(
                 author=accounts[s.author_id],
                 chat_id=s.chat_id,
                 chat_kind=s.chat_kind,
+                chat_owner=accounts[s.chat_owner_id] if s.chat_owner_id else None,
+                chat_title=s.chat_title,
             ),
         )
     Subject.objects.bulk_create(wanted.values(), ignore_conflicts=True)
@@ -480,6 +562,7 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
                 media_pdq=s.media_pdq,
                 media_pdq_quality=s.media_pdq_quality,
                 media_url=s.media_url,
+                evidence_provenance=s.evidence_provenance,
                 deep_link=s.deep_link,
                 search_query=s.search_query,
                 chat_id=s.chat_id,
@@ -537,7 +620,8 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     if any(c.language for c in no_language):
         Case.objects.bulk_update([c for c in no_language if c.language], ["language"])
     cases_refresh(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
-    rollup.rollups_after_intake(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
+    if any(i.subject.chat_kind in chat_kinds.ROLLUP_CHAT_KINDS for i in fresh):
+        rollup.rollups_after_intake(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
     cases_count_held(case_ids=sorted(cleared_ids))
     if plan.on_cleared_case:
         # Their subject was decided already: its reporters are told that decision now.

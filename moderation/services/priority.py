@@ -32,6 +32,8 @@ COMPONENT_LABELS = {
     "reporter_accuracy": "Reporters' track record",
     "automated_signals": "Automated signals",
     "deadline": "Time left before the deadline",
+    # A group case ranks at least as high as the highest message case rolled up into it.
+    "rolled_up": "Rolled-up message cases (up to the highest)",
 }
 
 
@@ -170,9 +172,18 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         .values_list("case_id", "m")
     )
 
+    # Imported here: it builds on this module (PriorityInputs, compute_priority).
+    from moderation.services import priority_groups
+
+    # Only a group case has message cases rolled up into it: the others skip the query.
+    groups = [pk for pk, c in cases.items() if c.subject_type == "group"]
+    children = priority_groups.rolled_up_children(groups, refreshed=cases) if groups else {}
     for case_id, case in cases.items():
         case.held_report_count = counts[case_id]["held_n"] if case_id in counts else 0
         found = per_category.get(case_id)
+        if case_id in children:
+            # After every other case: a child refreshed in this call is folded in fresh.
+            continue
         if not found:
             # Nothing to score it from: the periodic run must not keep picking it up.
             case.score_changes_at = None
@@ -214,11 +225,24 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         )
         case.updated_at = now
         case.priority_explanation = {"components": components, "computed_at": now.isoformat()}
+    for case_id, rolled_up in children.items():
+        priority_groups.group_case_score(
+            cases[case_id],
+            found=per_category.get(case_id, []),
+            categories=categories,
+            sources=sources[case_id],
+            counts=counts.get(case_id),
+            track=track[case_id],
+            max_signal=signals.get(case_id) or 0,
+            children=rolled_up,
+            now=now,
+        )
     Case.objects.bulk_update(
         list(cases.values()),
         [
             "category",
             "deadline_at",
+            "language",
             "has_user_notice",
             "has_trusted_flagger",
             "has_authority",

@@ -154,15 +154,19 @@ def _purge_chunk(*, case_ids: list[int], now: datetime, summary: PurgeSummary) -
     cases = {
         c["pk"]: c
         for c in Case.objects.filter(pk__in=case_ids).values(
-            "pk", "category__code", "subject__author_id"
+            "pk", "category__code", "subject__author_id", "rollup_parent_id"
         )
     }
     authors = {c["subject__author_id"] for c in cases.values()}
+    # A message case resolved with its private group's decision has none of its own: its
+    # evidence follows the group case's decision (and that decision's appeals).
+    parents = {pk: c["rollup_parent_id"] for pk, c in cases.items() if c["rollup_parent_id"]}
+    deciding = sorted(set(case_ids) | set(parents.values()))
     by_case: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for decision in _lock(case_ids, authors):
+    for decision in _lock(deciding, authors):
         by_case[decision["case_id"]].append(decision)
     appeals: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for appeal in Appeal.objects.filter(decision__case_id__in=case_ids).values(
+    for appeal in Appeal.objects.filter(decision__case_id__in=deciding).values(
         "decision__case_id", "status", "decided_at"
     ):
         appeals[appeal["decision__case_id"]].append(dict(appeal))
@@ -174,14 +178,15 @@ def _purge_chunk(*, case_ids: list[int], now: datetime, summary: PurgeSummary) -
 
     standing: dict[int, _Standing] = {}
     for pk, case in cases.items():
-        found = _standing(by_case[pk], appeals[pk])
+        source = pk if by_case[pk] or pk not in parents else parents[pk]
+        found = _standing(by_case[source], appeals[source])
         if found is None:
             continue
         due = now - timedelta(days=retention_days(case["category__code"], found.outcome))
         # Due by the case's own category; a report's category may still keep it longer.
         if found.since > due:
             continue
-        if any(a["status"] == Appeal.Status.PENDING for a in appeals[pk]):
+        if any(a["status"] == Appeal.Status.PENDING for a in appeals[source]):
             summary.kept_for_appeal += 1
         elif case["subject__author_id"] in held:
             summary.kept_on_hold += 1

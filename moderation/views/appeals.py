@@ -121,7 +121,10 @@ def _detail_context(
         ),
         "own_decision": request.user.pk in detail.earlier_deciders,
         "form": form or AppealOutcomeForm(),
-        "decision_form": decision_form or DecisionForm(initial=_decision_initial(decision)),
+        "decision_form": decision_form
+        or DecisionForm(
+            initial=_decision_initial(decision), chat_kind=decision.case.subject.chat_kind
+        ),
     }
 
 
@@ -160,9 +163,9 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @require_POST
 def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
     require(permissions.can_decide_appeals(request.user))
-    _detail_or_404(appeal_id)
+    chat_kind = _detail_or_404(appeal_id).decision.case.subject.chat_kind
     form = AppealOutcomeForm(request.POST)
-    decision_form = DecisionForm(request.POST) if form.is_modified else None
+    decision_form = DecisionForm(request.POST, chat_kind=chat_kind) if form.is_modified else None
     valid = form.is_valid()
     if decision_form is not None:
         valid = decision_form.is_valid() and valid

@@ -49,7 +49,9 @@ def _page_context(
     case = ctx.case
     mine = case.status == Case.Status.CLAIMED and case.claimed_by_id == request.user.pk
     if form is None and mine:
-        form = DecisionForm(initial=decisions.decision_defaults(case=case))
+        form = DecisionForm(
+            initial=decisions.decision_defaults(case=case), chat_kind=case.subject.chat_kind
+        )
     components = case.priority_explanation.get("components", {})
     return {
         "ctx": ctx,
@@ -186,8 +188,8 @@ def media_reveal(request: HttpRequest, case_id: int, report_id: int) -> HttpResp
 @require_POST
 def case_decide(request: HttpRequest, case_id: int) -> HttpResponse:
     require(permissions.can_decide(request.user))
-    _case_or_404(case_id)
-    form = DecisionForm(request.POST)
+    case = _case_or_404(case_id)
+    form = DecisionForm(request.POST, chat_kind=case.subject.chat_kind)
     if form.is_valid():
         try:
             made = decisions.case_decide(
