@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ from accounts.tokens import Scope
 from api_core.auth import ApiTokenAuth
 from api_core.http import ApiError
 from api_core.schemas import ERRORS
-from search_policy import selectors
+from search_policy import selectors, signing
 from search_policy.normalize import NORMALIZER_VERSION
 
 router = Router(tags=["search policy"])
@@ -24,10 +25,14 @@ class ChangeOut(Schema):
     op: Literal["add", "remove"]
     entry: dict[str, Any] = Field(
         description=(
-            "`id` and `kind` (query_term, channel, group, bot, account, message); an added "
-            "query term also has `normalized`, `normalizer_version`, `match_type` (exact, "
-            "prefix, token), `languages`, `countries`, `category`, `action` BLOCK_RESULTS; an "
-            "added entity `platform_id`, `category`, `expires_at`, `action` DELIST."
+            "`id` and `kind` (query_term, allowed_term, channel, group, bot, account, "
+            "message); an added query term also has `normalized`, `variants` (its other forms "
+            "under a language's own folding: match any of them), `normalizer_version`, "
+            "`match_type` (exact, prefix, token), `languages`, `countries`, `category`, "
+            "`action` BLOCK_RESULTS; an added allowed term the same without `category`, "
+            "`match_type` exact or prefix and `action` ALLOW (apply allowed terms first: a "
+            "query one covers is never blocked); an added entity `platform_id`, `category`, "
+            "`expires_at`, `action` DELIST."
         )
     )
 
@@ -65,14 +70,16 @@ def _cursor_decode(cursor: str) -> tuple[int, int] | None:
         "`next_cursor` (every page is as of the same version `to`) and keep `to` for the next "
         "sync. Apply removals by `entry.id`. Queries must be normalised with the published "
         '`normalizer_version`. The response carries `ETag: "<to>"`; send it back in '
-        "`If-None-Match` to get 304 when nothing changed."
+        "`If-None-Match` to get 304 when nothing changed. The body is signed: "
+        "`Signature-Ed25519` is the base64 Ed25519 signature of the exact response bytes, "
+        "`Signature-Key-Fingerprint` the SHA-256 of the key; get the public key from "
+        "`GET /api/v1/search-policy/public-key` and refuse a body that does not verify."
     ),
     response={200: FeedOut, 304: None, **{s: ERRORS[s] for s in (401, 403, 422)}},
     by_alias=True,
 )
 def search_policy_feed(
     request: HttpRequest,
-    response: HttpResponse,
     since: int = Query(0, ge=0, description="The `to` of the last sync (0: from the start)."),
     cursor: str | None = Query(None, description="The previous page's next_cursor."),
     limit: int = Query(
@@ -96,9 +103,7 @@ def search_policy_feed(
         not_modified["ETag"] = etag
         return not_modified
     page = selectors.feed_page(since=since, after=after, to_version=to, limit=limit)
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"
-    return {
+    payload = {
         "from": since,
         "to": to,
         "normalizer_version": NORMALIZER_VERSION,
@@ -106,4 +111,37 @@ def search_policy_feed(
         "next_cursor": (
             _cursor_encode(page.next_after, to) if page.next_after is not None else None
         ),
+    }
+    # Serialised here, not by the framework, so the signature covers the very bytes sent.
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    signed = HttpResponse(body, content_type="application/json; charset=utf-8")
+    signed["ETag"] = etag
+    signed["Cache-Control"] = "private, no-cache"
+    signed[signing.SIGNATURE_HEADER] = signing.sign(body)
+    signed[signing.KEY_HEADER] = signing.fingerprint()
+    return signed
+
+
+class PublicKeyOut(Schema):
+    algorithm: Literal["Ed25519"]
+    public_key: str = Field(description="Base64 of the raw 32-byte Ed25519 public key.")
+    fingerprint: str = Field(description="SHA-256 of the raw key, hex.")
+
+
+@router.get(
+    "/public-key",
+    auth=ApiTokenAuth(Scope.SEARCH_POLICY),
+    url_name="search_policy_public_key",
+    summary="The key the search policy feed is signed with",
+    description=(
+        "Scope `search_policy`. Verify each feed body against `Signature-Ed25519` with this "
+        "key; compare the fingerprint with `Signature-Key-Fingerprint` to notice a rotation."
+    ),
+    response={200: PublicKeyOut, **{s: ERRORS[s] for s in (401, 403)}},
+)
+def search_policy_public_key(request: HttpRequest) -> Any:
+    return {
+        "algorithm": "Ed25519",
+        "public_key": signing.public_key_b64(),
+        "fingerprint": signing.fingerprint(),
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from search_policy.models import BlockedTerm, Category, DelistedEntity
+from search_policy.allowlist import AllowedTermInput
+from search_policy.models import AllowedTerm, BlockedTerm, Category, DelistedEntity
 from search_policy.services import EntityInput, TermInput
 
 
@@ -43,6 +44,34 @@ class TermAddForm(forms.Form):
             category=d["category"],
             source=d["source"],
             confidential=d["confidential"],
+            languages=_codes(d["languages"]),
+            countries=_codes(d["countries"]),
+            reason=d["reason"],
+        )
+
+
+class AllowedTermForm(forms.Form):
+    term = forms.CharField(label=_("Term"), max_length=200)
+    match_type = forms.ChoiceField(label=_("Match"), choices=AllowedTerm.MatchType.choices)
+    languages = forms.CharField(
+        label=_("Languages"),
+        required=False,
+        help_text=_("Two-letter codes, comma-separated; empty: all."),
+    )
+    countries = forms.CharField(
+        label=_("Countries"),
+        required=False,
+        help_text=_("ISO 3166 codes, comma-separated; empty: all."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def allowed_input(self) -> AllowedTermInput:
+        d = self.cleaned_data
+        return AllowedTermInput(
+            term=d["term"],
+            match_type=d["match_type"],
             languages=_codes(d["languages"]),
             countries=_codes(d["countries"]),
             reason=d["reason"],

@@ -55,6 +55,9 @@ class BlockedTerm(models.Model):
 
     term = models.CharField(_("term as entered"), max_length=200)
     normalized = models.CharField(_("normalised form"), max_length=200, db_index=True)
+    # The other forms the term takes under a language's own folding (German "ae" for "ä",
+    # Turkish dotless i), published with it: the search service matches any of them.
+    variants = models.JSONField(_("language variants"), default=list, blank=True)
     normalizer_version = models.PositiveSmallIntegerField(_("normaliser version"))
     match_type = models.CharField(
         _("match type"), max_length=8, choices=MatchType.choices, default=MatchType.EXACT
@@ -105,6 +108,58 @@ class BlockedTerm(models.Model):
         if self.confidential and not reveal:
             return f"#{self.pk} ({self.get_source_display()}, confidential)"
         return self.term
+
+
+class AllowedTerm(models.Model):
+    """
+    A query that must never be blocked ("breast cancer screening" next to a blocked
+    "breast"): a query it matches is neither tagged here nor blocked by the search service,
+    which applies allowed terms before blocked ones. Exact or prefix only: a "words in the
+    query" allowance would let anyone launder a blocked query by appending the allowed words.
+    """
+
+    class MatchType(models.TextChoices):
+        EXACT = "exact", _("Exact (the whole query)")
+        PREFIX = "prefix", _("Prefix (the query is the start of it, while typing)")
+
+    term = models.CharField(_("term as entered"), max_length=200)
+    normalized = models.CharField(_("normalised form"), max_length=200, db_index=True)
+    variants = models.JSONField(_("language variants"), default=list, blank=True)
+    normalizer_version = models.PositiveSmallIntegerField(_("normaliser version"))
+    match_type = models.CharField(
+        _("match type"), max_length=8, choices=MatchType.choices, default=MatchType.EXACT
+    )
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    countries = models.JSONField(_("countries"), default=list, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    review_at = models.DateField(_("review due"), null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    removal_reason = models.CharField(_("why removed"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("allowed term")
+        verbose_name_plural = _("allowed terms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized", "match_type"],
+                condition=models.Q(removed_at__isnull=True),
+                name="allowed_term_active_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"allowed term #{self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
 
 
 class DelistedEntity(models.Model):
@@ -181,6 +236,9 @@ class PolicyChange(models.Model):
     entity = models.ForeignKey(
         DelistedEntity, on_delete=models.PROTECT, related_name="changes", null=True, blank=True
     )
+    allowed = models.ForeignKey(
+        AllowedTerm, on_delete=models.PROTECT, related_name="changes", null=True, blank=True
+    )
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -188,10 +246,29 @@ class PolicyChange(models.Model):
         verbose_name_plural = _("search policy changes")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(term__isnull=True) ^ models.Q(entity__isnull=True),
+                condition=(
+                    models.Q(term__isnull=False, entity__isnull=True, allowed__isnull=True)
+                    | models.Q(term__isnull=True, entity__isnull=False, allowed__isnull=True)
+                    | models.Q(term__isnull=True, entity__isnull=True, allowed__isnull=False)
+                ),
                 name="policy_change_one_entry",
             )
         ]
 
     def __str__(self) -> str:
         return f"v{self.version} {self.op}"
+
+
+class TagCursor(models.Model):
+    """
+    How far the relay has checked reports against the blocked terms: every report with an
+    id up to `last_report_id` was handed to tagging, so a `tag_reports` task lost with the
+    broker is made up for by the next relay run.
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    last_report_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at report {self.last_report_id}"

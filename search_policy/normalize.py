@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-NORMALIZER_VERSION = 1
+NORMALIZER_VERSION = 2
 
 # Look-alikes that NFKC leaves alone (a small part of UTS #39 confusables.txt): Cyrillic and
 # Greek letters that read as Latin ones, and the small capitals used to dodge filters.
@@ -42,59 +44,153 @@ _SPACES = re.compile(r"\s+")
 MIN_PREFIX_LENGTH = 4
 
 
-def _base(text: str) -> str:
-    """NFKC casefold; format characters and marks dropped; look-alikes mapped."""
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+# Languages whose own folding differs from stripping diacritics. German writes "ä" as "ae"
+# when the keyboard lacks it, so both spellings must meet; Turkish (and Azerbaijani) "I" is
+# the capital of dotless "ı", not of "i" ("SIK" is "sık", not "sik"), and the two are
+# different words. Every other language: diacritics stripped, as before.
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})  # casefold already makes ß "ss"
+_TURKISH_CAPITALS = str.maketrans({"I": "ı", "İ": "i"})
+_TURKIC = frozenset({"tr", "az"})
+RULE_LANGUAGES = ("de", "tr", "az")
+
+
+def language_code(language: str) -> str:
+    """ "de-AT", "DE" → "de": the two-letter code the rules and the term scopes use."""
+    return language.strip().lower()[:2]
+
+
+def _strip_marks(text: str) -> str:
     text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return unicodedata.normalize("NFC", text.translate(_CONFUSABLES))
+
+
+def _bases(text: str, language: str) -> tuple[str, ...]:
+    """
+    NFKC casefold; format characters and marks dropped; look-alikes mapped: one string per
+    reading of `text` in `language` (German gives two: "ae" and the plain strip).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if language in _TURKIC:
+        text = text.translate(_TURKISH_CAPITALS)  # before casefold, which knows no locale
+    text = unicodedata.normalize("NFKC", text.casefold())
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    plain = _strip_marks(text)
+    if language == "de":
+        german = _strip_marks(unicodedata.normalize("NFC", text).translate(_GERMAN))
+        return (plain, german) if german != plain else (plain,)
+    return (plain,)
 
 
 def _compact(text: str) -> str:
     return _REPEATS.sub(r"\1", _NOT_WORD.sub("", text))
 
 
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in (_compact(w) for w in _SPACES.split(text)) if t)
+
+
 @dataclass(frozen=True)
-class Normalized:
-    """The forms a query or term is compared in."""
+class Form:
+    """One reading of a query or term, in the forms it is compared in."""
 
     tokens: tuple[str, ...]  # words, separators kept (token matching)
     tokens_leet: tuple[str, ...]
     compact: str  # no separators, repeats squeezed (digit codes survive)
     compact_leet: str  # the same after leet folding
 
+    @classmethod
+    def of(cls, base: str) -> Form:
+        # "$" and "@" are leet letters but not word characters: fold them before compacting.
+        leet_base = base.translate(_LEET)
+        return cls(
+            tokens=_tokens(base),
+            tokens_leet=_tokens(leet_base),
+            compact=_compact(base),
+            compact_leet=_compact(leet_base),
+        )
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Every reading of a query or term; the first is the primary one (what is stored)."""
+
+    forms: tuple[Form, ...]
+
+    @property
+    def compact(self) -> str:
+        return self.forms[0].compact
+
+    @property
+    def compact_leet(self) -> str:
+        return self.forms[0].compact_leet
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.forms[0].tokens
+
     @property
     def compact_forms(self) -> frozenset[str]:
-        return frozenset(f for f in (self.compact, self.compact_leet) if f)
+        return frozenset(c for f in self.forms for c in (f.compact, f.compact_leet) if c)
+
+    @property
+    def token_forms(self) -> frozenset[tuple[str, ...]]:
+        return frozenset(t for f in self.forms for t in (f.tokens, f.tokens_leet) if t)
 
 
-def normalize(text: str) -> Normalized:
-    base = _base(text)
-    # "$" and "@" are leet letters but not word characters: fold them before compacting.
-    leet_base = base.translate(_LEET)
-    return Normalized(
-        tokens=_tokens(base),
-        tokens_leet=_tokens(leet_base),
-        compact=_compact(base),
-        compact_leet=_compact(leet_base),
-    )
+def normalize(text: str, language: str = "") -> Normalized:
+    """`text` as read in `language` (a search's language; empty: no language rules)."""
+    return _normalize(text, language_code(language))
 
 
-def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(t for t in (_compact(w) for w in _SPACES.split(text)) if t)
+# Pure functions of their arguments: a batch compares every query with every term, so the
+# terms' readings (and a query's, across terms) are worked out once.
+@lru_cache(maxsize=4096)
+def _normalize(text: str, code: str) -> Normalized:
+    return Normalized(forms=tuple(Form.of(b) for b in _bases(text, code)))
 
 
-def normalized_form(text: str) -> str:
-    """What a term is stored and published as: its leet-folded compact form."""
-    return normalize(text).compact_leet
-
-
-def term_matches(*, term: str, match_type: str, query: str) -> bool:
+def readings(text: str, languages: Sequence[str] = ()) -> Normalized:
     """
-    Whether `query` hits `term` under `match_type` (exact, prefix or token). Both leet and
-    non-leet forms are compared, since folding leet destroys digit codes ("1488" → "ia88").
+    A term as read in each language of its scope. An empty scope covers every language: the
+    plain reading first, then each language with rules of its own, so a German searcher's
+    "ae" and a Turkish searcher's dotless i meet the term too.
     """
-    t, q = normalize(term), normalize(query)
+    return _readings(text, tuple(language_code(c) for c in languages))
+
+
+@lru_cache(maxsize=4096)
+def _readings(text: str, codes: tuple[str, ...]) -> Normalized:
+    forms: list[Form] = []
+    for code in codes or ("", *RULE_LANGUAGES):
+        forms.extend(f for f in _normalize(text, code).forms if f not in forms)
+    return Normalized(forms=tuple(forms))
+
+
+def normalized_form(text: str, languages: Sequence[str] = ()) -> str:
+    """What a term is stored and published as: its primary reading's leet-folded compact form."""
+    return readings(text, languages).compact_leet
+
+
+def variant_forms(text: str, languages: Sequence[str] = ()) -> list[str]:
+    """The term's other published forms (other readings in its scope), sorted."""
+    found = readings(text, languages)
+    return sorted({f.compact_leet for f in found.forms if f.compact_leet} - {found.compact_leet})
+
+
+def term_matches(
+    *,
+    term: str,
+    match_type: str,
+    query: str,
+    language: str = "",
+    term_languages: Sequence[str] = (),
+) -> bool:
+    """
+    Whether `query`, searched in `language`, hits `term` (read in each language of its scope)
+    under `match_type` (exact, prefix or token). Both leet and non-leet forms are compared,
+    since folding leet destroys digit codes ("1488" → "ia88").
+    """
+    t, q = readings(term, term_languages), normalize(query, language)
     if not t.compact:
         return False
     if match_type == "exact":
@@ -108,9 +204,10 @@ def term_matches(*, term: str, match_type: str, query: str) -> bool:
         )
     if match_type == "token":
         # The term's words appear in the query, in order and next to each other.
-        for tt, qt in ((t.tokens, q.tokens), (t.tokens_leet, q.tokens_leet)):
+        for tt in t.token_forms:
             n = len(tt)
-            if n and any(qt[i : i + n] == tt for i in range(len(qt) - n + 1)):
-                return True
+            for qt in q.token_forms:
+                if any(qt[i : i + n] == tt for i in range(len(qt) - n + 1)):
+                    return True
         return False
     return False

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from search_policy.models import BlockedTerm, DelistedEntity, FeedHead, PolicyChange
+from search_policy.models import AllowedTerm, BlockedTerm, DelistedEntity, FeedHead, PolicyChange
 
 FEED_PAGE_SIZE = 500
 LIST_PAGE_SIZE = 100
@@ -27,11 +27,26 @@ def _term_entry(term: BlockedTerm) -> dict[str, Any]:
         "kind": "query_term",
         "action": "BLOCK_RESULTS",
         "normalized": term.normalized,
+        "variants": term.variants,
         "normalizer_version": term.normalizer_version,
         "match_type": term.match_type,
         "languages": term.languages,
         "countries": term.countries,
         "category": term.category,
+    }
+
+
+def _allowed_entry(allowed: AllowedTerm) -> dict[str, Any]:
+    return {
+        "id": f"a_{allowed.pk}",
+        "kind": "allowed_term",
+        "action": "ALLOW",
+        "normalized": allowed.normalized,
+        "variants": allowed.variants,
+        "normalizer_version": allowed.normalizer_version,
+        "match_type": allowed.match_type,
+        "languages": allowed.languages,
+        "countries": allowed.countries,
     }
 
 
@@ -49,8 +64,10 @@ def _entity_entry(entity: DelistedEntity) -> dict[str, Any]:
 def change_payload(change: PolicyChange) -> dict[str, Any]:
     if change.term is not None:
         entry = _term_entry(change.term)
+    elif change.allowed is not None:
+        entry = _allowed_entry(change.allowed)
     else:
-        assert change.entity is not None  # the check constraint: one of the two
+        assert change.entity is not None  # the check constraint: exactly one of the three
         entry = _entity_entry(change.entity)
     if change.op == PolicyChange.Op.REMOVE:
         entry = {"id": entry["id"], "kind": entry["kind"]}
@@ -72,7 +89,7 @@ def feed_page(*, since: int, after: int | None, to_version: int, limit: int) -> 
     start = max(since, after or 0)
     rows = list(
         PolicyChange.objects.filter(version__gt=start, version__lte=to_version)
-        .select_related("term", "entity")
+        .select_related("term", "entity", "allowed")
         .order_by("version")[: limit + 1]
     )
     more = len(rows) > limit
@@ -97,6 +114,17 @@ def terms_list(*, status: str = "active", q: str = "", source: str = "") -> Quer
     return rows
 
 
+def allowed_list(*, status: str = "active", q: str = "") -> QuerySet[AllowedTerm]:
+    rows = AllowedTerm.objects.select_related("added_by", "removed_by").order_by("-pk")
+    if status == "active":
+        rows = rows.filter(removed_at__isnull=True)
+    elif status == "removed":
+        rows = rows.filter(removed_at__isnull=False)
+    if q:
+        rows = rows.filter(Q(normalized__contains=q.lower()) | Q(term__icontains=q))
+    return rows
+
+
 def entities_list(
     *, status: str = "active", q: str = "", entity_type: str = ""
 ) -> QuerySet[DelistedEntity]:
@@ -112,7 +140,7 @@ def entities_list(
     return rows
 
 
-def review_due() -> tuple[list[BlockedTerm], list[DelistedEntity]]:
+def review_due() -> tuple[list[BlockedTerm], list[DelistedEntity], list[AllowedTerm]]:
     today = timezone.localdate()
     terms = list(
         BlockedTerm.objects.filter(removed_at__isnull=True, review_at__lte=today)
@@ -124,4 +152,9 @@ def review_due() -> tuple[list[BlockedTerm], list[DelistedEntity]]:
         .select_related("added_by", "case")
         .order_by("review_at", "pk")[:LIST_PAGE_SIZE]
     )
-    return terms, entities
+    allowed = list(
+        AllowedTerm.objects.filter(removed_at__isnull=True, review_at__lte=today)
+        .select_related("added_by")
+        .order_by("review_at", "pk")[:LIST_PAGE_SIZE]
+    )
+    return terms, entities, allowed

@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import audit
+from accounts import reauth
 from core.errors import DomainError, InvalidInput, NotPermitted
 from search_policy import normalize
-from search_policy.models import BlockedTerm, DelistedEntity, FeedHead, PolicyChange
+from search_policy.models import AllowedTerm, BlockedTerm, DelistedEntity, FeedHead, PolicyChange
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -44,8 +45,34 @@ class EntryNotActive(SearchPolicyError):
     message = "This entry has already been removed."
 
 
-def _can_manage(user: User) -> bool:
+class StepUpRequired(SearchPolicyError):
+    """A removal widens what every user can find: it needs a fresh confirmation that it is you."""
+
+    message = "Removing an entry needs a fresh confirmation that it is you."
+
+
+def can_manage(user: User) -> bool:
     return bool(user.has_perm("search_policy.manage_search_policy"))
+
+
+def removal_guard(*, actor: User, reason: str, reauthenticated_at: int | None) -> str:
+    """The checks every removal makes, in order; returns the stripped reason."""
+    if not can_manage(actor):
+        raise NotPermitted
+    if not reauth.is_fresh(reauthenticated_at):
+        raise StepUpRequired
+    if not reason.strip():
+        raise InvalidInput({"reason": ["Say why the entry is removed."]})
+    return reason.strip()[:500]
+
+
+def scope_errors(*, languages: tuple[str, ...], countries: tuple[str, ...]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field, codes in (("languages", languages), ("countries", countries)):
+        bad = [c for c in codes if len(c) != 2 or not c.isalpha()]
+        if bad:
+            errors[field] = [f"Use two-letter codes; not valid: {', '.join(bad)}."]
+    return errors
 
 
 def _next_version() -> int:
@@ -57,11 +84,16 @@ def _next_version() -> int:
     return head.version
 
 
-def _change(
-    *, op: str, term: BlockedTerm | None = None, entity: DelistedEntity | None = None
+def policy_change_record(
+    *,
+    op: str,
+    term: BlockedTerm | None = None,
+    entity: DelistedEntity | None = None,
+    allowed: AllowedTerm | None = None,
 ) -> int:
+    """Write one add or remove at the next feed version (inside the caller's transaction)."""
     version = _next_version()
-    PolicyChange.objects.create(version=version, op=op, term=term, entity=entity)
+    PolicyChange.objects.create(version=version, op=op, term=term, entity=entity, allowed=allowed)
     return version
 
 
@@ -78,7 +110,7 @@ class TermInput:
 
     def validate(self) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
-        form = normalize.normalized_form(self.term)
+        form = normalize.normalized_form(self.term, self.languages)
         if not form:
             errors["term"] = ["The term has no letters or digits left once normalised."]
         elif len(self.term) > 200:
@@ -99,31 +131,27 @@ class TermInput:
             errors["category"] = ["Choose a category."]
         if not self.reason.strip():
             errors["reason"] = ["Say why the term is blocked."]
-        for field, codes, size in (
-            ("languages", self.languages, 2),
-            ("countries", self.countries, 2),
-        ):
-            bad = [c for c in codes if len(c) != size or not c.isalpha()]
-            if bad:
-                errors[field] = [f"Use two-letter codes; not valid: {', '.join(bad)}."]
+        errors.update(scope_errors(languages=self.languages, countries=self.countries))
         return errors
 
 
 @transaction.atomic(durable=True)
 def term_add(*, actor: User, data: TermInput) -> BlockedTerm:
-    if not _can_manage(actor):
+    if not can_manage(actor):
         raise NotPermitted
     errors = data.validate()
     if errors:
         raise InvalidInput(errors)
+    languages = sorted({c.lower() for c in data.languages})
     try:
         with transaction.atomic():
             term = BlockedTerm.objects.create(
                 term=data.term.strip(),
-                normalized=normalize.normalized_form(data.term),
+                normalized=normalize.normalized_form(data.term, languages),
+                variants=normalize.variant_forms(data.term, languages),
                 normalizer_version=normalize.NORMALIZER_VERSION,
                 match_type=data.match_type,
-                languages=sorted({c.lower() for c in data.languages}),
+                languages=languages,
                 countries=sorted({c.upper() for c in data.countries}),
                 category=data.category,
                 source=data.source,
@@ -136,7 +164,7 @@ def term_add(*, actor: User, data: TermInput) -> BlockedTerm:
         raise InvalidInput(
             {"term": ["This term is already blocked with that match type."]}
         ) from exc
-    version = _change(op=PolicyChange.Op.ADD, term=term)
+    version = policy_change_record(op=PolicyChange.Op.ADD, term=term)
     # The term itself never enters the trail (licensed lists): its id and hashless metadata do.
     audit.record(
         action="search_policy.term_added",
@@ -148,17 +176,17 @@ def term_add(*, actor: User, data: TermInput) -> BlockedTerm:
 
 
 @transaction.atomic(durable=True)
-def term_remove(*, actor: User, term_id: int, reason: str) -> BlockedTerm:
-    if not _can_manage(actor):
-        raise NotPermitted
-    if not reason.strip():
-        raise InvalidInput({"reason": ["Say why the term is removed."]})
+def term_remove(
+    *, actor: User, term_id: int, reason: str, reauthenticated_at: int | None
+) -> BlockedTerm:
+    """Unblock a term: needs the permission, a fresh step-up and a reason."""
+    reason = removal_guard(actor=actor, reason=reason, reauthenticated_at=reauthenticated_at)
     term = BlockedTerm.objects.select_for_update().get(pk=term_id)
     if not term.active:
         raise EntryNotActive
-    term.removed_at, term.removed_by, term.removal_reason = timezone.now(), actor, reason.strip()
+    term.removed_at, term.removed_by, term.removal_reason = timezone.now(), actor, reason
     term.save(update_fields=["removed_at", "removed_by", "removal_reason"])
-    version = _change(op=PolicyChange.Op.REMOVE, term=term)
+    version = policy_change_record(op=PolicyChange.Op.REMOVE, term=term)
     audit.record(
         action="search_policy.term_removed",
         actor=actor,
@@ -214,12 +242,12 @@ def _entity_create(
             )
     except IntegrityError as exc:
         raise InvalidInput({"platform_id": ["This entity is already delisted."]}) from exc
-    return entity, _change(op=PolicyChange.Op.ADD, entity=entity)
+    return entity, policy_change_record(op=PolicyChange.Op.ADD, entity=entity)
 
 
 @transaction.atomic(durable=True)
 def entity_delist(*, actor: User, data: EntityInput) -> DelistedEntity:
-    if not _can_manage(actor):
+    if not can_manage(actor):
         raise NotPermitted
     errors = data.validate()
     if errors:
@@ -237,7 +265,7 @@ def entity_delist(*, actor: User, data: EntityInput) -> DelistedEntity:
 def _entity_relist(*, entity: DelistedEntity, actor: User | None, reason: str) -> int:
     entity.removed_at, entity.removed_by, entity.removal_reason = timezone.now(), actor, reason
     entity.save(update_fields=["removed_at", "removed_by", "removal_reason"])
-    version = _change(op=PolicyChange.Op.REMOVE, entity=entity)
+    version = policy_change_record(op=PolicyChange.Op.REMOVE, entity=entity)
     audit.record(
         action="search_policy.entity_relisted",
         actor=actor,
@@ -248,15 +276,15 @@ def _entity_relist(*, entity: DelistedEntity, actor: User | None, reason: str) -
 
 
 @transaction.atomic(durable=True)
-def entity_relist(*, actor: User, entity_id: int, reason: str) -> DelistedEntity:
-    if not _can_manage(actor):
-        raise NotPermitted
-    if not reason.strip():
-        raise InvalidInput({"reason": ["Say why the entity goes back into search."]})
+def entity_relist(
+    *, actor: User, entity_id: int, reason: str, reauthenticated_at: int | None
+) -> DelistedEntity:
+    """Put an entity back into search: needs the permission, a fresh step-up and a reason."""
+    reason = removal_guard(actor=actor, reason=reason, reauthenticated_at=reauthenticated_at)
     entity = DelistedEntity.objects.select_for_update().get(pk=entity_id)
     if not entity.active:
         raise EntryNotActive
-    _entity_relist(entity=entity, actor=actor, reason=reason.strip()[:500])
+    _entity_relist(entity=entity, actor=actor, reason=reason)
     return entity
 
 

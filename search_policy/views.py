@@ -1,22 +1,35 @@
-"""The search policy pages (senior moderators): lists with filters, add, remove, review."""
+"""
+The search policy pages (senior moderators): lists with filters, add, remove, review. A
+removal widens what every user can find, so it needs a fresh step-up: without one the view
+sends the user to confirm it is them and changes nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import reauth
 from accounts.permissions import require
 from accounts.request_user import signed_in_user
 from core.errors import DomainError
 from core.forms import call_for_form
-from search_policy import selectors, services
-from search_policy.forms import DelistForm, ListFilterForm, RemoveForm, TermAddForm
-from search_policy.models import BlockedTerm, DelistedEntity
+from search_policy import allowlist, selectors, services
+from search_policy.forms import (
+    AllowedTermForm,
+    DelistForm,
+    ListFilterForm,
+    RemoveForm,
+    TermAddForm,
+)
+from search_policy.models import AllowedTerm, BlockedTerm, DelistedEntity
 
 
 def _can_view(request: HttpRequest) -> bool:
@@ -88,10 +101,33 @@ def entities(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def allowed(request: HttpRequest) -> HttpResponse:
+    """The allowed terms: queries no blocked term may block."""
+    require(_can_view(request))
+    status, q = _filters(request)
+    rows = list(selectors.allowed_list(status=status, q=q)[: selectors.LIST_PAGE_SIZE])
+    return render(
+        request,
+        "search_policy/allowed.html",
+        {
+            "allowed_terms": rows,
+            "status": status,
+            "q": q,
+            "version": selectors.feed_head(),
+            "can_manage": _can_manage(request),
+        },
+    )
+
+
+@require_GET
 def review(request: HttpRequest) -> HttpResponse:
     require(_can_view(request))
-    terms, rows = selectors.review_due()
-    return render(request, "search_policy/review.html", {"terms": terms, "entities": rows})
+    terms, rows, allowed_terms = selectors.review_due()
+    return render(
+        request,
+        "search_policy/review.html",
+        {"terms": terms, "entities": rows, "allowed_terms": allowed_terms},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,13 +163,47 @@ def entity_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _remove(request: HttpRequest, call: Callable[[str], object], done: str) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def allowed_new(request: HttpRequest) -> HttpResponse:
+    require(_can_manage(request))
+    form = AllowedTermForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        ok, entry = call_for_form(
+            form,
+            lambda: allowlist.allowed_term_add(
+                actor=signed_in_user(request), data=form.allowed_input()
+            ),
+        )
+        if ok:
+            messages.success(request, _("Term #%(id)s allowed.") % {"id": entry.pk})
+            return redirect("search_policy:allowed")
+    return render(
+        request, "search_policy/form.html", {"form": form, "title": _("Allow a search term")}
+    )
+
+
+def _step_up(request: HttpRequest, done: str) -> HttpResponse:
+    """Nothing is written: the user confirms it is them, then comes back to the list."""
+    messages.warning(
+        request, _("Removing a search policy entry needs a fresh confirmation that it is you.")
+    )
+    return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': reverse(done)})}")
+
+
+def _remove(
+    request: HttpRequest, call: Callable[[str, int | None], object], done: str
+) -> HttpResponse:
+    at = reauth.reauthenticated_at(request)
+    if not reauth.is_fresh(at):
+        return _step_up(request, done)
     form = RemoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the entry is removed."))
         return redirect(done)
     try:
-        call(form.cleaned_data["reason"])
+        call(form.cleaned_data["reason"], at)
+    except services.StepUpRequired:  # went stale between the check and the service
+        return _step_up(request, done)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -148,7 +218,9 @@ def term_remove(request: HttpRequest, term_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     return _remove(
         request,
-        lambda reason: services.term_remove(actor=actor, term_id=term_id, reason=reason),
+        lambda reason, at: services.term_remove(
+            actor=actor, term_id=term_id, reason=reason, reauthenticated_at=at
+        ),
         "search_policy:home",
     )
 
@@ -160,6 +232,22 @@ def entity_relist(request: HttpRequest, entity_id: int) -> HttpResponse:
     actor = signed_in_user(request)
     return _remove(
         request,
-        lambda reason: services.entity_relist(actor=actor, entity_id=entity_id, reason=reason),
+        lambda reason, at: services.entity_relist(
+            actor=actor, entity_id=entity_id, reason=reason, reauthenticated_at=at
+        ),
         "search_policy:entities",
+    )
+
+
+@require_POST
+def allowed_remove(request: HttpRequest, allowed_id: int) -> HttpResponse:
+    require(_can_manage(request))
+    get_object_or_404(AllowedTerm.objects.only("pk"), pk=allowed_id)
+    actor = signed_in_user(request)
+    return _remove(
+        request,
+        lambda reason, at: allowlist.allowed_term_remove(
+            actor=actor, allowed_id=allowed_id, reason=reason, reauthenticated_at=at
+        ),
+        "search_policy:allowed",
     )

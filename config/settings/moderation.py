@@ -50,3 +50,7 @@ EVIDENCE_RETENTION_DAYS: dict[str, dict[str, int]] = {
 # Private groups and channels: once this many message cases from one of them are active,
 # they roll up into one group-level case (moderation.services.rollup).
 ROLLUP_MIN_CASES = env_int("ROLLUP_MIN_CASES", 3)
+# The search policy feed's Ed25519 signing key (search_policy.signing): base64 of the 32-byte
+# private key, or a file holding it; development falls back to a key derived from SECRET_KEY.
+SEARCH_POLICY_SIGNING_KEY = env_str("SEARCH_POLICY_SIGNING_KEY") or ""
+SEARCH_POLICY_SIGNING_KEY_FILE = env_str("SEARCH_POLICY_SIGNING_KEY_FILE") or ""

@@ -23,6 +23,8 @@ if not (env_str("AUDIT_SIGNING_KEY") or env_str("AUDIT_SIGNING_KEY_FILE")):
     raise ImproperlyConfigured("Set AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE.")
 if not (env_str("DISCLOSURE_SIGNING_KEY") or env_str("DISCLOSURE_SIGNING_KEY_FILE")):
     raise ImproperlyConfigured("Set DISCLOSURE_SIGNING_KEY or DISCLOSURE_SIGNING_KEY_FILE.")
+if not (env_str("SEARCH_POLICY_SIGNING_KEY") or env_str("SEARCH_POLICY_SIGNING_KEY_FILE")):
+    raise ImproperlyConfigured("Set SEARCH_POLICY_SIGNING_KEY or SEARCH_POLICY_SIGNING_KEY_FILE.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 CACHES = caches_required(env_str("CACHE_URL"))
 # Passkeys are bound to the site's domain: the development default (localhost) cannot serve.

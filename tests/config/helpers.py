@@ -34,6 +34,7 @@ PRODUCTION = {
     "BLIND_INDEX_KEY": "a-separate-long-random-key-for-blind-indexes",
     "DISCLOSURE_SIGNING_KEY": "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=",
     "AUDIT_SIGNING_KEY": "3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    "SEARCH_POLICY_SIGNING_KEY": "u7s0r9Q1bqvW3mC2x8kZpA5nJtLeH4dYfG6iR1oVcXw=",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
     "OTP_WEBAUTHN_RP_ID": "tsdash.example.org",
 }

@@ -7,7 +7,7 @@ import pytest
 from accounts.roles import Role
 from search_policy import services
 from search_policy.models import BlockedTerm, PolicyChange
-from tests.search_policy.helpers import add_term, delist
+from tests.search_policy.helpers import add_term, delist, fresh_now
 from tests.utils import race, race_errors
 
 
@@ -34,8 +34,12 @@ def test_two_seniors_removing_one_term_remove_it_once(make_user):
     term = add_term(first)
 
     results = race(
-        lambda: services.term_remove(actor=first, term_id=term.pk, reason="a"),
-        lambda: services.term_remove(actor=second, term_id=term.pk, reason="b"),
+        lambda: services.term_remove(
+            actor=first, term_id=term.pk, reason="a", reauthenticated_at=fresh_now()
+        ),
+        lambda: services.term_remove(
+            actor=second, term_id=term.pk, reason="b", reauthenticated_at=fresh_now()
+        ),
     )
 
     assert race_errors(results, services.EntryNotActive) == []

@@ -7,8 +7,9 @@ import pytest
 from accounts.roles import Role
 from accounts.token_services import api_token_issue
 from search_policy import services
+from search_policy.normalize import NORMALIZER_VERSION
 from tests.api.conftest import ApiClient
-from tests.search_policy.helpers import FEED_URL, add_term, delist
+from tests.search_policy.helpers import FEED_URL, add_term, delist, fresh_now
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +32,16 @@ def platform() -> ApiClient:
 def test_feed_lists_additions_then_removals_with_increasing_versions(platform, senior):
     term = add_term(senior)
     entity = delist(senior, platform_id="chan-fake")
-    services.term_remove(actor=senior, term_id=term.pk, reason="False positives.")
+    services.term_remove(
+        actor=senior, term_id=term.pk, reason="False positives.", reauthenticated_at=fresh_now()
+    )
 
     answer = platform.get(FEED_URL)
 
     assert answer.status_code == 200
     body = answer.json()
     assert body["to"] == 3
-    assert body["normalizer_version"] == 1
+    assert body["normalizer_version"] == NORMALIZER_VERSION == 2
     assert body["next_cursor"] is None
     assert [(c["version"], c["op"], c["entry"]["id"]) for c in body["changes"]] == [
         (1, "add", f"t_{term.pk}"),
@@ -142,3 +145,11 @@ def test_feed_query_count_does_not_grow_with_the_changes(
         delist(senior)
     with django_assert_max_num_queries(len(few.captured_queries)):
         platform.get(FEED_URL)
+
+
+def test_a_term_publishes_its_language_variants(platform, senior):
+    add_term(senior, "Waffenhändler", languages=("de",))
+    [change] = platform.get(FEED_URL).json()["changes"]
+    assert change["entry"]["normalized"] == "waffenhandler"
+    assert change["entry"]["variants"] == ["waffenhaendler"]
+    assert change["entry"]["normalizer_version"] == NORMALIZER_VERSION

@@ -9,6 +9,7 @@ from search_policy.normalize import (
     normalize,
     normalized_form,
     term_matches,
+    variant_forms,
 )
 
 EVASIONS = [
@@ -75,4 +76,67 @@ def test_the_dotted_capital_i_loses_its_combining_dot():
 
 
 def test_the_normaliser_is_versioned():
-    assert NORMALIZER_VERSION == 1
+    assert NORMALIZER_VERSION == 2
+
+
+# Per-language folding (version 2).
+
+
+@pytest.mark.parametrize("query", ["Waffenhändler", "WAFFENHAENDLER", "waffenhandler"])
+def test_german_umlauts_meet_both_spellings(query):
+    assert term_matches(
+        term="waffenhändler", match_type="exact", query=query, language="de", term_languages=["de"]
+    )
+    # A German-scoped term meets the "ae" spelling whatever language the search is in.
+    assert term_matches(
+        term="waffenhändler", match_type="exact", query=query, term_languages=["de"]
+    )
+
+
+def test_german_folding_is_published_as_a_variant_and_sharp_s_folds_to_ss():
+    assert normalized_form("Waffenhändler", ["de"]) == "waffenhandler"
+    assert variant_forms("Waffenhändler", ["de"]) == ["waffenhaendler"]
+    assert variant_forms("Waffenhändler", ["fr"]) == []  # French strips the dots, as before
+    assert normalized_form("Straße", ["de"]) == normalized_form("STRASSE", ["de"]) == "strasse"
+    assert term_matches(term="straße", match_type="token", query="die STRASSE hier", language="de")
+
+
+def test_the_ae_spelling_of_a_term_meets_a_german_query_with_umlauts():
+    assert term_matches(
+        term="waffenhaendler", match_type="exact", query="Waffenhändler", language="de-AT"
+    )
+    # Outside German, "ä" is just an "a" with dots: "händler" is not "haendler".
+    assert not term_matches(
+        term="waffenhaendler", match_type="exact", query="Waffenhändler", language="fr"
+    )
+
+
+def test_turkish_capital_i_is_dotless():
+    # "SIK" typed by a Turkish searcher is "sık" (tight), not the blocked "sik".
+    assert not term_matches(
+        term="sik", match_type="exact", query="SIK", language="tr", term_languages=["tr"]
+    )
+    assert not term_matches(
+        term="sik", match_type="exact", query="sık", language="tr", term_languages=["tr"]
+    )
+    assert term_matches(
+        term="sik", match_type="exact", query="SİK", language="tr", term_languages=["tr"]
+    )
+    assert term_matches(term="sik", match_type="exact", query="sik", language="az")
+    # Elsewhere "I" is the capital of "i".
+    assert term_matches(
+        term="sik", match_type="exact", query="SIK", language="en", term_languages=["tr"]
+    )
+
+
+def test_a_term_for_every_language_is_read_the_turkish_way_too():
+    assert normalized_form("ISTANBUL") == "istanbul"
+    assert variant_forms("ISTANBUL") == ["ıstanbul"]
+    assert normalized_form("ISTANBUL", ["tr"]) == "ıstanbul"
+    assert term_matches(term="ISTANBUL", match_type="exact", query="ISTANBUL", language="tr")
+
+
+@pytest.mark.parametrize("language", ["", "en", "fr", "es", "pl"])
+def test_other_languages_strip_diacritics_as_before(language):
+    assert [f.compact for f in normalize("Cóntrabänd", language).forms] == ["contraband"]
+    assert normalize("I", language).compact == "i"

@@ -10,7 +10,7 @@ from moderation.models import CaseSignal, Report
 from search_policy import services
 from search_policy.tagging import BLOCKED_TERM_SCORE
 from tests.moderation.factories import make_case
-from tests.search_policy.helpers import add_term
+from tests.search_policy.helpers import add_term, fresh_now
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,9 @@ def test_confidential_terms_are_labelled_without_the_term(senior):
 
 def test_removed_terms_and_other_languages_tag_nothing(senior):
     gone = add_term(senior, "contraband")
-    services.term_remove(actor=senior, term_id=gone.pk, reason="Too broad.")
+    services.term_remove(
+        actor=senior, term_id=gone.pk, reason="Too broad.", reauthenticated_at=fresh_now()
+    )
     add_term(senior, "schmuggelware", languages=("de",))
     assert not CaseSignal.objects.filter(
         case=search_case("contraband"), kind="blocked_term"
@@ -88,3 +90,17 @@ def test_the_queue_filters_on_blocked_term_signals(senior, client_for):
     body = page.content.decode()
     assert f"/moderation/cases/{tagged.pk}/" in body
     assert f"/moderation/cases/{other.pk}/" not in body
+
+
+def test_tagging_reads_the_query_in_the_report_language(senior):
+    add_term(senior, "waffenhändler", languages=("de",))
+    add_term(senior, "sik", languages=("tr",))
+    assert CaseSignal.objects.filter(
+        case=search_case("WAFFENHAENDLER", language="de"), kind="blocked_term"
+    ).exists()
+    assert not CaseSignal.objects.filter(
+        case=search_case("SIK", language="tr"), kind="blocked_term"
+    ).exists()
+    assert CaseSignal.objects.filter(
+        case=search_case("SİK", language="tr"), kind="blocked_term"
+    ).exists()
