@@ -16,9 +16,9 @@ class AccountsConfig(AppConfig):
         session_policy.connect_signals()
         lockout.connect_signals()
 
-        # Each app declares its roles' permissions and its navigation entries in its own
-        # modules; accounts imports none of them by name.
-        autodiscover_modules("roles", "navigation")
+        # Each app declares its roles' permissions, its navigation entries and its dashboard
+        # widgets in its own modules; accounts imports none of them by name.
+        autodiscover_modules("roles", "navigation", "dashboard")
 
         # Keep the role groups equal to the granted permissions after every migrate, so a
         # permission added by a later migration reaches its roles without another data step.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 import audit
+from accounts import dashboard as dashboard_widgets
 from accounts import lockout, mfa, navigation, reauth
 from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
@@ -44,20 +45,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """
+    Each role's work as a to-do list: the widgets the apps register (accounts.dashboard),
+    the auditor's alarm panels, and the user's recent activity told as sentences.
+    """
     user = signed_in_user(request)
     sections = [
         item
         for item in navigation.entries()
         if item.url_name != navigation.DASHBOARD and item.allowed(user)
     ]
+    alarm_panels = audit_alarms.panels_for(request)
+    events = audit_selectors.recent_events_by_actor(actor=user, limit=8)
     return render(
         request,
         "accounts/dashboard.html",
         {
             "roles": user.role_names,
             "sections": sections,
-            "recent_activity": audit_selectors.recent_events_by_actor(actor=user, limit=8),
-            "alarm_panels": audit_alarms.panels_for(request),
+            "widgets": dashboard_widgets.widgets_for(user),
+            "recent_activity": dashboard_widgets.activity_lines(events, viewer=user),
+            "alarm_panels": alarm_panels,
+            "alarms_raised": sum(1 for panel in alarm_panels if panel.alarming),
             # Dual control: a newly granted role waits; administrators see grants waiting.
             "cooling_off_until": account_selectors.cooling_off_until(user),
             "pending_grants": (

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import NavItem, register
+from moderation import permissions
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class EitherRoleNavItem(NavItem):
+    """An entry for a page that a predicate opens to more than one permission."""
+
+    def allowed(self, user: User) -> bool:
+        return permissions.can_view_team_metrics(user)
+
 
 register(
     NavItem("moderation:home", _("Moderation"), "moderation.triage_cases", order=100),
@@ -41,3 +57,5 @@ register(
         order=280,
     ),
 )
+# Seniors and administrators: two permissions, hence the predicate rather than one name.
+register(EitherRoleNavItem("moderation:metrics", _("Team metrics"), order=285))

@@ -81,3 +81,11 @@ def can_read_notes(user: User | AnonymousUser) -> bool:
 def can_manage_reply_templates(user: User | AnonymousUser) -> bool:
     """Seniors maintain the reply templates every moderator inserts."""
     return _has(user, "moderation.manage_reply_templates")
+
+
+def can_view_team_metrics(user: User | AnonymousUser) -> bool:
+    """
+    Seniors, who run the queue (they handle escalations), and administrators, who staff it
+    (they manage roles), see the team's metrics. Moderators do not: the page ranks people.
+    """
+    return can_handle_escalations(user) or _has(user, "accounts.manage_roles")

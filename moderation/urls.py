@@ -1,4 +1,5 @@
 from moderation.views import appeals, bulk, cases, media, queue, reporters, transparency
+from moderation.views import metrics as metrics_views
 from moderation.views import notes as note_views
 from moderation.views import reply_templates as reply_template_views
 
@@ -14,4 +15,5 @@ urlpatterns = [
     *note_views.urlpatterns,
     *reply_template_views.urlpatterns,
     *transparency.urlpatterns,
+    *metrics_views.urlpatterns,
 ]

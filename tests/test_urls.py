@@ -30,6 +30,7 @@ PUBLIC = {
     "api:media_upload": "bearer-token API: 401 without a token",
     "api:media_detail": "bearer-token API: 401 without a token",
     "api:search_policy_feed": "bearer-token API: 401 without a token",
+    "api:search_policy_public_key": "bearer-token API: 401 without a token",
     "transparency:moderation": "published moderation transparency reports (DSA Art. 15)",
     "transparency:moderation_report": "a published moderation transparency report",
     "transparency:moderation_csv": "a published moderation transparency report, CSV",
@@ -47,6 +48,7 @@ API = {
     "api:media_upload": ("post", 401),
     "api:media_detail": ("get", 401),
     "api:search_policy_feed": ("get", 401),
+    "api:search_policy_public_key": ("get", 401),
 }
 
 

@@ -30,6 +30,8 @@ from disclosures.selectors.nondisclosure import (
     nondisclosure_reviews_due,
 )
 from disclosures.selectors.preservation import holds_expiring
+from disclosures.selectors.queues import next_request_for
+from disclosures.selectors.readable import deadline_rule_label
 from disclosures.services import intake
 
 REVIEWS_DUE_SHOWN = 10
@@ -126,6 +128,7 @@ def overview_context(request: HttpRequest, request_id: int, **overrides: Any) ->
         "can_review_nondisclosure": can_prepare
         and (indefinite or (expiry is not None and expiry > timezone.now())),
         "nondisclosure_form": NondisclosureReviewForm(indefinite=indefinite),
+        "deadline_rule": deadline_rule_label(legal_request.deadline_rule),
     }
     context.update(overrides)
     return context
@@ -187,8 +190,31 @@ def request_document(request: HttpRequest, request_id: int) -> HttpResponseBase:
     return response
 
 
+@require_GET
+@never_cache
+def request_next(request: HttpRequest) -> HttpResponse:
+    """
+    "Next request waiting for me": the request at a step this user can act on, soonest
+    deadline first, other than the one they leave (`?after=`); at the approval step never
+    one they prepared, registered or voted on.
+    """
+    require(permissions.can_view_requests(request.user))
+    after = request.GET.get("after", "")
+    after_id = int(after) if after.isascii() and after.isdigit() and len(after) <= 18 else None
+    found = next_request_for(user=signed_in_user(request), after_id=after_id)
+    if found is None:
+        messages.info(request, _("Nothing else is waiting for you."))
+        if permissions.can_approve(request.user) and not permissions.can_prepare(request.user):
+            return redirect("disclosures:approvals")
+        return redirect("disclosures:home")
+    if found.status == LegalRequest.Status.APPROVED:
+        return redirect("disclosures:request_release", request_id=found.pk)
+    return redirect("disclosures:request_review", request_id=found.pk)
+
+
 urlpatterns = [
     path("", home, name="home"),
+    path("requests/next/", request_next, name="request_next"),
     path("requests/new/", request_new, name="request_new"),
     path("requests/<int:request_id>/", request_detail, name="request"),
     path("requests/<int:request_id>/acknowledge/", request_acknowledge, name="request_acknowledge"),

@@ -7,18 +7,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import reauth
 from accounts.request_user import signed_in_user
+from core.errors import DomainError, InvalidInput, NotPermitted
 from disclosures import permissions
+from disclosures.forms import ChecksForm
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,
@@ -34,9 +40,12 @@ from disclosures.selectors import review as selectors
 from disclosures.services import review
 from disclosures.views.review_common import (
     PENDING_VOTE,
+    TEMPLATE,
+    is_htmx,
     redirect_or_client_redirect,
     require_action,
     review_act,
+    review_context,
     review_page_url,
     review_request_or_404,
 )
@@ -45,6 +54,76 @@ from disclosures.views.review_common import (
 @require_POST
 @never_cache
 def request_check(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Record the checks of the checklist form (or the one check of the older single form)."""
+    if "check-code" in request.POST:
+        return _check_one(request, request_id)
+    require_action(
+        request,
+        permissions.can_prepare(request.user),
+        request_id=request_id,
+        operation="check_record",
+    )
+    legal_request = review_request_or_404(request_id)
+    contacts = selectors.registry_contacts(legal_request)
+    form = ChecksForm(request.POST, contacts=contacts, emergency=legal_request.emergency)
+    recorded: list[str] = []
+    if form.is_valid():
+        recorded = _checks_record(request, request_id, form)
+        if len(recorded) == len(form.entries):
+            done = ngettext("%(n)d check recorded.", "%(n)d checks recorded.", len(recorded)) % {
+                "n": len(recorded)
+            }
+            if not is_htmx(request):
+                messages.success(request, done)
+                return redirect(review_page_url(request_id) + "#checklist")
+            # The checklist swapped in place, and out of band the panels whose forms carry
+            # the request's version, so none of them is left stale.
+            fresh = review_request_or_404(request_id)
+            return render(
+                request,
+                "disclosures/review/_checks_recorded.html",
+                review_context(request, fresh, checks_done=done),
+            )
+    template = TEMPLATE + ("#checklist" if is_htmx(request) else "")
+    context = review_context(request, legal_request, checks_form=form)
+    return render(request, template, context)
+
+
+def _checks_record(request: HttpRequest, request_id: int, form: ChecksForm) -> list[str]:
+    """
+    Every check of the form in one service call: all are recorded or none (a refusal rolls
+    the others back and goes on its item's field). Returns the codes recorded.
+    """
+    entries = [
+        review.CheckEntry(e.code, e.result, e.evidence, e.contact_id) for e in form.entries
+    ]
+    try:
+        review.checks_record(
+            request_id=request_id,
+            actor=signed_in_user(request),
+            entries=entries,
+            expected_version=form.cleaned_data["version"],
+        )
+    except NotPermitted as exc:
+        raise PermissionDenied from exc
+    except InvalidInput as exc:
+        code = getattr(exc, "entry_code", "")
+        for name, errors in exc.errors.items():
+            field: str | None = f"{code}-{name}"
+            if name == "contact":
+                field = "contact"
+            elif field not in form.fields:
+                field = f"{code}-result" if code else None
+            for error in errors:
+                form.add_error(field, error)
+        return []
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return []
+    return [entry.code for entry in entries]
+
+
+def _check_one(request: HttpRequest, request_id: int) -> HttpResponse:
     legal_request = None
     if permissions.can_prepare(request.user):
         legal_request = review_request_or_404(request_id)

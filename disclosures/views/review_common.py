@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.request_user import signed_in_user
 from core.forms import call_for_form
 from disclosures import permissions
+from disclosures.forms import ChecksForm
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,
@@ -29,6 +30,13 @@ from disclosures.forms_review import (
 )
 from disclosures.models import Approval, LegalRequest
 from disclosures.selectors import review as selectors
+from disclosures.selectors.readable import (
+    checklist_progress,
+    deadline_rule_label,
+    missing_check_labels,
+    offence_label,
+    scope_summary,
+)
 from disclosures.services import review
 from disclosures.services.workflow import approvals_needed
 
@@ -45,12 +53,12 @@ def review_page_url(request_id: int) -> str:
     return reverse("disclosures:request_review", args=[request_id])
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
 def redirect_or_client_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
@@ -96,16 +104,22 @@ def review_context(
 
     pending = overrides.pop("pending_vote", None)
     reject_initial = {"reason": pending.get("reason", "")} if pending else {}
+    summary = selectors.act_summary(legal_request, facts=facts, scope=scope)
     context: dict[str, Any] = {
         "legal_request": legal_request,
         "tab": "review",
         "rows": rows,
         "missing": [row.item.code for row in rows if row.mandatory and not row.satisfied],
+        "missing_labels": missing_check_labels(rows),
+        "progress": checklist_progress(rows),
+        "deadline_rule": deadline_rule_label(legal_request.deadline_rule),
+        "offence": offence_label(legal_request.offence_category),
         "targets": selectors.target_summary(legal_request),
         "scope": scope,
         "scope_pretty": selectors.scope_pretty(scope) if scope else "",
         "facts": facts,
-        "summary": selectors.act_summary(legal_request, facts=facts, scope=scope),
+        "summary": summary,
+        "scope_summary": scope_summary(legal_request, scope=scope, act=summary) if scope else None,
         "voided_scopes": selectors.voided_scope_count(legal_request),
         "votes": votes,
         "approvals": sum(1 for v in votes if v.decision == Approval.Decision.APPROVED),
@@ -130,6 +144,7 @@ def review_context(
         "can_vote": can_approve and status == Status.PENDING_APPROVAL and scope is not None,
         "is_approver": can_approve,
         "check_form": CheckForm(contacts=contacts),
+        "checks_form": ChecksForm(contacts=contacts, emergency=legal_request.emergency),
         "start_form": VersionForm(prefix="start"),
         "clarify_form": ClarificationForm(),
         "resume_form": VersionForm(prefix="resume"),
@@ -149,7 +164,7 @@ def review_context(
 def _render(
     request: HttpRequest, legal_request: LegalRequest, *, region: str, **overrides: Any
 ) -> HttpResponse:
-    template = TEMPLATE + (f"#{region}" if _is_htmx(request) else "")
+    template = TEMPLATE + (f"#{region}" if is_htmx(request) else "")
     return render(request, template, review_context(request, legal_request, **overrides))
 
 

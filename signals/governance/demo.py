@@ -122,7 +122,10 @@ def seed() -> int:
         case_ids=[result.case_ids[f"{PREFIX}{100 + n}"] for n in range(len(AUTOMATIC))]
     )
     rng = random.Random(15)  # noqa: S311 - a repeatable demo, not a secret
-    for action in AutomatedAction.objects.filter(sampled=True, review="").order_by("id")[:4]:
+    # Four reviews in all, whatever the sample holds: a second seeding reviews nothing more.
+    reviewed = AutomatedAction.objects.filter(sampled=True).exclude(review="").count()
+    waiting = AutomatedAction.objects.filter(sampled=True, review="").order_by("id")
+    for action in waiting[: max(0, 4 - reviewed)]:
         agrees = rng.random() < 0.75
         automated_action_review(
             action_id=action.pk,

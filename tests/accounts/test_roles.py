@@ -113,6 +113,7 @@ EXPECTED_NAV = {
         "moderation:reporters_muted",
         "moderation:reply_templates",
         "moderation:transparency",
+        "moderation:metrics",
         "search_policy:home",
         *MODERATOR_SIGNALS,
     },
@@ -133,7 +134,7 @@ EXPECTED_NAV = {
         "disclosures:transparency",
     },
     Role.AUDITOR: {"dashboard", "audit:events", "disclosures:transparency"},
-    Role.ADMINISTRATOR: {"dashboard", "audit:events", "admin:index"},
+    Role.ADMINISTRATOR: {"dashboard", "moderation:metrics", "audit:events", "admin:index"},
 }
 
 
@@ -153,6 +154,7 @@ def test_the_apps_navigation_entries_come_in_one_order():
         ("moderation:reporters_muted", "Reporters"),
         ("moderation:reply_templates", "Reply templates"),
         ("moderation:transparency", "Transparency (moderation)"),
+        ("moderation:metrics", "Team metrics"),
         ("search_policy:home", "Search policy"),
         ("disclosures:home", "Legal requests"),
         ("disclosures:approvals", "Approvals"),

@@ -14,7 +14,6 @@ from tests.utils import login_verified
 pytestmark = pytest.mark.django_db
 
 
-
 def _events_url() -> str:
     return reverse("audit:events")
 
@@ -35,7 +34,8 @@ def test_a_request_reference_finds_that_request_s_events_only(auditor_client, ma
     response = auditor_client.get(_events_url(), {"reference": wanted.reference.lower()})
 
     rows = [event for event, _shown in response.context["rows"]]
-    assert rows and {e.target_id for e in rows} == {str(wanted.pk)}
+    assert rows
+    assert {e.target_id for e in rows} == {str(wanted.pk)}
     assert f"Legal request {wanted.reference}" in response.content.decode()
 
 

@@ -31,6 +31,7 @@ EXPECTED = {
         "Reporters",
         "Reply templates",
         "Transparency (moderation)",
+        "Team metrics",
         "Search policy",
     ],
     "legal": [
@@ -58,7 +59,7 @@ EXPECTED = {
         "Transparency",
     ],
     "auditor": ["Dashboard", "Transparency", "Audit trail"],
-    "admin": ["Dashboard", "Audit trail", "Administration"],
+    "admin": ["Dashboard", "Team metrics", "Audit trail", "Administration"],
 }
 # Their roles require a second factor; the demo gives them an authenticator app.
 TWO_STEPS = {"legal", "approver", "approver2", "auditor", "admin"}

@@ -352,9 +352,7 @@ def test_publish_needs_confirmation_then_is_public(senior_client, senior, client
     body = client.get(csv_url).content.decode()
     assert body.startswith("Service,Reporting period,Category")
     assert client.get(csv_url.replace("4_notices", "nope")).status_code == 404
-    data = json.loads(
-        client.get(reverse("transparency:moderation_json", args=[report.pk])).content
-    )
+    data = json.loads(client.get(reverse("transparency:moderation_json", args=[report.pk])).content)
     assert data["notices"]["total"] == 1
     assert data["version"] == 1
 

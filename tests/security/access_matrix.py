@@ -147,6 +147,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "signals:bank_it": post_only(),
     # Legal requests: officers prepare, approvers approve; nobody else sees them.
     "disclosures:home": allow(*LEGAL),
+    "disclosures:request_next": allow(*LEGAL),
     "disclosures:approvals": allow("approver"),
     "disclosures:request_new": allow("legal"),
     "disclosures:request": allow(*LEGAL),
@@ -220,6 +221,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "search_policy:term_remove": post_only(),
     "search_policy:entity_relist": post_only(),
     "api:search_policy_feed": api(UNAUTHORIZED),
+    "search_policy:allowed": allow("senior"),
+    "search_policy:allowed_new": allow("senior"),
+    "search_policy:allowed_remove": post_only(),
+    "api:search_policy_public_key": api(UNAUTHORIZED),
     # Moderator tools: notes are added (POST) on cases and appeals, tested with each view;
     # reply templates are maintained by senior moderators (the matrix has one template).
     "moderation:case_note_add": post_only(),
@@ -234,6 +239,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "moderation:transparency_publish": post_only(),
     "moderation:transparency_csv": allow(senior=NOT_FOUND, legal=NOT_FOUND),
     "moderation:transparency_json": allow(senior=NOT_FOUND, legal=NOT_FOUND),
+    # Team metrics: seniors and administrators. The walk's chart "x" is no chart: a 404.
+    "moderation:metrics": allow("senior", "administrator"),
+    "moderation:metrics_csv": allow(senior=NOT_FOUND, administrator=NOT_FOUND),
     # Public (published versions only, aggregates only): no login for anyone.
     "transparency:moderation": everyone(anonymous=OK),
     "transparency:moderation_report": allow(others=NOT_FOUND, anonymous=NOT_FOUND),

@@ -9,7 +9,12 @@ of duties, re-authentication) leave one `authz.denied` event through `records_de
 """
 
 from disclosures.selectors.review import approvers_of, live_scope, mandatory_checks_passed
-from disclosures.services.review.checks import check_record, denial_record
+from disclosures.services.review.checks import (
+    CheckEntry,
+    check_record,
+    checks_record,
+    denial_record,
+)
 from disclosures.services.review.common import CHECKABLE, CLOSABLE, ChecklistClosed
 from disclosures.services.review.moves import (
     request_ask_clarification,
@@ -33,10 +38,12 @@ from disclosures.services.review.votes import request_approve, request_reject
 __all__ = [
     "CHECKABLE",
     "CLOSABLE",
+    "CheckEntry",
     "ChecklistClosed",
     "approvers_of",
     "canonical_json",
     "check_record",
+    "checks_record",
     "denial_record",
     "live_scope",
     "mandatory_checks_passed",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 import audit
+from core.errors import DomainError
 from disclosures import checklist, permissions
 from disclosures.exceptions import (
     InvalidRequest,
@@ -120,6 +123,16 @@ def _second_level_guard(legal_request: LegalRequest, *, actor: User) -> None:
         )
 
 
+@dataclass(frozen=True)
+class CheckEntry:
+    """One checklist row to record: the item, its result, the evidence, the contact called."""
+
+    code: str
+    result: str
+    evidence: str
+    contact_id: int | None = None
+
+
 @records_denials
 @transaction.atomic(durable=True)
 def check_record(
@@ -138,6 +151,41 @@ def check_record(
     The evidence is kept on the row and only its keyed hash goes to the audit trail. For A3
     the registry contact that was called (`contact_id`) is written into the evidence.
     """
+    request = _checkable(request_id=request_id, actor=actor, expected_version=expected_version)
+    return _check_write(request, actor=actor, entry=CheckEntry(code, result, evidence, contact_id))
+
+
+@records_denials
+@transaction.atomic(durable=True)
+def checks_record(
+    *,
+    request_id: int,
+    actor: User,
+    entries: Sequence[CheckEntry],
+    expected_version: int | None,
+) -> list[VerificationCheck]:
+    """
+    Several checklist rows from one form, all or none: the first refused entry rolls back
+    the others, and the error it raises names that entry (`entry_code`). One `check.recorded`
+    event per row, as when they are recorded one by one.
+    """
+    if not entries:
+        raise InvalidRequest({"checks": [_("Choose at least one check to record.")]})
+    codes = [entry.code for entry in entries]
+    if len(set(codes)) != len(codes):
+        raise InvalidRequest({"checks": [_("Each check can be recorded once per submission.")]})
+    request = _checkable(request_id=request_id, actor=actor, expected_version=expected_version)
+    made = []
+    for entry in entries:
+        try:
+            made.append(_check_write(request, actor=actor, entry=entry))
+        except DomainError as exc:
+            exc.entry_code = entry.code  # type: ignore[attr-defined]
+            raise
+    return made
+
+
+def _checkable(*, request_id: int, actor: User, expected_version: int | None) -> LegalRequest:
     require_role(permissions.can_prepare(actor))
     request = request_lock(request_id=request_id, expected_version=expected_version)
     if request.status not in CHECKABLE:
@@ -147,8 +195,13 @@ def check_record(
                 "for clarification."
             )
         )
-    evidence = required_text(evidence, field="evidence", limit=EVIDENCE_MAX)
-    contact = _check_guards(request, code=code, result=result, contact_id=contact_id)
+    return request
+
+
+def _check_write(request: LegalRequest, *, actor: User, entry: CheckEntry) -> VerificationCheck:
+    code, result = entry.code, entry.result
+    evidence = required_text(entry.evidence, field="evidence", limit=EVIDENCE_MAX)
+    contact = _check_guards(request, code=code, result=result, contact_id=entry.contact_id)
     if code == checklist.SECOND_LEVEL_CODE and result == Result.PASSED:
         _second_level_guard(request, actor=actor)
     if contact is not None:
