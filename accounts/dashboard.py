@@ -8,13 +8,12 @@ never shown). Its `items` callable reads in a constant number of queries, since 
 dashboard's query count is pinned per role in the tests.
 
 Recent activity is read from the audit trail and told as sentences ("You approved
-LR-2026-00014"): apps register a phrase per action code (`register_phrase`) and, per target
-type, a resolver that names a batch of targets and links to them (`register_target`).
+LR-2026-00014"): apps register a phrase per action code (`register_phrase`); targets are
+named and linked by the audit trail's own registry (audit.targets, each app's audit_targets).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import auth_failures
 from accounts import permissions as account_permissions
 from accounts.models import AuthFailureWindow, RoleGrant
-from accounts.models import User as UserModel
+from audit import targets as audit_targets
 from audit.actions import label_for
 
 if TYPE_CHECKING:
@@ -215,12 +214,7 @@ class TargetRef:
     url: str = ""
 
 
-# Resolves a batch of target ids (as the trail stores them, strings) for one viewer, in one
-# query: the dashboard's query count does not grow with its events.
-type TargetResolver = Callable[[list[str], "User"], dict[str, TargetRef]]
-
 _phrases: dict[str, Any] = {}
-_resolvers: dict[str, TargetResolver] = {}
 
 
 def register_phrase(code: str, phrase: Any) -> None:
@@ -231,11 +225,6 @@ def register_phrase(code: str, phrase: Any) -> None:
 def register_phrases(pairs: Iterable[tuple[str, Any]]) -> None:
     for code, phrase in pairs:
         register_phrase(code, phrase)
-
-
-def register_target(target_type: str, resolver: TargetResolver) -> None:
-    """Name and link targets of a type (`app_label.modelname`, as the trail stores it)."""
-    _resolvers[target_type] = resolver
 
 
 @dataclass(frozen=True)
@@ -257,38 +246,29 @@ def _phrase(code: str) -> str:
 
 
 def activity_lines(events: list[AuditEvent], *, viewer: User) -> list[ActivityLine]:
-    """The events as sentences; one query per kind of target among them, at most."""
-    ids: dict[str, list[str]] = defaultdict(list)
-    for event in events:
-        if event.target_type in _resolvers and event.target_id:
-            ids[event.target_type].append(event.target_id)
-    names: dict[str, dict[str, TargetRef]] = {
-        target_type: _resolvers[target_type](sorted(set(batch)), viewer)
-        for target_type, batch in ids.items()
-    }
+    """
+    The events as sentences, each target named and linked by audit.targets (one query per
+    kind of target among them, at most). The viewer's own account goes unnamed: "You signed
+    in", not "You signed in Staff account mina".
+    """
+    own = ("accounts.user", str(viewer.pk))
+    shown = audit_targets.shown_targets(
+        ((e.target_type, e.target_id) for e in events if (e.target_type, e.target_id) != own),
+        user=viewer,
+    )
+
+    def ref(event: AuditEvent) -> TargetRef | None:
+        target = shown.get((event.target_type, event.target_id))
+        if target is None:
+            return None
+        return TargetRef(f"{target.type_label} {target.reference}", target.url)
+
     return [
-        ActivityLine(
-            event=event,
-            text=_phrase(event.action),
-            target=names.get(event.target_type, {}).get(event.target_id),
-            code=event.action,
-        )
+        ActivityLine(event=event, text=_phrase(event.action), target=ref(event), code=event.action)
         for event in events
     ]
 
 
-def _users(ids: list[str], viewer: User) -> dict[str, TargetRef]:
-    # The viewer's own account goes unnamed: "You signed in", not "You signed in your account".
-    numeric = [int(i) for i in ids if i.isdigit() and int(i) != viewer.pk]
-    if not numeric:
-        return {}
-    return {
-        str(pk): TargetRef(username)
-        for pk, username in UserModel.objects.filter(pk__in=numeric).values_list("pk", "username")
-    }
-
-
-register_target("accounts.user", _users)
 register_phrases(
     [
         ("auth.login", _("signed in")),

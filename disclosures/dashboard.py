@@ -22,12 +22,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dashboard import (
-    TargetRef,
     TodoItem,
     Widget,
     register,
     register_phrases,
-    register_target,
     time_left_text,
 )
 from disclosures import permissions
@@ -271,18 +269,6 @@ register(
 # --- recent activity ------------------------------------------------------------------------
 
 
-def _requests(ids: list[str], viewer: User) -> dict[str, TargetRef]:
-    found = LegalRequest.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list(
-        "pk", "reference"
-    )
-    can_open = permissions.can_view_requests(viewer)
-    return {
-        str(pk): TargetRef(reference, reverse("disclosures:request", args=[pk]) if can_open else "")
-        for pk, reference in found
-    }
-
-
-register_target("disclosures.legalrequest", _requests)
 register_phrases(
     [
         ("approval.signed", _("approved")),

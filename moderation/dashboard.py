@@ -21,12 +21,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dashboard import (
-    TargetRef,
     TodoItem,
     Widget,
     register,
     register_phrases,
-    register_target,
 )
 from moderation import permissions
 from moderation.models import Appeal, BulkJob, Case, ModeratorProfile
@@ -214,51 +212,6 @@ register(
 # --- recent activity ------------------------------------------------------------------------
 
 
-def _cases(ids: list[str], viewer: User) -> dict[str, TargetRef]:
-    found = Case.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list(
-        "pk", flat=True
-    )
-    can_open = permissions.can_view_case(viewer)
-    return {
-        str(pk): TargetRef(
-            gettext("case #%(id)d") % {"id": pk},
-            reverse("moderation:case", args=[pk]) if can_open else "",
-        )
-        for pk in found
-    }
-
-
-def _appeals(ids: list[str], viewer: User) -> dict[str, TargetRef]:
-    found = Appeal.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list(
-        "pk", flat=True
-    )
-    can_open = permissions.can_decide_appeals(viewer)
-    return {
-        str(pk): TargetRef(
-            gettext("appeal #%(id)d") % {"id": pk},
-            reverse("moderation:appeal", args=[pk]) if can_open else "",
-        )
-        for pk in found
-    }
-
-
-def _bulk_jobs(ids: list[str], viewer: User) -> dict[str, TargetRef]:
-    found = BulkJob.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list(
-        "pk", flat=True
-    )
-    can_open = permissions.can_bulk_decide(viewer)
-    return {
-        str(pk): TargetRef(
-            gettext("bulk job #%(id)d") % {"id": pk},
-            reverse("moderation:bulk_job", args=[pk]) if can_open else "",
-        )
-        for pk in found
-    }
-
-
-register_target("moderation.case", _cases)
-register_target("moderation.appeal", _appeals)
-register_target("moderation.bulkjob", _bulk_jobs)
 register_phrases(
     [
         ("case.claimed", _("claimed")),

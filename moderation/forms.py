@@ -117,6 +117,25 @@ class QueueFilterForm(forms.Form):
         return (self.cleaned_data.get("cursor") or None) if self.is_valid() else None
 
 
+class NumberedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes whose first nine answer the keys 1-9 on the case page (js/moderation.js)."""
+
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: Any,
+        selected: bool,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if index < 9:
+            option["attrs"]["data-hotkey"] = str(index + 1)
+        return option
+
+
 class DecisionForm(forms.Form):
     """
     The decision on a case: actions, ground, DSA fields, facts. Validated by DecisionInput.
@@ -126,13 +145,14 @@ class DecisionForm(forms.Form):
     """
 
     actions = forms.MultipleChoiceField(
-        label=_("Actions"), choices=Action.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Actions"), choices=Action.choices, widget=NumberedCheckboxes
     )
+    # Checkbox lists in a filterable <details> (no ctrl-click), shown only when they apply.
     countries = forms.MultipleChoiceField(
         label=_("Countries (for “Restrict in named countries”)"),
         choices=[(c, c) for c in EU_EEA_COUNTRIES],
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     restrict_days = forms.IntegerField(
         label=_("Restriction (days)"), min_value=1, max_value=3650, required=False
@@ -157,7 +177,7 @@ class DecisionForm(forms.Form):
         label=_("DSA keywords"),
         choices=sorted((k, _pretty(k, "KEYWORD_")) for k in KEYWORDS),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple,
     )
     facts = forms.CharField(
         label=_("Facts and circumstances"),
@@ -180,7 +200,7 @@ class DecisionForm(forms.Form):
             # Only the checkboxes go: a forged value still reaches the service, which
             # answers with why the action is impossible rather than "not a valid choice".
             offered = [(v, label) for v, label in Action.choices if v not in self.impossible]
-            self.fields["actions"].widget = forms.CheckboxSelectMultiple(choices=offered)
+            self.fields["actions"].widget = NumberedCheckboxes(choices=offered)
 
     @property
     def impossible_note(self) -> str:

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 import audit
 from core.errors import InvalidInput, NotPermitted
 from search_policy import normalize
 from search_policy.models import AllowedTerm, BlockedTerm, PolicyChange
 from search_policy.services import (
-    REVIEW_AFTER,
     EntryNotActive,
     can_manage,
+    entry_stamp_removed,
     policy_change_record,
+    query_term_fields,
     removal_guard,
     scope_errors,
 )
@@ -71,20 +71,17 @@ def allowed_term_add(*, actor: User, data: AllowedTermInput) -> AllowedTerm:
     errors = data.validate()
     if errors:
         raise InvalidInput(errors)
-    languages = sorted({c.lower() for c in data.languages})
     try:
         with transaction.atomic():
             allowed = AllowedTerm.objects.create(
-                term=data.term.strip(),
-                normalized=normalize.normalized_form(data.term, languages),
-                variants=normalize.variant_forms(data.term, languages),
-                normalizer_version=normalize.NORMALIZER_VERSION,
-                match_type=data.match_type,
-                languages=languages,
-                countries=sorted({c.upper() for c in data.countries}),
-                reason=data.reason.strip(),
-                review_at=timezone.localdate() + REVIEW_AFTER,
-                added_by=actor,
+                **query_term_fields(
+                    term=data.term,
+                    match_type=data.match_type,
+                    languages=data.languages,
+                    countries=data.countries,
+                    reason=data.reason,
+                    actor=actor,
+                )
             )
     except IntegrityError as exc:
         raise InvalidInput(
@@ -109,8 +106,7 @@ def allowed_term_remove(
     allowed = AllowedTerm.objects.select_for_update().get(pk=allowed_id)
     if not allowed.active:
         raise EntryNotActive
-    allowed.removed_at, allowed.removed_by, allowed.removal_reason = timezone.now(), actor, reason
-    allowed.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    entry_stamp_removed(allowed, actor=actor, reason=reason)
     version = policy_change_record(op=PolicyChange.Op.REMOVE, allowed=allowed)
     audit.record(
         action="search_policy.allowed_term_removed",

@@ -42,35 +42,12 @@ class Category(models.TextChoices):
     OTHER = "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", _("Other violation of the terms")
 
 
-class BlockedTerm(models.Model):
-    class MatchType(models.TextChoices):
-        EXACT = "exact", _("Exact (the whole query)")
-        PREFIX = "prefix", _("Prefix (autocomplete)")
-        TOKEN = "token", _("Words in the query")
+class PolicyEntry(models.Model):
+    """
+    What every entry of the policy has: why, who added it and when, when it is reviewed,
+    and (never deleted) who removed it, when and why.
+    """
 
-    class Source(models.TextChoices):
-        INTERNAL = "internal", _("Internal")
-        IWF = "iwf", _("IWF keywords list")
-        LANTERN = "lantern", _("Lantern")
-
-    term = models.CharField(_("term as entered"), max_length=200)
-    normalized = models.CharField(_("normalised form"), max_length=200, db_index=True)
-    # The other forms the term takes under a language's own folding (German "ae" for "ä",
-    # Turkish dotless i), published with it: the search service matches any of them.
-    variants = models.JSONField(_("language variants"), default=list, blank=True)
-    normalizer_version = models.PositiveSmallIntegerField(_("normaliser version"))
-    match_type = models.CharField(
-        _("match type"), max_length=8, choices=MatchType.choices, default=MatchType.EXACT
-    )
-    # Empty: every language / country.
-    languages = models.JSONField(_("languages"), default=list, blank=True)
-    countries = models.JSONField(_("countries"), default=list, blank=True)
-    category = models.CharField(_("category"), max_length=80, choices=Category.choices)
-    source = models.CharField(
-        _("source"), max_length=16, choices=Source.choices, default=Source.INTERNAL
-    )
-    # Licensed lists (IWF) must not reach people without a need to know.
-    confidential = models.BooleanField(_("confidential"), default=False)
     reason = models.CharField(_("reason"), max_length=500)
     review_at = models.DateField(_("review due"), null=True, blank=True)
     added_by = models.ForeignKey(
@@ -82,6 +59,52 @@ class BlockedTerm(models.Model):
     )
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     removal_reason = models.CharField(_("why removed"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+
+class QueryTerm(PolicyEntry):
+    """A search query term as entered and as normalised (in each language of its scope)."""
+
+    term = models.CharField(_("term as entered"), max_length=200)
+    normalized = models.CharField(_("normalised form"), max_length=200, db_index=True)
+    # The other forms the term takes under a language's own folding (German "ae" for "ä",
+    # Turkish dotless i), published with it: the search service matches any of them.
+    variants = models.JSONField(_("language variants"), default=list, blank=True)
+    normalizer_version = models.PositiveSmallIntegerField(_("normaliser version"))
+    # Empty: every language / country.
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    countries = models.JSONField(_("countries"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class BlockedTerm(QueryTerm):
+    class MatchType(models.TextChoices):
+        EXACT = "exact", _("Exact (the whole query)")
+        PREFIX = "prefix", _("Prefix (autocomplete)")
+        TOKEN = "token", _("Words in the query")
+
+    class Source(models.TextChoices):
+        INTERNAL = "internal", _("Internal")
+        IWF = "iwf", _("IWF keywords list")
+        LANTERN = "lantern", _("Lantern")
+
+    match_type = models.CharField(
+        _("match type"), max_length=8, choices=MatchType.choices, default=MatchType.EXACT
+    )
+    category = models.CharField(_("category"), max_length=80, choices=Category.choices)
+    source = models.CharField(
+        _("source"), max_length=16, choices=Source.choices, default=Source.INTERNAL
+    )
+    # Licensed lists (IWF) must not reach people without a need to know.
+    confidential = models.BooleanField(_("confidential"), default=False)
 
     class Meta:
         verbose_name = _("blocked term")
@@ -99,10 +122,6 @@ class BlockedTerm(models.Model):
     def __str__(self) -> str:
         return f"term #{self.pk}"
 
-    @property
-    def active(self) -> bool:
-        return self.removed_at is None
-
     def label(self, *, reveal: bool) -> str:
         """The term, or for a confidential one (unless `reveal`) only its number and source."""
         if self.confidential and not reveal:
@@ -110,7 +129,7 @@ class BlockedTerm(models.Model):
         return self.term
 
 
-class AllowedTerm(models.Model):
+class AllowedTerm(QueryTerm):
     """
     A query that must never be blocked ("breast cancer screening" next to a blocked
     "breast"): a query it matches is neither tagged here nor blocked by the search service,
@@ -122,26 +141,9 @@ class AllowedTerm(models.Model):
         EXACT = "exact", _("Exact (the whole query)")
         PREFIX = "prefix", _("Prefix (the query is the start of it, while typing)")
 
-    term = models.CharField(_("term as entered"), max_length=200)
-    normalized = models.CharField(_("normalised form"), max_length=200, db_index=True)
-    variants = models.JSONField(_("language variants"), default=list, blank=True)
-    normalizer_version = models.PositiveSmallIntegerField(_("normaliser version"))
     match_type = models.CharField(
         _("match type"), max_length=8, choices=MatchType.choices, default=MatchType.EXACT
     )
-    languages = models.JSONField(_("languages"), default=list, blank=True)
-    countries = models.JSONField(_("countries"), default=list, blank=True)
-    reason = models.CharField(_("reason"), max_length=500)
-    review_at = models.DateField(_("review due"), null=True, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    added_at = models.DateTimeField(_("added"), auto_now_add=True)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
-    removal_reason = models.CharField(_("why removed"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("allowed term")
@@ -157,12 +159,8 @@ class AllowedTerm(models.Model):
     def __str__(self) -> str:
         return f"allowed term #{self.pk}"
 
-    @property
-    def active(self) -> bool:
-        return self.removed_at is None
 
-
-class DelistedEntity(models.Model):
+class DelistedEntity(PolicyEntry):
     class Type(models.TextChoices):
         CHANNEL = "channel", _("Channel")
         GROUP = "group", _("Group")
@@ -172,7 +170,6 @@ class DelistedEntity(models.Model):
 
     entity_type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     platform_id = models.CharField(_("platform id"), max_length=128)
-    reason = models.CharField(_("reason"), max_length=500)
     category = models.CharField(_("category"), max_length=80, choices=Category.choices)
     case = models.ForeignKey(
         "moderation.Case", on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -181,16 +178,6 @@ class DelistedEntity(models.Model):
         "moderation.Decision", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
-    review_at = models.DateField(_("review due"), null=True, blank=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
-    added_at = models.DateTimeField(_("added"), auto_now_add=True)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
-    removal_reason = models.CharField(_("why removed"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("delisted entity")
@@ -205,10 +192,6 @@ class DelistedEntity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_type} {self.platform_id}"
-
-    @property
-    def active(self) -> bool:
-        return self.removed_at is None
 
 
 class FeedHead(models.Model):

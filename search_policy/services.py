@@ -6,9 +6,10 @@ the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -135,6 +136,37 @@ class TermInput:
         return errors
 
 
+def query_term_fields(
+    *,
+    term: str,
+    match_type: str,
+    languages: Sequence[str],
+    countries: Sequence[str],
+    reason: str,
+    actor: User,
+) -> dict[str, Any]:
+    """The columns a blocked and an allowed query term share, normalised as the feed has them."""
+    langs = sorted({c.lower() for c in languages})
+    return {
+        "term": term.strip(),
+        "normalized": normalize.normalized_form(term, langs),
+        "variants": normalize.variant_forms(term, langs),
+        "normalizer_version": normalize.NORMALIZER_VERSION,
+        "match_type": match_type,
+        "languages": langs,
+        "countries": sorted({c.upper() for c in countries}),
+        "reason": reason.strip(),
+        "review_at": timezone.localdate() + REVIEW_AFTER,
+        "added_by": actor,
+    }
+
+
+def entry_stamp_removed(entry: Any, *, actor: User | None, reason: str) -> None:
+    """Entries are never deleted: removing one stamps when, by whom and why."""
+    entry.removed_at, entry.removed_by, entry.removal_reason = timezone.now(), actor, reason
+    entry.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+
+
 @transaction.atomic(durable=True)
 def term_add(*, actor: User, data: TermInput) -> BlockedTerm:
     if not can_manage(actor):
@@ -142,23 +174,20 @@ def term_add(*, actor: User, data: TermInput) -> BlockedTerm:
     errors = data.validate()
     if errors:
         raise InvalidInput(errors)
-    languages = sorted({c.lower() for c in data.languages})
     try:
         with transaction.atomic():
             term = BlockedTerm.objects.create(
-                term=data.term.strip(),
-                normalized=normalize.normalized_form(data.term, languages),
-                variants=normalize.variant_forms(data.term, languages),
-                normalizer_version=normalize.NORMALIZER_VERSION,
-                match_type=data.match_type,
-                languages=languages,
-                countries=sorted({c.upper() for c in data.countries}),
+                **query_term_fields(
+                    term=data.term,
+                    match_type=data.match_type,
+                    languages=data.languages,
+                    countries=data.countries,
+                    reason=data.reason,
+                    actor=actor,
+                ),
                 category=data.category,
                 source=data.source,
                 confidential=data.confidential or data.source == BlockedTerm.Source.IWF,
-                reason=data.reason.strip(),
-                review_at=timezone.localdate() + REVIEW_AFTER,
-                added_by=actor,
             )
     except IntegrityError as exc:
         raise InvalidInput(
@@ -184,8 +213,7 @@ def term_remove(
     term = BlockedTerm.objects.select_for_update().get(pk=term_id)
     if not term.active:
         raise EntryNotActive
-    term.removed_at, term.removed_by, term.removal_reason = timezone.now(), actor, reason
-    term.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    entry_stamp_removed(term, actor=actor, reason=reason)
     version = policy_change_record(op=PolicyChange.Op.REMOVE, term=term)
     audit.record(
         action="search_policy.term_removed",
@@ -263,8 +291,7 @@ def entity_delist(*, actor: User, data: EntityInput) -> DelistedEntity:
 
 
 def _entity_relist(*, entity: DelistedEntity, actor: User | None, reason: str) -> int:
-    entity.removed_at, entity.removed_by, entity.removal_reason = timezone.now(), actor, reason
-    entity.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    entry_stamp_removed(entity, actor=actor, reason=reason)
     version = policy_change_record(op=PolicyChange.Op.REMOVE, entity=entity)
     audit.record(
         action="search_policy.entity_relisted",

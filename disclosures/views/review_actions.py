@@ -94,9 +94,7 @@ def _checks_record(request: HttpRequest, request_id: int, form: ChecksForm) -> l
     Every check of the form in one service call: all are recorded or none (a refusal rolls
     the others back and goes on its item's field). Returns the codes recorded.
     """
-    entries = [
-        review.CheckEntry(e.code, e.result, e.evidence, e.contact_id) for e in form.entries
-    ]
+    entries = [review.CheckEntry(e.code, e.result, e.evidence, e.contact_id) for e in form.entries]
     try:
         review.checks_record(
             request_id=request_id,

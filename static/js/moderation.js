@@ -1,5 +1,7 @@
-// Triage keyboard: j/k move, Enter opens, c claims, n claims the next case, ? shows help.
-// Deadlines tick down once a minute. Everything also works without this file.
+// Triage keyboard: j/k move, Enter opens, c claims, n claims the next case, ? shows help; on
+// the case page any element with data-hotkey="x" answers x (buttons click, checkboxes tick,
+// <details> open), and Ctrl+Enter sends the decision with "Submit & next". Filterable checkbox
+// lists (data-multi-select). Deadlines tick down once a minute. Everything works without it.
 (function () {
   "use strict";
 
@@ -25,7 +27,10 @@
     select(list[next]);
   }
   function typing(target) {
-    return target && (/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable);
+    if (!target) return false;
+    // A ticked checkbox keeps the focus: the next key is still a shortcut, not text.
+    if (target.tagName === "INPUT") return !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
+    return /^(TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable;
   }
   function submitClaim(row) {
     var form = document.getElementById("claim-" + row.getAttribute("data-claim-url").match(/cases\/(\d+)\//)[1]);
@@ -50,10 +55,71 @@
         if (next) next.click(); else return;
         break;
       case "?": if (help && help.showModal) help.showModal(); else return; break;
-      default: return;
+      default:
+        if (!hotkey(event.key)) return;
     }
     event.preventDefault();
   });
+
+  // The element that answers a key on this page (data-hotkey), if any: true when it acted.
+  function hotkey(key) {
+    if (!/^[a-z0-9]$/.test(key)) return false;
+    var target = document.querySelector("[data-hotkey='" + key + "']");
+    if (!target) return false;
+    if (target.tagName === "DETAILS") {
+      target.open = true;
+      var field = target.querySelector("textarea, input, select");
+      if (field) field.focus();
+    } else if (target.type === "checkbox") {
+      target.click();
+      target.focus();
+    } else {
+      target.click();
+    }
+    return true;
+  }
+
+  // Ctrl+Enter (Cmd+Enter) sends the decision form with "Submit & next", even while typing.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = event.target.closest && event.target.closest("form.decision-form");
+    var next = form && form.querySelector("[data-submit-next]");
+    if (!next) return;
+    event.preventDefault();
+    next.click();
+  });
+
+  document.addEventListener("click", function (event) {
+    var show = event.target.closest && event.target.closest("[data-show-hotkeys]");
+    var help = document.getElementById("hotkeys-help");
+    if (show && help && help.showModal) help.showModal();
+  });
+
+  // Filterable checkbox lists: the filter hides the options that do not match; the summary
+  // says how many are chosen.
+  function chosenCount(box) {
+    var count = box.querySelectorAll("input[type=checkbox]:checked").length;
+    var out = box.querySelector("[data-chosen]");
+    if (out) out.textContent = count ? "(" + count + ")" : "";
+  }
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-multi-filter]")) return;
+    var box = event.target.closest("[data-multi-select]");
+    var wanted = event.target.value.trim().toLowerCase();
+    box.querySelectorAll("label").forEach(function (label) {
+      var row = label.parentElement;
+      row.hidden = wanted !== "" && label.textContent.toLowerCase().indexOf(wanted) < 0;
+    });
+  });
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest && event.target.closest("[data-multi-select]");
+    if (box) chosenCount(box);
+  });
+  function countAll() {
+    document.querySelectorAll("[data-multi-select]").forEach(chosenCount);
+  }
+  document.addEventListener("DOMContentLoaded", countAll);
+  document.addEventListener("htmx:afterSwap", countAll);
 
   document.addEventListener("click", function (event) {
     var row = event.target.closest && event.target.closest("[data-keyboard-list] tbody tr[data-href]");

@@ -424,11 +424,11 @@ def test_recent_activity_is_told_in_words_with_a_link_and_no_code(legal, client_
         for line in response.context["recent_activity"]
     ]
 
-    assert ("You acknowledged", request.reference) in texts
+    assert ("You acknowledged", f"Legal request {request.reference}") in texts
     assert ("You changed your password", "") in texts  # their own account goes unnamed
     assert (
-        f'<a href="{reverse("disclosures:request", args=[request.pk])}">{request.reference}</a>'
-        in activity
+        f'<a href="{reverse("disclosures:request", args=[request.pk])}">'
+        f"Legal request {request.reference}</a>" in activity
     )
     assert 'title="request.acknowledged"' in activity  # the code stays, out of the text
     assert ">request.acknowledged<" not in activity
@@ -455,7 +455,7 @@ def test_recent_activity_does_not_link_what_the_viewer_may_not_open(moderator, m
     )
 
     assert lines[0].target is not None
-    assert lines[0].target.text == f"case #{case.pk}"
+    assert lines[0].target.text == f"Case #{case.pk}"
     assert lines[0].target.url == ""
 
 
@@ -467,4 +467,4 @@ def test_recent_activity_names_another_person_by_username(administrator, make_us
 
     assert line.text == "You changed the roles of"
     assert line.target is not None
-    assert line.target.text == "bob"
+    assert line.target.text == "Staff account bob"

@@ -110,5 +110,7 @@ def test_auditor_filters_the_trail_with_htmx(demo, live_server, page: Page):
 
     rows = page.locator("#event-table tbody tr")
     expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("user.staff_changed")
+    # The label for people; the code stays one hover away (its title).
+    expect(rows.first).to_contain_text("User staff flag changed")
+    expect(rows.first.locator('[title="user.staff_changed"]')).to_have_count(1)
     assert "action=user.staff_changed" in page.url

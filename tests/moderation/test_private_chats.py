@@ -323,7 +323,7 @@ def test_case_page_badges_platform_observed_evidence(moderator_client):
     badge = _evidence_provenance(html)
     assert "Platform-observed" in badge
     assert "Reporter-supplied" not in html
-    assert "secret-chat-notice" not in html
+    assert 'class="notice secret-chat"' not in html
 
 
 def test_case_page_of_a_secret_chat_says_the_platform_holds_no_copy(moderator_client):

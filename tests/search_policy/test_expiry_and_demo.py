@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from search_policy import demo, services
-from search_policy.models import BlockedTerm, DelistedEntity, PolicyChange
+from search_policy.models import AllowedTerm, BlockedTerm, DelistedEntity, PolicyChange
+from tests.moderation.factories import make_case
 from tests.search_policy.helpers import delist
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,29 @@ def test_the_demo_seed_adds_terms_once(make_user):
     make_user(Role.SENIOR_MODERATOR, username="senior")
     first = demo.seed()
     second = demo.seed()
-    assert first["terms"] == 4
-    assert first["entities"] == 1
+    assert first["terms"] == 7
+    assert first["entities"] == 4  # no moderator here: no delisting by decision
     assert second["terms"] == 0
     assert second["entities"] == 0
     assert BlockedTerm.objects.filter(confidential=True).count() == 1
+    assert set(AllowedTerm.objects.values_list("term", flat=True)) == {
+        "breast cancer",
+        "breastfeeding",
+    }
+    assert BlockedTerm.objects.get(term="waffen kaufen").languages == ["de"]
+
+
+def test_the_demo_delists_a_channel_through_a_moderators_decision(make_user):
+    make_user(Role.SENIOR_MODERATOR, username="senior")
+    make_user(Role.MODERATOR, username="moderator2")
+    case = make_case(category="spam", subject__type="channel")
+
+    first = demo.seed()
+    second = demo.seed()
+
+    entry = DelistedEntity.objects.get(case=case)
+    assert entry.entity_type == "channel"
+    assert entry.decision is not None
+    assert "remove_from_search" in entry.decision.actions
+    assert first["entities"] == 5
+    assert second["entities"] == 0
