@@ -21,7 +21,16 @@ node_modules/.installed: package.json package-lock.json
 	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch $@; \
 	else echo "npm not found: the accessibility tests will skip (apt-get install npm)"; fi
 
-install: $(VENV)/.installed node_modules/.installed
+# The French catalogue, compiled from its source (locale/*/LC_MESSAGES/django.po) by gettext's
+# msgfmt; without gettext the interface stays in English and says nothing else.
+LOCALES_PO := $(wildcard locale/*/LC_MESSAGES/django.po)
+LOCALES_MO := $(LOCALES_PO:.po=.mo)
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.installed
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  $(BIN)/python manage.py compilemessages -v0 --ignore=.venv --ignore=node_modules; \
+	else echo "msgfmt not found: the French interface needs gettext (apt-get install gettext)"; fi
+
+install: $(VENV)/.installed node_modules/.installed $(LOCALES_MO)
 
 run: install
 	@mkdir -p var

@@ -14,6 +14,7 @@ admin.site.site_title = _("T&S admin")
 urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("language/", views.language_set, name="language_set"),
     path("keys/", include("config.public_keys")),
     path("accounts/", include("accounts.urls")),
     path("accounts/passkeys/", include((passkeys.urlpatterns, "otp_webauthn"))),

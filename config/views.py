@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
 
 from accounts.htmx_login import is_htmx, page_behind
 from accounts.permissions import require
@@ -67,3 +68,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         response["X-Keep-Drafts"] = "1"
         return response
     return render(request, "403_csrf.html", status=403)
+
+
+@login_not_required
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """
+    The language switcher (every page's footer, the login page too): Django's set_language,
+    open before sign-in. It keeps the choice in a cookie and returns to `next` when that is
+    on this site.
+    """
+    return set_language(request)

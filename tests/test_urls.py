@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 # Reachable without a login, and why.
 PUBLIC = {
     "healthz": "load balancers probe it",
+    "language_set": "POST-only language switcher; the login page offers it too",
     "public_keys:page": "public keys: recipients check packages and exports against it",
     "public_keys:json": "public keys: the same, as JSON",
     "public_keys:audit_log": "public keys: the audit log's verifier key, as text",

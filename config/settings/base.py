@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -219,7 +218,11 @@ CSRF_COOKIE_HTTPONLY = True
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# Each language named in itself, so anyone can find theirs in the switcher. The choice is kept
+# in a cookie (config.views.language_set); without one, the browser's Accept-Language decides.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

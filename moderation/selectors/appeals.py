@@ -73,6 +73,21 @@ def appeal_queue(
     return AppealPage(appeals=[a for _, a in rows], next_cursor=next_cursor)
 
 
+def appeal_next_for(*, user_id: int, after: int | None = None) -> int | None:
+    """
+    The oldest pending appeal this senior may decide, other than `after`: never one against
+    their own decision or one that decision replaced (the service checks the whole chain).
+    """
+    pending = (
+        Appeal.objects.filter(status=Appeal.Status.PENDING)
+        .exclude(decision__moderator_id=user_id)
+        .exclude(decision__supersedes__moderator_id=user_id)
+    )
+    if after is not None:
+        pending = pending.exclude(pk=after)
+    return pending.order_by("id").values_list("pk", flat=True).first()
+
+
 def appeal_pending_count() -> int:
     return Appeal.objects.filter(status=Appeal.Status.PENDING).count()
 

@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.permissions import require
 from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
+from core.parsing import parse_id
 from moderation import permissions
 from moderation.exceptions import InvalidDecision, ModerationError
 from moderation.forms import DecisionForm
@@ -154,6 +155,18 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def appeal_next(request: HttpRequest) -> HttpResponse:
+    """The oldest appeal waiting for this senior (other than the one just left), or the list."""
+    require(permissions.can_decide_appeals(request.user))
+    after = parse_id(request.GET.get("after", ""))
+    found = appeal_selectors.appeal_next_for(user_id=signed_in_user(request).pk, after=after)
+    if found is None:
+        messages.info(request, _("No other appeal is waiting for you."))
+        return redirect("moderation:appeals")
+    return redirect("moderation:appeal", appeal_id=found)
+
+
+@require_GET
 def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
     require(permissions.can_decide_appeals(request.user))
     detail = _detail_or_404(appeal_id)
@@ -194,6 +207,8 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def _after_decision(request: HttpRequest, appeal_id: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         context = _detail_context(request, _detail_or_404(appeal_id))
+        # The heading's status badge changed too: swapped out of band with the outcome.
+        context["status_out_of_band"] = True
         response = render(request, DETAIL_TEMPLATE + "#appeal-outcome", context)
         response["HX-Trigger"] = "appeal-decided"
         return response
@@ -212,6 +227,7 @@ def appeal_stats(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("appeals/", appeal_list, name="appeals"),
     path("appeals/stats/", appeal_stats, name="appeal_stats"),
+    path("appeals/next/", appeal_next, name="appeal_next"),
     path("appeals/<int:appeal_id>/", appeal_detail, name="appeal"),
     path("appeals/<int:appeal_id>/decide/", appeal_decide, name="appeal_decide"),
 ]

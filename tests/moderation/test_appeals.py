@@ -517,6 +517,8 @@ def test_decide_modified_with_htmx_returns_the_outcome_region(moderator, senior_
     assert response["HX-Trigger"] == "appeal-decided"
     assert b"<html" not in response.content
     assert b'id="appeal-outcome"' in response.content
+    # The heading's status badge changes with it, swapped out of band.
+    assert b'<span id="appeal-status" hx-swap-oob="true" class="badge">Decision modified<' in response.content
     new = Decision.objects.get(supersedes=appeal.decision)
     assert new.actions == ["remove_content"]
     assert validate_statement(new.statement.payload) == []
@@ -637,3 +639,28 @@ def test_an_appeal_corrects_the_reporters_track_record(
     )
 
     assert reporter_record(appeal) == expected
+
+
+def test_next_appeal_is_the_oldest_waiting_one_not_against_my_own_decision(
+    moderator, senior, senior_client, make_user
+):
+    from accounts.roles import Role
+
+    own = appealed(senior, violation())  # against the senior's own decision: never offered
+    first = appealed(moderator, violation())
+    second = appealed(moderator, violation())
+    url = reverse("moderation:appeal_next")
+
+    assert senior_client.get(url)["Location"] == reverse("moderation:appeal", args=[first.pk])
+    after_first = senior_client.get(url, {"after": first.pk})
+    assert after_first["Location"] == reverse("moderation:appeal", args=[second.pk])
+    for bad in ("abc", "-1", "9" * 40):
+        assert senior_client.get(url, {"after": bad}).status_code == 302  # ignored, not a 500
+
+    other = make_user(Role.SENIOR_MODERATOR)
+    appeal_decide(appeal_id=first.pk, actor=other, outcome="upheld", note="Spam, clearly.")
+    appeal_decide(appeal_id=second.pk, actor=other, outcome="upheld", note="Spam, clearly.")
+    response = senior_client.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("moderation:appeals")
+    assert "No other appeal is waiting for you." in response.content.decode()
+    assert own.status == "pending"

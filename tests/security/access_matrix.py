@@ -60,6 +60,7 @@ AUDIT = ("auditor", "administrator")
 MATRIX: dict[str, dict[str, str]] = {
     # Public, and why.
     "healthz": everyone(anonymous=OK),  # load balancers probe it; says only ok/unavailable
+    "language_set": everyone(anonymous=OK),  # POST-only (405 to GET), open before sign-in
     # What /healthz does not say (which check failed, why, how long each took).
     "system_status": allow("administrator"),
     # Public keys (no secret): outsiders check packages and audit exports against them.
@@ -132,6 +133,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "moderation:appeal": allow("senior"),
     "moderation:appeal_decide": post_only(),
     "moderation:appeal_stats": allow("senior"),
+    # Redirects to an appeal, or to the list when none waits.
+    "moderation:appeal_next": allow("senior"),
     "moderation:bulk_jobs": allow("senior"),
     "moderation:bulk_job": allow("senior"),
     "moderation:bulk_new": allow("senior"),
