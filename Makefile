@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements/dev.lock
 
-.PHONY: run test install lint format lock clean code
+.PHONY: run test install lint format lock clean code screenshots
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) && echo "Using $$py ($$($$py --version))" && $$py -m venv $(VENV)
@@ -43,6 +43,10 @@ code: install
 test: install
 	@mkdir -p var
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# PNGs of every role's main screens from a fresh demo (temporary database), for docs/screens.md.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 lint: install
 	$(BIN)/ruff check .
