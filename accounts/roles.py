@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(StrEnum):
@@ -23,6 +24,26 @@ class Role(StrEnum):
     LEGAL_APPROVER = "Legal approver"
     AUDITOR = "Auditor"
     ADMINISTRATOR = "Administrator"
+
+
+# The roles' names for people, in the user's language (the group names stay English: they are
+# the database's keys).
+ROLE_LABELS = {
+    Role.MODERATOR: _("Moderator"),
+    Role.SENIOR_MODERATOR: _("Senior moderator"),
+    Role.LEGAL_OFFICER: _("Legal officer"),
+    Role.LEGAL_APPROVER: _("Legal approver"),
+    Role.AUDITOR: _("Auditor"),
+    Role.ADMINISTRATOR: _("Administrator"),
+}
+
+
+def role_display(name: str) -> str:
+    """A role's name in the user's language; an unknown group keeps its own name."""
+    try:
+        return str(ROLE_LABELS[Role(name)])
+    except ValueError:
+        return name
 
 
 _granted: dict[Role, set[str]] = {role: set() for role in Role}

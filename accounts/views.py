@@ -19,6 +19,7 @@ from accounts import lockout, mfa, navigation, reauth
 from accounts import permissions as account_permissions
 from accounts import selectors as account_selectors
 from accounts.request_user import signed_in_user
+from accounts.roles import role_display
 from audit import alarms as audit_alarms
 from audit import selectors as audit_selectors
 
@@ -61,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/dashboard.html",
         {
-            "roles": user.role_names,
+            "roles": [role_display(name) for name in user.role_names],
             "sections": sections,
             "widgets": dashboard_widgets.widgets_for(user),
             "recent_activity": dashboard_widgets.activity_lines(events, viewer=user),

@@ -19,10 +19,11 @@ trap cleanup INT TERM EXIT
 
 # -B embeds beat in the worker: one process to start, fine for a single machine. Its log goes
 # to a file, so the terminal keeps the server's requests and the demo logins readable.
-mkdir -p var
+STATE=${VAR_DIR:-var}
+mkdir -p "$STATE"
 .venv/bin/celery -A config worker -B --pool solo --loglevel INFO \
-  --schedule var/celerybeat-schedule >var/worker.log 2>&1 &
-echo "Celery worker and beat started; their log: var/worker.log"
+  --schedule "$STATE/celerybeat-schedule" >"$STATE/worker.log" 2>&1 &
+echo "Celery worker and beat started; their log: $STATE/worker.log"
 
 $PY manage.py runserver "$HOST:$PORT" &
 

@@ -89,6 +89,7 @@ def test_the_switcher_remembers_french_and_pages_render_in_it(client, make_user)
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert "Tableau de bord" in dashboard
     assert "Dashboard<" not in dashboard
+    assert '<span class="badge role">Modérateur</span>' in dashboard  # the role's name too
 
 
 @pytest.mark.django_db
