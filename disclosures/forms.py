@@ -1,5 +1,6 @@
 """
-Forms of the intake, request list and authorities screens.
+Forms of the intake, request list and non-disclosure review screens (authorities, targets and
+the checklist have modules of their own).
 
 They only parse what the browser sends (types, choices); the rules live in the services,
 whose InvalidRequest errors the views put back on these forms.
@@ -8,31 +9,29 @@ whose InvalidRequest errors the views put back on these forms.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import choice_field
-from disclosures import checklist
 from disclosures.forms_review import VersionForm
+from disclosures.forms_targets import (
+    TARGET_ROWS_MORE,
+    TARGET_ROWS_SHOWN,
+    TargetRow,
+    TargetRowsField,
+)
 from disclosures.models import (
-    Authority,
-    AuthorityContact,
     DataCategory,
     LegalRequest,
     RequestTarget,
-    VerificationCheck,
 )
 from disclosures.selectors.authorities import verified_authorities
 from disclosures.selectors.requests import RequestCursor, RequestFilters
-from disclosures.services.authorities import AuthorityInput, ContactInput
-from disclosures.services.intake import MAX_TARGETS, RequestInput, iana_time_zones
-from disclosures.services.intake.targets import parse_target
+from disclosures.services.intake import RequestInput, iana_time_zones
 from disclosures.services.nondisclosure import NOTE_MAX, ReviewOutcome
 from moderation.models import Category
 
@@ -56,110 +55,6 @@ def _datetime_widget() -> forms.DateTimeInput:
 
 
 # --- Targets, one per row ----------------------------------------------------------------------
-
-TARGET_ROWS_SHOWN = 5  # rows offered; a form sent back keeps its rows plus an empty one
-TARGET_ROWS_MORE = 15  # behind "more targets", so a long list needs no JavaScript
-TargetRow = tuple[str, str]  # (kind, value), either may be empty
-
-
-class TargetRowsWidget(forms.Widget):
-    """
-    Rows of (kind, value) sent as repeated `targets-kind` / `targets-value` inputs, so several
-    targets need no JavaScript. A `targets` text of `kind:value` lines is still read (the
-    format the service takes, used by older clients and scripts).
-    """
-
-    def value_from_datadict(
-        self, data: Any, files: MultiValueDict[str, Any], name: str
-    ) -> list[TargetRow]:
-        getlist = getattr(data, "getlist", None)
-        if getlist is None:
-            return []
-        kinds, values = getlist(f"{name}-kind"), getlist(f"{name}-value")
-        if kinds or values:
-            size = max(len(kinds), len(values))
-            kinds += [""] * (size - len(kinds))
-            values += [""] * (size - len(values))
-            return [(str(k).strip(), str(v).strip()) for k, v in zip(kinds, values, strict=True)]
-        legacy = data.get(name)
-        if isinstance(legacy, str) and legacy.strip():
-            rows = []
-            for line in legacy.splitlines():
-                kind, sep, value = line.partition(":")
-                rows.append((kind.strip().lower(), value.strip()) if sep else ("", line.strip()))
-            return rows
-        return []
-
-    def value_omitted_from_data(
-        self, data: Any, files: MultiValueDict[str, Any], name: str
-    ) -> bool:
-        return False
-
-
-class TargetRowsField(forms.Field):
-    """
-    The targets as rows of kind and value. Cleaned into the service's `kind:value` lines, one
-    per row and blank rows kept as blank lines, so a "Line 3" from the service is row 3 here.
-    """
-
-    widget = TargetRowsWidget
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", True)
-        super().__init__(**kwargs)
-        self.region: str | None = None  # the authority's country, for national phone numbers
-
-    def to_python(self, value: Any) -> list[TargetRow]:
-        return list(value or [])
-
-    def validate(self, value: list[TargetRow]) -> None:
-        if self.required and not any(k or v for k, v in value):
-            raise forms.ValidationError(
-                _("Name at least one target: choose its kind and enter its value."),
-                code="required",
-            )
-
-    def clean(self, value: Any) -> tuple[str, ...]:
-        rows = self.to_python(value)
-        self.validate(rows)
-        kinds = set(RequestTarget.Kind.values)
-        errors: list[forms.ValidationError] = []
-        lines: list[str] = []
-        filled = 0
-        for number, (kind, raw) in enumerate(rows, start=1):
-            if not kind and not raw:
-                lines.append("")
-                continue
-            filled += 1
-            problem: str | None = None
-            if not raw:
-                problem = str(_("enter the account id, username or phone number."))
-            elif kind not in kinds:
-                problem = str(
-                    _("choose whether it is an account id, a username or a phone number.")
-                )
-            else:
-                try:
-                    parse_target(f"{kind}:{raw}", region=self.region)
-                except ValueError as exc:
-                    problem = str(exc)
-            if problem is not None:
-                errors.append(
-                    forms.ValidationError(
-                        _("Row %(n)d: %(problem)s"), params={"n": number, "problem": problem}
-                    )
-                )
-            lines.append(f"{kind}:{raw}")
-        if filled > MAX_TARGETS:
-            errors.append(
-                forms.ValidationError(
-                    _("At most %(max)d targets: a request must name specific accounts."),
-                    params={"max": MAX_TARGETS},
-                )
-            )
-        if errors:
-            raise forms.ValidationError(errors)
-        return tuple(lines)
 
 
 class RequestForm(forms.Form):
@@ -419,179 +314,3 @@ class RequestFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return None
         return RequestCursor.decode(self.cleaned_data.get("cursor"))
-
-
-class AuthorityForm(forms.Form):
-    name = forms.CharField(label=_("Official name"), max_length=200)
-    country = forms.CharField(
-        label=_("Country (ISO 3166-1 alpha-2)"),
-        max_length=2,
-        widget=forms.TextInput(attrs={"size": 3, "placeholder": "FR"}),
-    )
-    type = forms.ChoiceField(label=_("Type"), choices=Authority.Type.choices)
-    notes = forms.CharField(
-        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-
-    @classmethod
-    def for_authority(cls, authority: Authority) -> AuthorityForm:
-        return cls(
-            initial={
-                "name": authority.name,
-                "country": authority.country,
-                "type": authority.type,
-                "notes": authority.notes,
-            }
-        )
-
-    def to_input(self) -> AuthorityInput:
-        data = self.cleaned_data
-        return AuthorityInput(
-            name=data["name"], country=data["country"], type=data["type"], notes=data["notes"]
-        )
-
-
-class ContactForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=AuthorityContact.Kind.choices)
-    value = forms.CharField(label=_("Value"), max_length=300)
-    directory_source = forms.CharField(
-        label=_("Official directory"),
-        max_length=300,
-        help_text=_("Where the channel was looked up, with the date (e.g. annuaire.justice.fr)."),
-    )
-    not_from_request = forms.BooleanField(
-        label=_("I took this channel from the official directory, not from a request."),
-        required=True,
-    )
-
-    def to_input(self) -> ContactInput:
-        data = self.cleaned_data
-        return ContactInput(
-            kind=data["kind"], value=data["value"], directory_source=data["directory_source"]
-        )
-
-
-class AuthorityStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Authority.Status.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
-# --- The checklist, several checks in one form ---------------------------------------------------
-
-_CHECK_RESULTS = VerificationCheck.Result
-
-
-@dataclass(frozen=True)
-class CheckEntry:
-    code: str
-    result: str
-    evidence: str
-    contact_id: int | None
-
-
-class ChecksForm(VersionForm):
-    """
-    Every check a person records, in one form: a result and its evidence per item, left empty
-    for the items not checked now. What the request's own data decides (N/A on a mandatory
-    item, the A3 contact, A6 by someone else than A1-A3) is told here for the whole form
-    before anything is recorded; the service still decides each check.
-    """
-
-    contact = forms.TypedChoiceField(
-        label=_("Registry contact called (A3)"),
-        coerce=int,
-        empty_value=None,
-        required=False,
-        help_text=_("Only contacts taken from an official directory are listed."),
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        contacts: list[AuthorityContact] | None = None,
-        emergency: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        kwargs.setdefault("prefix", "checks")
-        super().__init__(*args, **kwargs)
-        self.emergency = emergency
-        self.entries: list[CheckEntry] = []
-        choice_field(self, "contact").choices = [("", "—")] + [
-            (c.pk, f"{c.get_kind_display()}: {c.value} ({c.directory_source})")
-            for c in contacts or []
-        ]
-        for item in checklist.RECORDABLE:
-            self.fields[f"{item.code}-result"] = forms.ChoiceField(
-                label=str(item.label),
-                choices=[("", _("Not checked now")), *_CHECK_RESULTS.choices],
-                required=False,
-            )
-            self.fields[f"{item.code}-evidence"] = forms.CharField(
-                label=_("Evidence"),
-                max_length=4000,
-                required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
-                help_text=_("What was checked, against what, and the outcome."),
-            )
-
-    def items(self) -> list[tuple[checklist.CheckItem, forms.BoundField, forms.BoundField]]:
-        """Each recordable item with its result and evidence fields, in checklist order."""
-        return [
-            (item, self[f"{item.code}-result"], self[f"{item.code}-evidence"])
-            for item in checklist.RECORDABLE
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data
-        entries: list[CheckEntry] = []
-        for item in checklist.RECORDABLE:
-            result = data.get(f"{item.code}-result") or ""
-            evidence = (data.get(f"{item.code}-evidence") or "").strip()
-            if not result and not evidence:
-                continue
-            if not result:
-                self.add_error(f"{item.code}-result", _("Choose the result of this check."))
-                continue
-            if not evidence:
-                self.add_error(f"{item.code}-evidence", _("Say what was checked and how."))
-                continue
-            if result == _CHECK_RESULTS.NOT_APPLICABLE and item.is_mandatory(
-                emergency=self.emergency
-            ):
-                self.add_error(
-                    f"{item.code}-result",
-                    _("This check is mandatory for this request: it cannot be N/A."),
-                )
-                continue
-            contact = data.get("contact")
-            if item.code == checklist.CALLBACK_CODE and result != _CHECK_RESULTS.NOT_APPLICABLE:
-                if contact is None:
-                    self.add_error(
-                        "contact",
-                        _("Name the registry contact of this authority that was called."),
-                    )
-                    continue
-            else:
-                contact = None
-            entries.append(CheckEntry(item.code, result, evidence, contact))
-        codes = {e.code for e in entries}
-        second = next((e for e in entries if e.code == checklist.SECOND_LEVEL_CODE), None)
-        if (
-            second is not None
-            and second.result == _CHECK_RESULTS.PASSED
-            and codes & set(checklist.FIRST_LEVEL_CODES)
-        ):
-            self.add_error(
-                f"{checklist.SECOND_LEVEL_CODE}-result",
-                _(
-                    "The second-level verification must be done by someone who did not verify "
-                    "A1-A3: record it separately, by another person."
-                ),
-            )
-        if not entries and not self.errors:
-            self.add_error(None, _("Choose a result for at least one check."))
-        self.entries = entries if not self.errors else []
-        return data

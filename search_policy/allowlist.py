@@ -18,7 +18,7 @@ from search_policy.models import AllowedTerm, BlockedTerm, PolicyChange
 from search_policy.services import (
     EntryNotActive,
     can_manage,
-    entry_stamp_removed,
+    entry_remove,
     policy_change_record,
     query_term_fields,
     removal_guard,
@@ -106,12 +106,11 @@ def allowed_term_remove(
     allowed = AllowedTerm.objects.select_for_update().get(pk=allowed_id)
     if not allowed.active:
         raise EntryNotActive
-    entry_stamp_removed(allowed, actor=actor, reason=reason)
-    version = policy_change_record(op=PolicyChange.Op.REMOVE, allowed=allowed)
-    audit.record(
-        action="search_policy.allowed_term_removed",
+    entry_remove(
+        allowed,
         actor=actor,
-        target=allowed,
-        data={"version": version, "reason": reason},
+        reason=reason,
+        action="search_policy.allowed_term_removed",
+        change={"allowed": allowed},
     )
     return allowed

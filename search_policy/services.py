@@ -161,10 +161,30 @@ def query_term_fields(
     }
 
 
-def entry_stamp_removed(entry: Any, *, actor: User | None, reason: str) -> None:
-    """Entries are never deleted: removing one stamps when, by whom and why."""
+def entry_remove(
+    entry: Any,
+    *,
+    actor: User | None,
+    reason: str,
+    action: str,
+    change: dict[str, Any],
+    data: dict[str, Any] | None = None,
+) -> int:
+    """
+    Take an entry out of the policy: entries are never deleted, so this stamps when, by whom
+    and why, publishes a "remove" change (`change` names the entry for policy_change_record)
+    and records `action`. Returns the feed version.
+    """
     entry.removed_at, entry.removed_by, entry.removal_reason = timezone.now(), actor, reason
     entry.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    version = policy_change_record(op=PolicyChange.Op.REMOVE, **change)
+    audit.record(
+        action=action,
+        actor=actor,
+        target=entry,
+        data={"version": version, "reason": reason, **(data or {})},
+    )
+    return version
 
 
 @transaction.atomic(durable=True)
@@ -213,13 +233,8 @@ def term_remove(
     term = BlockedTerm.objects.select_for_update().get(pk=term_id)
     if not term.active:
         raise EntryNotActive
-    entry_stamp_removed(term, actor=actor, reason=reason)
-    version = policy_change_record(op=PolicyChange.Op.REMOVE, term=term)
-    audit.record(
-        action="search_policy.term_removed",
-        actor=actor,
-        target=term,
-        data={"version": version, "reason": term.removal_reason},
+    entry_remove(
+        term, actor=actor, reason=reason, action="search_policy.term_removed", change={"term": term}
     )
     return term
 
@@ -291,15 +306,14 @@ def entity_delist(*, actor: User, data: EntityInput) -> DelistedEntity:
 
 
 def _entity_relist(*, entity: DelistedEntity, actor: User | None, reason: str) -> int:
-    entry_stamp_removed(entity, actor=actor, reason=reason)
-    version = policy_change_record(op=PolicyChange.Op.REMOVE, entity=entity)
-    audit.record(
-        action="search_policy.entity_relisted",
+    return entry_remove(
+        entity,
         actor=actor,
-        target=entity,
-        data={"version": version, "reason": reason, "decision": entity.decision_id},
+        reason=reason,
+        action="search_policy.entity_relisted",
+        change={"entity": entity},
+        data={"decision": entity.decision_id},
     )
-    return version
 
 
 @transaction.atomic(durable=True)

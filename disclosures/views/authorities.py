@@ -17,7 +17,7 @@ from accounts.request_user import signed_in_user
 from core.forms import form_add_refusal
 from disclosures import permissions
 from disclosures.exceptions import DisclosureError
-from disclosures.forms import AuthorityForm, AuthorityStatusForm, ContactForm
+from disclosures.forms_authorities import AuthorityForm, AuthorityStatusForm, ContactForm
 from disclosures.models import Authority
 from disclosures.selectors import authorities as authority_selectors
 from disclosures.services import authorities as authority_services

@@ -24,7 +24,7 @@ from accounts import reauth
 from accounts.request_user import signed_in_user
 from core.errors import DomainError, InvalidInput, NotPermitted
 from disclosures import permissions
-from disclosures.forms import ChecksForm
+from disclosures.forms_checks import ChecksForm
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,

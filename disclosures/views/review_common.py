@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.request_user import signed_in_user
 from core.forms import call_for_form
 from disclosures import permissions
-from disclosures.forms import ChecksForm
+from disclosures.forms_checks import ChecksForm
 from disclosures.forms_review import (
     CheckForm,
     ClarificationForm,

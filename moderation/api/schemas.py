@@ -1,29 +1,61 @@
 """
-What moderation's endpoints accept and answer (the shared error answers are in
-api_core.schemas). Request models are strict: exact JSON types, no unknown
+What moderation's endpoints accept (field types in moderation.api.fields, answers in
+moderation.api.outputs, re-exported here). Request models are strict: exact JSON types, no unknown
 fields, lengths that fit the columns, and text the database can store (no NUL, no lone
 surrogates), so a request that passes validation cannot fail at INSERT time.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 from django.utils import timezone
-from ninja import Schema
 from pydantic import (
-    AfterValidator,
-    BeforeValidator,
     Field,
-    StringConstraints,
     ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from api_core.http import pattern_message
-from api_core.schemas import FieldErrorOut, StrictIn
+from api_core.schemas import StrictIn
+from moderation.api.fields import (
+    _STORABLE,
+    AwareDatetime,
+    CategoryCode,
+    ContentText,
+    HttpUrl,
+    Identifier64,
+    Identifier128,
+    LanguageCode,
+    Link,
+    LongText,
+    Name80,
+    OptionalIdentifier64,
+    Pdq,
+    PlatformId,
+    Puid,
+    Reason,
+    Score,
+    SearchQuery,
+    Sha256,
+    Text64,
+    Text80,
+    Text128,
+    Text200,
+    _chars,
+)
+from moderation.api.outputs import (
+    AppealAcceptedOut,
+    BatchOut,
+    BatchRejectedOut,
+    BatchResultOut,
+    MediaIngestedOut,
+    MediaOut,
+    ReportAcceptedOut,
+    StatementsPageOut,
+    StatementStandingOut,
+)
 from moderation.services.appeals import AppealInput
 from moderation.services.intake import (
     CONTEXT_MAX_PER_SIDE,
@@ -34,113 +66,12 @@ from moderation.services.intake import (
     SubjectInput,
     chat_owner_problem,
     context_refusal,
-    language_refusal,
     posted_at_refusal,
     provenance_problem,
 )
 
 MAX_BATCH = 500
 MAX_SIGNALS = 20
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-
-_ID = pattern_message(r"^[!-~]+$", "Use printable ASCII characters without spaces (an identifier).")
-_ID_OR_EMPTY = pattern_message(
-    r"^[!-~]*$", "Use printable ASCII characters without spaces (an identifier)."
-)
-_SLUG = pattern_message(r"^[-a-zA-Z0-9_]+$", "Use a category code (letters, digits, - and _).")
-_LANGUAGE = pattern_message(r"^[a-z]{2}$", "Use a lower-case ISO 639-1 code such as 'en'.")
-_SHA256 = pattern_message(r"^[0-9a-fA-F]{64}$", "Use 64 hexadecimal characters (a SHA-256).")
-_PDQ = pattern_message(r"^[0-9A-Fa-f]{64}$", "Use 64 hexadecimal characters (a PDQ hash).")
-_HTTP_URL = pattern_message(r"^https?://\S+$", "Use an http:// or https:// URL.")
-_LINK = pattern_message(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", "Use a URL such as tg://... .")
-_PUID = pattern_message(r"^[a-zA-Z0-9_-]+$", "Use the statement's PUID (letters, digits, - _).")
-
-
-def _storable(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "Must not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("invalid_unicode", "Must be valid Unicode text.") from None
-    return value
-
-
-def _chars(max_length: int, *, min_length: int = 0, pattern: str | None = None) -> Any:
-    return StringConstraints(
-        strict=True, min_length=min_length, max_length=max_length, pattern=pattern
-    )
-
-
-_STORABLE = AfterValidator(_storable)
-
-
-def _listed_language(value: str) -> str:
-    refusal = language_refusal(value)
-    if refusal:
-        raise PydanticCustomError("language_not_listed", "{reason}", {"reason": refusal})
-    return value
-
-
-def _aware_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and len(value) <= 64:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise PydanticCustomError(
-                "datetime_format", "Use an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."
-            ) from None
-    else:
-        raise PydanticCustomError(
-            "datetime_type", "Use an ISO 8601 date and time string, e.g. 2026-01-31T12:00:00Z."
-        )
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise PydanticCustomError(
-            "datetime_naive", "Include the time zone, e.g. 2026-01-31T12:00:00Z or +01:00."
-        )
-    if not EARLIEST <= parsed < LATEST:
-        raise PydanticCustomError("datetime_range", "Use a date between 1970 and 2099.")
-    return parsed
-
-
-AwareDatetime = Annotated[datetime, BeforeValidator(_aware_datetime)]
-Identifier64 = Annotated[str, _chars(64, min_length=1, pattern=_ID), _STORABLE]
-Identifier128 = Annotated[str, _chars(128, min_length=1, pattern=_ID), _STORABLE]
-OptionalIdentifier64 = Annotated[str, _chars(64, pattern=_ID_OR_EMPTY), _STORABLE]
-Name80 = Annotated[str, _chars(80, min_length=1), _STORABLE]
-Text64 = Annotated[str, _chars(64), _STORABLE]
-Text80 = Annotated[str, _chars(80), _STORABLE]
-Text128 = Annotated[str, _chars(128), _STORABLE]
-SearchQuery = Annotated[str, _chars(256), _STORABLE]
-Text200 = Annotated[str, _chars(200), _STORABLE]
-LongText = Annotated[str, _chars(10_000), _STORABLE]
-ContentText = Annotated[str, _chars(20_000), _STORABLE]
-Reason = Annotated[str, _chars(10_000, min_length=1), _STORABLE]
-PlatformId = Annotated[str, _chars(128, min_length=1, pattern=_ID), _STORABLE]
-CategoryCode = Annotated[str, _chars(40, min_length=1, pattern=_SLUG), _STORABLE]
-LanguageCode = Annotated[
-    str, _chars(2, pattern=_LANGUAGE), _STORABLE, AfterValidator(_listed_language)
-]
-Sha256 = Annotated[str, _chars(64, pattern=_SHA256), _STORABLE]
-
-
-def _not_blank_pdq(value: str) -> str:
-    # An all-zero PDQ is what a blank or corrupt image hashes to (ThreatExchange #1609).
-    if value and not value.strip("0"):
-        raise PydanticCustomError(
-            "pdq_blank", "An all-zero PDQ hash matches nothing; leave it out."
-        )
-    return value
-
-
-Pdq = Annotated[str, _chars(64, pattern=_PDQ), _STORABLE, AfterValidator(_not_blank_pdq)]
-HttpUrl = Annotated[str, _chars(500, pattern=_HTTP_URL), _STORABLE]
-Link = Annotated[str, _chars(500, pattern=_LINK), _STORABLE]
-Puid = Annotated[str, _chars(500, min_length=1, pattern=_PUID), _STORABLE]
-Score = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 class SignalIn(StrictIn):
@@ -464,108 +395,22 @@ class AppealIn(StrictIn):
 # --- Answers --------------------------------------------------------------------------------
 
 
-_CASE_ID = Field(
-    description="The case the report joined; null for a muted reporter's report about a "
-    "subject no case holds (stored and counted, never queued)."
-)
-_HELD = Field(
-    default=None,
-    description="Set when the report was stored without being queued: 'cleared_recently' (its "
-    "subject was cleared as no violation within FLOOD_QUIET_DAYS) or 'muted_reporter'.",
-)
-
-
-class ReportAcceptedOut(Schema):
-    id: int
-    case_id: int | None = _CASE_ID
-    status: Literal["created", "duplicate"]
-    held: Literal["cleared_recently", "muted_reporter"] | None = _HELD
-
-
-class BatchResultOut(Schema):
-    external_id: str
-    status: Literal["created", "duplicate"]
-    id: int
-    case_id: int | None = _CASE_ID
-    held: Literal["cleared_recently", "muted_reporter"] | None = _HELD
-
-
-class BatchRejectedOut(Schema):
-    index: int
-    external_id: str | None
-    errors: list[FieldErrorOut]
-
-
-class BatchOut(Schema):
-    results: list[BatchResultOut]
-    rejected: list[BatchRejectedOut]
-
-
-class StatementStandingOut(Schema):
-    """Whether a statement still stands, or an appeal reversed or replaced its decision."""
-
-    stands: bool = Field(description="False once an appeal reversed or replaced the decision.")
-    status: Literal["in_force", "reversed", "superseded"] = Field(
-        description="The decision's status: in force, reversed on appeal, or replaced on appeal."
-    )
-    superseded_by: str | None = Field(
-        description=(
-            "For a replaced decision, the PUID of the decision that replaced it (its statement "
-            "follows in the feed when it restricts anything); null otherwise."
-        )
-    )
-    supersedes: str | None = Field(
-        description="The PUID of the decision this one replaced on appeal; null otherwise."
-    )
-
-
-class StatementsPageOut(Schema):
-    statements: list[dict[str, Any]] = Field(
-        description="Statements of reasons in the DSA Transparency Database's JSON shape."
-    )
-    standing: dict[str, StatementStandingOut] = Field(
-        description="Each statement's standing, keyed by its PUID."
-    )
-    withdrawn: dict[str, StatementStandingOut] = Field(
-        description=(
-            "With `since`, on the first page: statements created before `since` whose decision "
-            "an appeal reversed or replaced at or after `since`, keyed by PUID (empty otherwise)."
-        )
-    )
-    withdrawn_truncated: bool = Field(
-        description="True when more were withdrawn than listed: read the feed again in full."
-    )
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done.")
-
-
-class AppealAcceptedOut(Schema):
-    id: int
-    status: Literal["created", "duplicate"]
-
-
-class MediaOut(Schema):
-    """A media item's facts: what the bytes are, never the bytes."""
-
-    sha256: str = Field(description="SHA-256 of the bytes, lower-case hex: the item's identity.")
-    md5: str = Field(description="MD5 of the bytes, lower-case hex (for hash lists that use it).")
-    pdq: str | None = Field(
-        description="Images: the PDQ perceptual hash (64 hex characters); null for videos."
-    )
-    pdq_quality: int | None = Field(
-        description="Images: PDQ's quality, 0 to 100 (below 50, matches are unreliable)."
-    )
-    kind: Literal["image", "video"]
-    mime: str = Field(description="The type detected from the bytes (not the one declared).")
-    size: int = Field(description="Bytes.")
-    width: int | None
-    height: int | None
-    received_at: datetime
-    purged_at: datetime | None = Field(
-        description="When the retention purge removed the file (the hashes stay); null before."
-    )
-
-
-class MediaIngestedOut(MediaOut):
-    created: bool = Field(
-        description="True when these bytes were new (201); false when already received (200)."
-    )
+__all__ = [
+    "MAX_BATCH",
+    "AppealAcceptedOut",
+    "AppealIn",
+    "AwareDatetime",
+    "BatchOut",
+    "BatchRejectedOut",
+    "BatchResultOut",
+    "ContextMessageIn",
+    "MediaIngestedOut",
+    "MediaOut",
+    "ReportAcceptedOut",
+    "ReportBatchIn",
+    "ReportIn",
+    "SignalIn",
+    "StatementStandingOut",
+    "StatementsPageOut",
+    "SubjectIn",
+]
