@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.grants import AuthFailureWindow, EnrolmentLink, RoleGrant
@@ -23,6 +23,9 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         permissions = [("manage_roles", _("Can grant and revoke roles"))]
+
+    # Pages show times in this zone (accounts.timezones); empty means the site's (UTC).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     def is_verified(self) -> bool:
         """

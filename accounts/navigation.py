@@ -25,6 +25,9 @@ class NavItem:
     permission: str | None = None  # None: every signed-in user
     order: int = 0
     staff_only: bool = False
+    # Entries sharing a group are shown as one menu in the top bar (GROUPS) when a user sees
+    # more than one of them; a lone entry stays a plain link.
+    group: str = ""
 
     def allowed(self, user: User) -> bool:
         if self.staff_only and not user.is_staff:
@@ -41,6 +44,13 @@ def register(*items: NavItem) -> None:
     """Add entries to the navigation (called from an app's navigation module)."""
     for item in items:
         _items[item.url_name] = item
+
+
+# The menus of the top bar, by key: the label a group of entries is shown under.
+GROUPS: dict[str, Any] = {
+    "automation": _("Automation"),
+    "team": _("Team"),
+}
 
 
 def entries() -> list[NavItem]:

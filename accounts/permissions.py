@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -39,6 +40,6 @@ def cooling_off_refusal(user: User) -> str | None:
     if until is None:
         return None
     return _(
-        "Cooling-off until %(until)s UTC: you cannot approve or release yet. A role given "
+        "Cooling-off until %(until)s: you cannot approve or release yet. A role given "
         "through a grant waits this long before it can be used for a disclosure."
-    ) % {"until": until.astimezone(UTC).strftime("%Y-%m-%d %H:%M")}
+    ) % {"until": date_format(localtime(until), "SHORT_DATETIME_FORMAT")}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.timezones import zone_names
 
 
 class UnknownRole(ValueError):
@@ -72,3 +74,11 @@ def sessions_purge_expired() -> int:
 
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+def user_time_zone_set(*, user: User, time_zone: str) -> None:
+    """Store the zone the user's pages show times in ("UTC" is stored as the site default)."""
+    if time_zone not in zone_names():
+        raise ValueError(f"unknown time zone {time_zone!r}")
+    user.time_zone = "" if time_zone == settings.TIME_ZONE else time_zone
+    user.save(update_fields=["time_zone"])

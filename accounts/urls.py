@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views, views_enrolment, views_mfa
+from accounts import views, views_enrolment, views_mfa, views_preferences
 from accounts.second_factor import second_factor_exempt
 
 app_name = "accounts"
@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
     path("verify/", views_mfa.verify, name="verify"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("preferences/", views_preferences.preferences, name="preferences"),
     path("confirm/", views.reauthenticate, name="reauth"),
     path("two-step/", views_mfa.mfa_overview, name="mfa"),
     path("two-step/authenticator/", views_mfa.totp_add, name="mfa_totp_add"),

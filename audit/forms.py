@@ -69,12 +69,12 @@ class EventFilterForm(forms.Form):
         help_text=_("A request reference (LR-2026-00014), a case (case 123), a report's id"),
     )
     since = forms.DateTimeField(
-        label=_("From (UTC)"),
+        label=_("From"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     until = forms.DateTimeField(
-        label=_("Until (UTC)"),
+        label=_("Until"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )

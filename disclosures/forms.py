@@ -77,7 +77,7 @@ class RequestForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Received through"), choices=LegalRequest.Channel.choices)
     received_at = forms.DateTimeField(
-        label=_("Received (UTC)"), widget=_datetime_widget(), input_formats=[_LOCAL_FORMAT]
+        label=_("Received"), widget=_datetime_widget(), input_formats=[_LOCAL_FORMAT]
     )
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=500)
     offence_category = forms.ChoiceField(label=_("Offence category"), choices=())
@@ -131,7 +131,7 @@ class RequestForm(forms.Form):
         initial=LegalRequest.NonDisclosure.NONE,
     )
     nondisclosure_expires_at = forms.DateTimeField(
-        label=_("Non-disclosure expires (UTC)"),
+        label=_("Non-disclosure expires"),
         widget=_datetime_widget(),
         input_formats=[_LOCAL_FORMAT],
         required=False,
@@ -159,7 +159,7 @@ class RequestForm(forms.Form):
         ]
         choice_field(self, "source_timezone").choices = [(z, z) for z in sorted(iana_time_zones())]
         if not self.is_bound:
-            self.initial.setdefault("received_at", timezone.now().strftime(_LOCAL_FORMAT))
+            self.initial.setdefault("received_at", timezone.localtime().strftime(_LOCAL_FORMAT))
         for field in self.fields.values():
             if field.required:
                 field.widget.attrs["aria-required"] = "true"
@@ -256,7 +256,7 @@ class NondisclosureReviewForm(VersionForm):
         help_text=_("What the authority or the court said, e.g. a court order extending it."),
     )
     expires_at = forms.DateTimeField(
-        label=_("End date (UTC)"),
+        label=_("End date"),
         widget=_datetime_widget(),
         input_formats=[_LOCAL_FORMAT],
         required=False,

@@ -25,7 +25,13 @@ class EitherRoleNavItem(NavItem):
 register(
     NavItem("moderation:home", _("Moderation"), "moderation.triage_cases", order=100),
     NavItem("moderation:appeals", _("Appeals"), "moderation.decide_appeals", order=200),
-    NavItem("moderation:exposure", _("Exposure"), "moderation.view_moderation_stats", order=260),
+    NavItem(
+        "moderation:exposure",
+        _("Exposure"),
+        "moderation.view_moderation_stats",
+        order=260,
+        group="team",
+    ),
     NavItem(
         "moderation:legal_escalations",
         _("Escalated cases"),
@@ -39,6 +45,7 @@ register(
         _("Reporters"),
         "moderation.mute_reporters",
         order=270,
+        group="team",
     ),
 )
 register(
@@ -47,6 +54,7 @@ register(
         _("Reply templates"),
         "moderation.manage_reply_templates",
         order=275,
+        group="team",
     ),
 )
 register(
@@ -55,7 +63,8 @@ register(
         _("Transparency (moderation)"),
         "moderation.publish_transparency_report",
         order=280,
+        group="team",
     ),
 )
 # Seniors and administrators: two permissions, hence the predicate rather than one name.
-register(EitherRoleNavItem("moderation:metrics", _("Team metrics"), order=285))
+register(EitherRoleNavItem("moderation:metrics", _("Team metrics"), order=285, group="team"))

@@ -6,7 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import NavItem, register
 
-register(NavItem("signals:banks", _("Hash banks"), "signals.view_hash_banks", order=250))
+register(
+    NavItem(
+        "signals:banks", _("Hash banks"), "signals.view_hash_banks", order=250, group="automation"
+    )
+)
 
 # Each part of the app registers its own entries.
 from signals.classifier import navigation as _classifier  # noqa: E402,F401

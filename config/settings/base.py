@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Times in the signed-in user's own zone (accounts.timezones).
+    "accounts.timezones.UserTimezoneMiddleware",
     # Around the two below: an htmx request that lost its session loads the login page as a
     # page (and comes back), instead of pasting the login form into a panel.
     "accounts.htmx_login.HtmxLoginRedirectMiddleware",
@@ -157,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "django.template.context_processors.csp",
                 "accounts.context_processors.navigation",
             ],
@@ -224,6 +228,9 @@ LANGUAGES = [("en", "English"), ("fr", "Français")]
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers per language (config/formats/<lang>/formats.py): ISO-like in English,
+# day/month/year in French.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

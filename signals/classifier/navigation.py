@@ -6,4 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import NavItem, register
 
-register(NavItem("signals:models", _("Models"), "signals.view_detectors", order=265))
+register(
+    NavItem("signals:models", _("Models"), "signals.view_detectors", order=265, group="automation")
+)

@@ -6,9 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import NavItem, register
 
-register(NavItem("signals:detectors", _("Detectors"), "signals.view_detectors", order=260))
 register(
     NavItem(
-        "signals:reviews", _("Automation review"), "signals.review_automated_actions", order=262
+        "signals:detectors", _("Detectors"), "signals.view_detectors", order=260, group="automation"
+    )
+)
+register(
+    NavItem(
+        "signals:reviews",
+        _("Automation review"),
+        "signals.review_automated_actions",
+        order=262,
+        group="automation",
     )
 )

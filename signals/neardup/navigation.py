@@ -6,4 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import NavItem, register
 
-register(NavItem("signals:groups", _("Near-duplicates"), "moderation.triage_cases", order=255))
+register(
+    NavItem(
+        "signals:groups",
+        _("Near-duplicates"),
+        "moderation.triage_cases",
+        order=255,
+        group="automation",
+    )
+)

@@ -43,3 +43,12 @@ def age_step_up(page: Page) -> None:
     session = SessionStore(session_key=cookie["value"])
     session[reauth.SESSION_KEY] = session[reauth.SESSION_KEY] - settings.REAUTH_MAX_AGE_SECONDS - 1
     session.save()
+
+
+def nav_open(page: Page, name: str) -> None:
+    """Follow a top-bar entry by its label, opening the menu that holds it first if any."""
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("details").filter(has=page.locator(f'a:text-is("{name}")'))
+    if menu.count():
+        menu.locator("summary").click()
+    nav.get_by_role("link", name=name, exact=True).click()

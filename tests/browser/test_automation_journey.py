@@ -13,7 +13,7 @@ from accounts import services
 from accounts.roles import Role
 from moderation.models import Case, Decision
 from signals.models import AutoActionRule, AutomatedAction, Detector
-from tests.browser.helpers import age_step_up, code_for, second_step
+from tests.browser.helpers import age_step_up, code_for, nav_open, second_step
 from tests.moderation.factories import make_case
 from tests.utils import authenticator_for
 
@@ -92,9 +92,7 @@ def test_senior_goes_live_enables_a_rule_and_a_moderator_reviews(people, live_se
     assert decision.statement.payload["automated_decision"] == "AUTOMATED_DECISION_FULLY"
 
     _login(page, base, "mina", verify=False)
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Automation review"
-    ).click()
+    nav_open(page, "Automation review")
     item = page.locator(".review-item").filter(has_text=f"Case {case.pk}")
     expect(item).to_contain_text(DETECTOR)
     expect(item).to_contain_text("96 ≥ 90")

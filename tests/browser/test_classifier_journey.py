@@ -11,6 +11,7 @@ from accounts import services
 from accounts.roles import Role
 from moderation.models import CaseSignal, Category
 from signals.classifier.services import model_train
+from tests.browser.helpers import nav_open
 from tests.moderation.factories import make_case
 from tests.signals.classifier.helpers import labelled_cases, spam
 
@@ -26,7 +27,7 @@ def test_senior_reads_the_model_evaluation_and_a_scored_case(senior_login, live_
     case = make_case(category="spam", subject__text="FREE followers click the link now WIN42")
     signal = CaseSignal.objects.get(case=case, detector="model:spam")  # scored after intake
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Models").click()
+    nav_open(page, "Models")
     expect(page.get_by_role("heading", level=1)).to_have_text("Models")
     page.locator("#models-table").get_by_role("link", name="v1", exact=True).first.click()
 

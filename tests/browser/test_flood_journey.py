@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from audit.models import AuditEvent
 from moderation.models import Reporter
+from tests.browser.helpers import nav_open
 from tests.moderation.factories import make_case
 
 
@@ -24,7 +25,7 @@ def test_mute_a_reporter_from_the_case_page_and_find_them_in_the_muted_list(
 
     expect(page.locator("#mute-reason")).to_have_text("Forty false reports against one account.")
     expect(page.get_by_role("button", name="Unmute")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reporters").click()
+    nav_open(page, "Reporters")
     expect(page.get_by_role("heading", level=1)).to_have_text("Muted reporters")
     row = page.locator("#muted-table tbody tr").first
     expect(row).to_contain_text(reporter.pseudonym)

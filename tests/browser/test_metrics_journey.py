@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from moderation.services import claims, decisions
 from tests.browser.axe import blocking_violations, describe
+from tests.browser.helpers import nav_open
 from tests.moderation.factories import make_case, violation
 
 
@@ -18,7 +19,7 @@ def test_senior_reads_the_charts_and_downloads_a_csv(senior_login, live_server):
     claims.case_claim(case_id=case.pk, actor=sofia)
     decisions.case_decide(case_id=case.pk, actor=sofia, decision=violation())
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Team metrics").click()
+    nav_open(page, "Team metrics")
     expect(page.get_by_role("heading", level=1)).to_have_text("Team metrics")
     moderators = page.locator("#metrics-decisions-moderator")
     expect(moderators.get_by_role("img", name="Decisions per moderator")).to_be_visible()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from moderation.models import Report, TransparencyReport
+from tests.browser.helpers import nav_open
 from tests.moderation.factories import make_case
 
 
@@ -18,9 +19,7 @@ def test_generate_publish_and_read_publicly(senior_login, live_server, browser):
     yesterday = timezone.now().date() - timedelta(days=1)
     Report.objects.filter(case=case).update(received_at=timezone.now() - timedelta(days=2))
 
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Transparency (moderation)"
-    ).click()
+    nav_open(page, "Transparency (moderation)")
     page.get_by_label("From").fill("2026-06-30")
     page.get_by_label("To (inclusive)").fill("2026-01-01")
     page.get_by_role("button", name="Generate").click()

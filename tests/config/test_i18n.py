@@ -49,6 +49,7 @@ def test_the_french_catalogue_covers_every_string_of_the_code_and_templates():
                 "--ignore=.venv",
                 "--ignore=node_modules",
                 "--ignore=tests",
+                "--ignore=bench",
                 "--no-obsolete",
                 "-v0",
             ],

@@ -77,6 +77,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:reauth": everyone(),
     "accounts:logout": post_only(),
     "accounts:password_change": everyone(),
+    "accounts:preferences": everyone(),
     "accounts:mfa": everyone(),
     "accounts:mfa_device_remove": post_only(),
     "accounts:mfa_totp_add": everyone(),
