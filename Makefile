@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements/dev.lock
 
-.PHONY: run test install lint format lock clean code screenshots
+.PHONY: run test install lint format lock clean code screenshots bench
 
 $(BIN)/python:
 	@py=$$(scripts/find-python.sh) && echo "Using $$py ($$($$py --version))" && $$py -m venv $(VENV)
@@ -47,6 +47,12 @@ test: install
 # PNGs of every role's main screens from a fresh demo (temporary database), for docs/screens.md.
 screenshots: install
 	$(BIN)/python scripts/screenshots.py
+
+# Performance at scale against raw SQL, the stock admin and its own small scale (docs/benchmarks.md).
+# PostgreSQL only; a database of its own (tsdash_bench), dropped and rebuilt on every run. The
+# default scale (1M cases) takes about 30 minutes on 2 cores; BENCH_ARGS="--scale smoke" takes 2.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -113,22 +113,31 @@ def perfect_nodes_for_append(
     """
     if old_size < 0:
         raise ValueError("old_size must be >= 0")
-    new: dict[tuple[int, int], bytes] = {}
+    # The right border of the tree as a stack of perfect subtrees, levels decreasing (the
+    # `root` algorithm): old ones are read from `get_node` only when a new leaf completes
+    # their parent. Each pop/combine is one new perfect node.
+    border: list[tuple[int, int, bytes | None]] = [
+        (lv, (old_size >> lv) - 1, None)
+        for lv in reversed(range(old_size.bit_length()))
+        if old_size >> lv & 1
+    ]
     out: list[tuple[int, int, bytes]] = []
+    sha256 = hashlib.sha256
+    index = old_size
     for offset, h in enumerate(new_leaf_hashes):
         if len(h) != HASH_SIZE:
             raise ValueError(f"leaf hash {offset} is {len(h)} bytes, want {HASH_SIZE}")
-        level, index, current = 0, old_size + offset, h
-        new[(level, index)] = current
-        out.append((level, index, current))
-        while index & 1:
-            sibling = new.get((level, index - 1))
-            if sibling is None:
-                sibling = get_node(level, index - 1)
-            current = node_hash(sibling, current)
-            level, index = level + 1, index >> 1
-            new[(level, index)] = current
-            out.append((level, index, current))
+        level, position, current = 0, index, h
+        out.append((0, position, current))
+        while position & 1:
+            _, left_position, left = border.pop()
+            if left is None:
+                left = get_node(level, left_position)
+            current = sha256(b"\x01" + left + current).digest()
+            level, position = level + 1, position >> 1
+            out.append((level, position, current))
+        border.append((level, position, current))
+        index += 1
     return out
 
 

@@ -56,6 +56,46 @@ def _check_payload(value: Any, path: str = "data", depth: int = 0) -> None:
     raise InvalidAuditEvent(f"{path}: {type(value).__name__} is not JSON")
 
 
+# The actor's roles are snapshotted into every event. They are read once per user instance
+# (a request's user, a task's actor) and kept on it, as Django keeps its permission cache,
+# instead of one groups query per event. Any change of group membership or of a group in
+# this process bumps the generation, so a cached list is never older than a change made
+# here; another process's change is seen by the next instance (the next request).
+_ROLES_ATTR = "_audit_roles_cache"
+_roles_generation = 0
+
+
+def _roles_changed(**kwargs: Any) -> None:
+    global _roles_generation
+    if kwargs.get("action", "post_").startswith("post_"):
+        _roles_generation += 1
+
+
+def _connect_role_signals() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    through = get_user_model().groups.through
+    m2m_changed.connect(_roles_changed, sender=through, dispatch_uid="audit_roles_m2m")
+    post_save.connect(_roles_changed, sender=Group, dispatch_uid="audit_roles_group_save")
+    post_delete.connect(_roles_changed, sender=Group, dispatch_uid="audit_roles_group_delete")
+
+
+_connect_role_signals()
+
+
+def actor_roles(actor: User) -> list[str]:
+    """The actor's role names, sorted; one query per user instance while groups are unchanged."""
+    cached = getattr(actor, _ROLES_ATTR, None)
+    if cached is not None and cached[0] == _roles_generation and cached[1] == actor.pk:
+        return list(cached[2])
+    generation = _roles_generation
+    roles = sorted(actor.groups.values_list("name", flat=True))
+    setattr(actor, _ROLES_ATTR, (generation, actor.pk, tuple(roles)))
+    return roles
+
+
 def _actor_from_context() -> User | None:
     user = context.current().user
     if user is not None and user.is_authenticated:
@@ -101,7 +141,7 @@ def record(
             action=action,
             actor=actor,
             actor_username=actor.get_username() if actor else "",
-            actor_roles=sorted(actor.groups.values_list("name", flat=True)) if actor else [],
+            actor_roles=actor_roles(actor) if actor else [],
             ip_address=ctx.ip_address,
             request_id=ctx.request_id,
             target_type=target_type,

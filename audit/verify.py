@@ -67,10 +67,11 @@ import argparse
 import itertools
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audit.checkpoint import Checkpoint, CheckpointError, VerifierKey
+from audit.checkpoint import Checkpoint, CheckpointError, VerifierKey, open_checkpoint
 from audit.export_reader import (
     CHECKPOINT_DIR,
     EVENTS_FILE,
@@ -97,6 +98,7 @@ __all__ = [
     "checkpoint_filename",
     "main",
     "verify_directory",
+    "verify_log",
     "verify_proof",
 ]
 
@@ -171,7 +173,87 @@ def verify_directory(
     out.key, out.key_pinned = key, pinned
     checkpoints = read_checkpoints(directory, key, out, origin=origin)
     tree, recorded, all_recorded = read_events(directory, out)
+    verified_size = _check_tree(out, checkpoints, tree, recorded, all_recorded)
+    return _report(out, checkpoints, verified_size, tree.size)
+
+
+def verify_log(
+    tree: MemoryTree,
+    notes: Iterable[tuple[int, str]],
+    *,
+    own_key: str,
+    public_key: str | VerifierKey | None = None,
+    origin: str | None = None,
+) -> VerificationReport:
+    """
+    Checks 1, 2 and 5-7 of `verify_directory` on a log read another way: the live database,
+    whose events the caller has already re-encoded, hashed into `tree` and checked one by one
+    (checks 3 and 4). `notes` are the stored (tree size, signed note) pairs; `own_key` is the
+    log's own verifier key, used when the caller pins none. Messages name the checkpoints as
+    an export would (`checkpoints/<size>.txt`).
+    """
+    out = Collector()
+    checkpoints: list[Checkpoint] = []
+    expected = _expected_key(public_key, out)
+    pinned = public_key is not None
+    if pinned and expected is None:
+        return _report(out, checkpoints, 0, tree.size)
+    try:
+        found = parse_expected_key(own_key)
+    except CheckpointError as exc:
+        out.errors.append(f"this log's own verifier key is not valid: {exc}")
+        found = None
+    if expected is not None and found is not None and str(found) != str(expected):
+        out.errors.append(
+            f"this log's verifier key is {found} (fingerprint {found.fingerprint}), not the "
+            f"expected {expected} (fingerprint {expected.fingerprint}): its signing key was "
+            "replaced, or this is not the log you expect"
+        )
+    key = expected or found
+    if key is None:
+        return _report(out, checkpoints, 0, tree.size)
+    out.key, out.key_pinned = key, pinned
+    checkpoints = _open_notes(notes, key, out, origin=origin)
+    verified_size = _check_tree(out, checkpoints, tree, [], False)
+    return _report(out, checkpoints, verified_size, tree.size)
+
+
+def _open_notes(
+    notes: Iterable[tuple[int, str]], key: VerifierKey, out: Collector, *, origin: str | None
+) -> list[Checkpoint]:
+    """`read_checkpoints` for stored (size, note) pairs: the same checks and messages."""
+    valid: list[Checkpoint] = []
+    for size, note in notes:
+        name = checkpoint_filename(size)
+        try:
+            cp = open_checkpoint(note, key)
+        except CheckpointError as exc:
+            out.bad_checkpoint(size, name, f"invalid signed checkpoint: {exc}")
+            continue
+        if cp.size != size:
+            out.bad_checkpoint(size, name, f"stored for size {size}, the note says {cp.size}")
+            continue
+        if origin is None:
+            origin = cp.origin
+        if cp.origin != origin:
+            out.bad_checkpoint(cp.size, name, f"origin {cp.origin!r} differs from {origin!r}")
+            continue
+        valid.append(cp)
+    if not valid and not out.bad_checkpoints:
+        out.errors.append(f"{CHECKPOINT_DIR}/: no signed checkpoint; nothing can be verified")
+    return sorted(valid, key=lambda c: c.size)
+
+
+def _check_tree(
+    out: Collector,
+    checkpoints: list[Checkpoint],
+    tree: MemoryTree,
+    recorded: list[bytes | None],
+    all_recorded: bool,
+) -> int:
+    """Checks 5-7 on the leaves' tree; returns the largest checkpoint size that verified."""
     leaf_count = tree.size
+    verified_size = 0
     names = {cp.size: checkpoint_filename(cp.size) for cp in checkpoints}
 
     # 5. Roots at each checkpoint.
@@ -230,7 +312,7 @@ def verify_directory(
             f"leaves {checkpoints[-1].size}..{leaf_count - 1} are not covered by a signed "
             "checkpoint yet; they are not verified"
         )
-    return _report(out, checkpoints, verified_size, leaf_count)
+    return verified_size
 
 
 def _expected_key(public_key: str | VerifierKey | None, out: Collector) -> VerifierKey | None:

@@ -9,6 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.options import ShowFacets
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
 from moderation.models import (
@@ -32,6 +37,55 @@ from moderation.models import (
     Subject,
     TransparencyReport,
 )
+
+# A changelist of a table with millions of rows neither counts them all nor OFFSETs deep into
+# them: the count is the planner's estimate (unfiltered) or capped (filtered), and only the
+# first pages are reachable; the page says so. Any reachable page then costs about page 1.
+ADMIN_MAX_PAGES = 20
+ADMIN_COUNT_CAP = 10_000
+
+
+class LargeTablePaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        queryset: Any = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is None:
+            return len(queryset)
+        if not query.where and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [queryset.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] >= 0:  # -1: never analysed, count instead
+                return int(row[0])
+        return int(queryset.order_by()[: ADMIN_COUNT_CAP + 1].count())
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(super().num_pages, ADMIN_MAX_PAGES)
+
+
+class LargeTableAdmin(ReadOnlyAdmin):
+    """A read-only admin of a large table: newest first by primary key, bounded pages."""
+
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = ShowFacets.NEVER  # a count per filter choice is a scan per choice
+    ordering = ("-pk",)
+
+    def changelist_view(self, request: Any, extra_context: dict[str, Any] | None = None) -> Any:
+        extra_context = {
+            "subtitle": _(
+                "Newest first; counts are estimates and only the first %(pages)d pages are "
+                "shown: filter or search to reach older rows."
+            )
+            % {"pages": ADMIN_MAX_PAGES},
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Category)
@@ -60,20 +114,20 @@ class ModeratorProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformAccount)
-class PlatformAccountAdmin(ReadOnlyAdmin):
+class PlatformAccountAdmin(LargeTableAdmin):
     list_display = ("platform_id", "username", "display_name", "kind", "first_seen_at")
     search_fields = ("platform_id", "username")
     list_filter = ("kind",)
 
 
 @admin.register(Reporter)
-class ReporterAdmin(ReadOnlyAdmin):
+class ReporterAdmin(LargeTableAdmin):
     list_display = ("pseudonym", "reports_resolved", "reports_actioned", "accuracy_percent")
     search_fields = ("platform_id",)
 
 
 @admin.register(Subject)
-class SubjectAdmin(ReadOnlyAdmin):
+class SubjectAdmin(LargeTableAdmin):
     list_display = ("type", "platform_id", "author", "chat_id", "first_reported_at")
     list_filter = ("type",)
     search_fields = ("platform_id", "chat_id")
@@ -81,7 +135,7 @@ class SubjectAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
+class ReportAdmin(LargeTableAdmin):
     list_display = ("external_id", "case", "category", "source", "language", "reported_at")
     list_filter = ("source", "category")
     search_fields = ("external_id",)
@@ -89,7 +143,7 @@ class ReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(LargeTableAdmin):
     list_display = (
         "id",
         "status",
@@ -101,30 +155,29 @@ class CaseAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "category", "subject_type", "escalation")
     list_select_related = ("category", "claimed_by")
-    ordering = ("-id",)
 
 
 @admin.register(CaseSignal)
-class CaseSignalAdmin(ReadOnlyAdmin):
+class CaseSignalAdmin(LargeTableAdmin):
     list_display = ("case", "kind", "name", "label", "score")
     list_filter = ("kind",)
 
 
 @admin.register(Decision)
-class DecisionAdmin(ReadOnlyAdmin):
+class DecisionAdmin(LargeTableAdmin):
     list_display = ("id", "case", "moderator", "origin", "status", "actions", "created_at")
     list_filter = ("origin", "status")
     list_select_related = ("case", "moderator")
 
 
 @admin.register(Statement)
-class StatementAdmin(ReadOnlyAdmin):
+class StatementAdmin(LargeTableAdmin):
     list_display = ("puid", "decision", "created_at")
     search_fields = ("puid",)
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdmin):
+class AppealAdmin(LargeTableAdmin):
     list_display = ("external_id", "decision", "status", "decided_by", "submitted_at")
     list_filter = ("status",)
 
@@ -136,18 +189,18 @@ class BulkJobAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AccountRestriction)
-class AccountRestrictionAdmin(ReadOnlyAdmin):
+class AccountRestrictionAdmin(LargeTableAdmin):
     list_display = ("account", "kind", "starts_at", "ends_at", "lifted_at")
     list_filter = ("kind",)
 
 
 @admin.register(Strike)
-class StrikeAdmin(ReadOnlyAdmin):
+class StrikeAdmin(LargeTableAdmin):
     list_display = ("account", "category", "created_at", "voided_at")
 
 
 @admin.register(Media)
-class MediaAdmin(ReadOnlyAdmin):
+class MediaAdmin(LargeTableAdmin):
     list_display = ("sha256", "kind", "mime", "size", "pdq_quality", "received_at", "purged_at")
     list_filter = ("kind", "mime")
     search_fields = ("sha256", "md5", "pdq")
@@ -161,7 +214,7 @@ class EvidenceHoldAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CaseNote)
-class CaseNoteAdmin(ReadOnlyAdmin):
+class CaseNoteAdmin(LargeTableAdmin):
     # The notes' text stays on the case page, for the staff who may open the case.
     list_display = ("id", "case", "appeal", "author", "created_at")
     exclude = ("text",)

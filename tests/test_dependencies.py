@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every top-level package of the project, in exactly one of these (the one place to list them).
 INFRASTRUCTURE = frozenset({"accounts", "audit", "api_core", "core", "outbox"})
 DOMAIN_APPS = frozenset({"moderation", "disclosures", "signals", "search_policy"})
-PROJECT_LEVEL = frozenset({"config", "demo", "tests"})  # settings, URL wiring, seed_demo, tests
+# Settings, URL wiring, seed_demo, tests, and the benchmark (it measures every app).
+PROJECT_LEVEL = frozenset({"bench", "config", "demo", "tests"})
 
 # (importer, imported): packages that must never import the other, besides the rule above.
 FORBIDDEN = frozenset(

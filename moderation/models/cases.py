@@ -95,6 +95,10 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Set once no report of this resolved case holds evidence any more, so the daily purge
+    # never reads it again (its index holds only resolved cases still holding evidence).
+    # Cleared when a held report with evidence lands on the case later.
+    evidence_purged_at = models.DateTimeField(_("evidence purged"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -125,6 +129,40 @@ class Case(models.Model):
             models.Index(fields=["status", "id"], name="case_queue_age"),
             models.Index(fields=["status", "deadline_at"], name="case_deadline"),
             models.Index(fields=["claimed_by", "status"], name="case_claimed_by"),
+            # Active cases by priority across the four active statuses (the queue index is
+            # per status): the case page's related open cases of a prolific author or a busy
+            # chat walk it and stop at the first twenty, instead of sorting all of them.
+            models.Index(
+                models.F("priority").desc(),
+                "id",
+                name="case_active_priority",
+                condition=Q(status__in=["open", "claimed", "escalated", "legal"]),
+            ),
+            # The daily evidence purge: resolved cases that still hold evidence, by resolution
+            # time, so a run reads the cases due, never the whole purged history.
+            models.Index(
+                fields=["resolved_at", "id"],
+                name="case_purge_due",
+                condition=Q(status="resolved", evidence_purged_at__isnull=True),
+            ),
+            # The queue's filters combined (category, subject type, then the source flags
+            # carried for an index-only check): a rare combination and its capped count read
+            # only the matching rows. Rolled-up cases never show in the queue.
+            models.Index(
+                "status",
+                "category",
+                "subject_type",
+                models.F("priority").desc(),
+                "id",
+                name="case_queue_filters",
+                include=[
+                    "has_user_notice",
+                    "has_trusted_flagger",
+                    "has_authority",
+                    "has_automated",
+                ],
+                condition=Q(rollup_parent__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

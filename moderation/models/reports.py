@@ -98,6 +98,11 @@ class Subject(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["type", "platform_id"], name="subject_unique_per_type")
         ]
+        indexes = [
+            # An author's most recent subjects first (the case page's author history), read
+            # from the index and stopped at the first few, however many subjects they have.
+            models.Index(fields=["author", "-id"], name="subject_author_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.platform_id}"

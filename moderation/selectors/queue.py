@@ -95,8 +95,28 @@ def apply_filters(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case
     return cases
 
 
+# What a queue row shows, and nothing else: no subject or author join, no JSON explanation.
+QUEUE_ROW_FIELDS = (
+    "id",
+    "status",
+    "priority",
+    "subject_type",
+    "language",
+    "has_user_notice",
+    "has_trusted_flagger",
+    "has_authority",
+    "has_automated",
+    "report_count",
+    "reporter_count",
+    "deadline_at",
+    "category__name",
+    "category__severity",
+    "claimed_by__username",
+)
+
+
 def _rows(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("category", "subject__author", "claimed_by")
+    return cases.select_related("category", "claimed_by").only(*QUEUE_ROW_FIELDS)
 
 
 def queue_page(

@@ -6,9 +6,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+import audit
+from audit.models import AuditEvent
 from moderation.exceptions import (
     CaseAlreadyClaimed,
     InvalidTransition,
@@ -16,7 +20,7 @@ from moderation.exceptions import (
     NotAllowed,
     NotClaimedByActor,
 )
-from moderation.models import Case
+from moderation.models import Case, Category, Decision
 from moderation.selectors import exposure
 from moderation.selectors.queue import QueueFilters, apply_filters
 from moderation.services.workflow import case_transition, case_transition_check
@@ -87,34 +91,135 @@ def case_claim(*, case_id: int, actor: User) -> Case:
     return _take(case, actor, how="chosen")
 
 
+def _not_graphic_past_soft_cap(actor: User, now: Any, graphic: tuple[str, ...]) -> RawSQL:
+    """
+    No graphic case for an actor past the soft cap: `exposure.over_soft_cap(actor)` as a
+    condition of the claim statement (the same two counts over the last hour, the actor's
+    media reveals and their decisions in graphic categories, against the same cap), so the
+    check costs no round trip. Written as SQL (table names are the models', every value a
+    parameter): building it from querysets cost more than running the claim statement.
+    """
+    since = now - exposure.HOUR
+    events, decisions = AuditEvent._meta.db_table, Decision._meta.db_table
+    cases, categories = Case._meta.db_table, Category._meta.db_table
+    codes = ", ".join(["%s"] * len(graphic))
+    sql = (
+        f"NOT ({cases}.category_id IN (SELECT id FROM {categories} WHERE code IN ({codes})) "  # noqa: S608
+        f"AND (SELECT COUNT(*) FROM {events} WHERE actor_id = %s AND action = %s "
+        "AND occurred_at >= %s) + "
+        f"(SELECT COUNT(*) FROM {decisions} d JOIN {cases} c ON c.id = d.case_id "
+        f"JOIN {categories} g ON g.id = c.category_id WHERE d.moderator_id = %s "
+        f"AND d.created_at >= %s AND g.code IN ({codes})) >= %s)"
+    )
+    params = (
+        *graphic,
+        actor.pk,
+        exposure.REVEAL,
+        since,
+        actor.pk,
+        since,
+        *graphic,
+        settings.EXPOSURE_SOFT_CAP_PER_HOUR,
+    )
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
+
+
 @transaction.atomic(durable=True)
 def case_claim_next(*, actor: User, filters: QueueFilters) -> Case | None:
     """
     Give the actor the most urgent unclaimed case matching the filters.
 
-    SKIP LOCKED lets concurrent callers pass over a row another transaction is claiming,
-    so two moderators never get the same case and neither waits for the other. A moderator
-    past the hour's soft cap on graphic material is given no case in a graphic category until
-    the count falls back (the queue page says so; a case chosen by hand is still theirs to take).
+    One statement picks and claims it (UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP
+    LOCKED LIMIT 1) RETURNING), then its audit event is written: two round trips in the
+    transaction. SKIP LOCKED lets concurrent callers pass over a row another transaction is
+    claiming, so two moderators never get the same case and neither waits for the other. A
+    moderator past the hour's soft cap on graphic material is given no case in a graphic
+    category until the count falls back (the queue page says so; a case chosen by hand is
+    still theirs to take).
     """
     status = (
         filters.status
         if filters.status in (Case.Status.OPEN, Case.Status.ESCALATED, Case.Status.LEGAL)
         else Case.Status.OPEN
     )
+    # The move is checked against Case.TRANSITIONS as case_transition would.
+    case_transition_check(case=Case(status=status), to=Case.Status.CLAIMED)
+    now = timezone.now()
+    lease_until = now + timedelta(minutes=settings.CASE_CLAIM_LEASE_MINUTES)
     candidates = apply_filters(Case.objects.all(), filters.with_status(status))
-    if exposure.over_soft_cap(actor) is not None:
-        candidates = candidates.exclude(category__code__in=exposure.graphic_categories())
-    case = (
+    graphic = exposure.graphic_categories()
+    if graphic:
+        candidates = candidates.filter(_not_graphic_past_soft_cap(actor, now, graphic))
+    pick = (
         candidates.order_by("-priority", "id")
         .select_for_update(skip_locked=True, of=("self",))
-        .first()
+        .values("id")[:1]
     )
+    case = _claim_one(pick, status=status, actor=actor, now=now, lease_until=lease_until)
     if case is None:
         return None
     if not _may_take(case, actor):
+        # Raised inside the transaction: the claim statement is rolled back with it.
         raise NotAllowed("Escalated cases are handled by senior moderators.")
-    return _take(case, actor, how="next")
+    audit.record(
+        action="case.claimed",
+        actor=actor,
+        target=case,
+        data={"from": status, "how": "next", "lease_until": lease_until.isoformat()},
+    )
+    return case
+
+
+_CASE_FIELDS = list(Case._meta.concrete_fields)
+_CONVERTERS_ATTR = "_claims_case_converters"
+
+
+def _case_converters() -> list[tuple[Any, list[Any]]]:
+    """
+    Per column of a Case row, what the ORM applies to it, built once per connection (each
+    thread has its own, and some converters are its backend's bound methods).
+    """
+    found = getattr(connection, _CONVERTERS_ATTR, None)
+    if found is None:
+        found = []
+        for field in _CASE_FIELDS:
+            col = field.get_col(Case._meta.db_table)
+            funcs = [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
+            found.append((col, funcs))
+        setattr(connection, _CONVERTERS_ATTR, found)
+    return found
+
+
+def _convert(value: Any, converters: tuple[Any, list[Any]]) -> Any:
+    col, funcs = converters
+    for func in funcs:
+        value = func(value, col, connection)
+    return value
+
+
+def _claim_one(
+    pick: QuerySet[Case, Any], *, status: str, actor: User, now: Any, lease_until: Any
+) -> Case | None:
+    """Claim the case `pick` selects, in one statement; the claimed row, or None."""
+    # The table and column names are the model's own; every value is a parameter.
+    pick_sql, pick_params = pick.query.sql_with_params()
+    table = connection.ops.quote_name(Case._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in _CASE_FIELDS)
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_by_id = %s, claim_expires_at = %s, "  # noqa: S608
+        f"updated_at = %s WHERE id = ({pick_sql}) AND status = %s RETURNING {columns}"
+    )
+    values = [Case.Status.CLAIMED, actor.pk, lease_until, now, *pick_params, status]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    converted = [
+        _convert(value, converters)
+        for value, converters in zip(row, _case_converters(), strict=True)
+    ]
+    return Case.from_db(connection.alias, [f.attname for f in _CASE_FIELDS], converted)
 
 
 @transaction.atomic(durable=True)

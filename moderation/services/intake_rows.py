@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from moderation.models import Case, Category, PlatformAccount, Reporter, Subject
@@ -76,8 +77,14 @@ def subjects_ensure(
             ),
         )
     Subject.objects.bulk_create(wanted.values(), ignore_conflicts=True)
-    found = Subject.objects.filter(platform_id__in=sorted({k[1] for k in wanted}))
-    return {(s.type, s.platform_id): s for s in found if (s.type, s.platform_id) in wanted}
+    # By (type, platform_id), the unique index's columns: a platform_id alone would scan.
+    by_type: dict[str, list[str]] = {}
+    for kind, platform_id in sorted(wanted):
+        by_type.setdefault(kind, []).append(platform_id)
+    pairs = Q()
+    for kind, platform_ids in by_type.items():
+        pairs |= Q(type=kind, platform_id__in=platform_ids)
+    return {(s.type, s.platform_id): s for s in Subject.objects.filter(pairs)}
 
 
 def active_cases(subject_ids: list[int]) -> dict[int, Case]:
@@ -115,7 +122,8 @@ def cases_open(
     # A concurrent batch may have opened the same subject's case a moment ago: the
     # partial unique constraint makes this insert a no-op, and the re-read finds theirs.
     Case.objects.bulk_create(missing.values(), ignore_conflicts=True)
-    return active_cases(sorted({s.pk for s in subjects.values()}))
+    # Re-read only the subjects that had no case: the others' cases are in hand already.
+    return {**active, **active_cases(sorted(missing))}
 
 
 def batch_lock(external_ids: list[str], subject_keys: list[str]) -> None:

@@ -7,6 +7,7 @@ and the case page can show why a case sits where it does.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import uuid
@@ -14,15 +15,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from moderation.detectors import LIVE
-from moderation.models import Case, CaseSignal, Category, Report
+from moderation.models import Case, CaseSignal, Category, Report, Reporter
 
 COMPONENT_LABELS = {
     "severity": "Category severity",
@@ -153,16 +155,22 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
         .order_by()
     }
     track: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    # Each reporter's record is looked up by its key (a subquery per pair) rather than joined:
+    # with a large reporters table the planner would hash-join it, reading all of it (seen at
+    # 150k reporters, 105 ms of a 1,000-case run).
+    reporter = Reporter.objects.filter(pk=OuterRef("reporter_id"))
     for track_row in (
         queued.filter(reporter__isnull=False)
-        .values(
-            "case_id", "reporter_id", "reporter__reports_resolved", "reporter__reports_actioned"
-        )
+        .values("case_id", "reporter_id")
         .distinct()
+        .annotate(
+            resolved=Subquery(reporter.values("reports_resolved")[:1]),
+            actioned=Subquery(reporter.values("reports_actioned")[:1]),
+        )
         .order_by()
     ):
-        track[track_row["case_id"]][0] += track_row["reporter__reports_resolved"]
-        track[track_row["case_id"]][1] += track_row["reporter__reports_actioned"]
+        track[track_row["case_id"]][0] += track_row["resolved"]
+        track[track_row["case_id"]][1] += track_row["actioned"]
     signals = dict(
         # Shadow signals are shown on the case, never weighed.
         CaseSignal.objects.filter(case_id__in=ids, mode=LIVE)
@@ -237,27 +245,68 @@ def cases_refresh(*, case_ids: Iterable[int], now: datetime | None = None) -> in
             children=rolled_up,
             now=now,
         )
-    Case.objects.bulk_update(
-        list(cases.values()),
-        [
-            "category",
-            "deadline_at",
-            "language",
-            "has_user_notice",
-            "has_trusted_flagger",
-            "has_authority",
-            "has_automated",
-            "report_count",
-            "reporter_count",
-            "held_report_count",
-            "max_signal_score",
-            "priority",
-            "priority_explanation",
-            "score_changes_at",
-            "updated_at",
-        ],
-    )
+    _cases_write(list(cases.values()))
     return len(cases)
+
+
+# What cases_refresh writes back: the denormalised counters, category, deadline and score.
+REFRESHED_FIELDS = (
+    "category",
+    "deadline_at",
+    "language",
+    "has_user_notice",
+    "has_trusted_flagger",
+    "has_authority",
+    "has_automated",
+    "report_count",
+    "reporter_count",
+    "held_report_count",
+    "max_signal_score",
+    "priority",
+    "priority_explanation",
+    "score_changes_at",
+    "updated_at",
+)
+
+
+def _cases_write(cases: list[Case]) -> None:
+    """
+    Write the refreshed fields of these cases in one statement.
+
+    On PostgreSQL an UPDATE ... FROM unnest(one array per column): the SQL text and its 16
+    parameters are the same for 5 cases or 500, where `bulk_update` builds (and the database
+    parses) a CASE WHEN per field per row, two thirds of a 500-report batch. Elsewhere
+    (SQLite) `bulk_update` does the same job.
+    """
+    if not cases:
+        return
+    if connection.vendor != "postgresql":
+        Case.objects.bulk_update(cases, list(REFRESHED_FIELDS))
+        return
+    fields = [cast("models.Field[Any, Any]", Case._meta.get_field(n)) for n in REFRESHED_FIELDS]
+    columns = [connection.ops.quote_name(str(f.column)) for f in fields]
+    arrays: list[list[Any]] = [[c.pk for c in cases]]
+    casts = ["bigint"]
+    for f in fields:
+        if isinstance(f, models.JSONField):
+            # Sent as text and cast per row: an array of jsonb adapts badly.
+            arrays.append([json.dumps(getattr(c, f.attname), cls=f.encoder) for c in cases])
+            casts.append("text")
+        else:
+            arrays.append([f.get_db_prep_save(getattr(c, f.attname), connection) for c in cases])
+            casts.append(f.cast_db_type(connection) or "text")
+    names = ["id", *(f"v{n}" for n in range(len(fields)))]
+    assignments = ", ".join(
+        f"{col} = v.{name}" + ("::jsonb" if isinstance(f, models.JSONField) else "")
+        for col, name, f in zip(columns, names[1:], fields, strict=True)
+    )
+    unnest = ", ".join(f"%s::{cast}[]" for cast in casts)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Case._meta.db_table} AS c SET {assignments} "  # noqa: S608 (names are the model's)
+            f"FROM unnest({unnest}) AS v({', '.join(names)}) WHERE c.id = v.id",
+            arrays,
+        )
 
 
 def cases_count_held(*, case_ids: Iterable[int]) -> int:
@@ -278,7 +327,10 @@ def cases_count_held(*, case_ids: Iterable[int]) -> int:
         .annotate(n=Count("id"))
         .values("n")
     )
-    return Case.objects.filter(pk__in=ids).update(held_report_count=Coalesce(Subquery(held), 0))
+    # A held report brings evidence: the purge must look at the case again.
+    return Case.objects.filter(pk__in=ids).update(
+        held_report_count=Coalesce(Subquery(held), 0), evidence_purged_at=None
+    )
 
 
 REFRESH_CHUNK = 500

@@ -97,16 +97,31 @@ def _shortest_retention() -> timedelta:
 
 
 def _candidate_cases(*, after: int, resolved_before: datetime) -> list[int]:
-    """The next chunk of resolved cases that still hold evidence, by id."""
-    unpurged = Report.objects.filter(case_id=OuterRef("pk"), evidence_purged_at__isnull=True)
+    """
+    The next chunk of resolved cases not yet marked purged, by id (index case_purge_due).
+
+    Only cases resolved before the shortest retention are read; a case leaves the index once
+    none of its reports holds evidence (`_mark_purged`), so a run costs what is due and what
+    is kept (holds, appeals, longer retention), never the purged history.
+    """
     return list(
         Case.objects.filter(
-            status=Case.Status.RESOLVED, pk__gt=after, resolved_at__lte=resolved_before
+            status=Case.Status.RESOLVED,
+            evidence_purged_at__isnull=True,
+            resolved_at__lte=resolved_before,
+            pk__gt=after,
         )
-        .filter(Exists(unpurged))
         .order_by("pk")
         .values_list("pk", flat=True)[:CHUNK]
     )
+
+
+def _mark_purged(*, case_ids: list[int], now: datetime) -> None:
+    """Mark those of these cases whose every report's evidence is gone."""
+    unpurged = Report.objects.filter(case_id=OuterRef("pk"), evidence_purged_at__isnull=True)
+    Case.objects.filter(pk__in=case_ids, evidence_purged_at__isnull=True).exclude(
+        Exists(unpurged)
+    ).update(evidence_purged_at=now)
 
 
 @dataclass(frozen=True)
@@ -320,6 +335,7 @@ def evidence_purge(*, now: datetime | None = None) -> PurgeSummary:
     after = 0
     while case_ids := _candidate_cases(after=after, resolved_before=resolved_before):
         _purge_chunk(case_ids=case_ids, now=now, summary=summary)
+        _mark_purged(case_ids=case_ids, now=now)
         summary.chunks += 1
         after = case_ids[-1]
     _purge_caseless(now=now, summary=summary)

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.formats import time_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -26,7 +28,7 @@ from moderation.selectors import evidence as evidence_selectors
 from moderation.selectors import queue as queue_selectors
 from moderation.services import claims, decisions, evidence
 from moderation.services.priority import COMPONENT_LABELS
-from moderation.views.queue import say_if_resting
+from moderation.views.queue import id_url, say_if_resting
 from outbox.selectors import deliveries_caused_by_count
 
 REVEALED = "revealed_media"
@@ -66,6 +68,8 @@ def _page_context(
         "revealed": set(request.session.get(REVEALED, [])),
         "evidence_on_hold": evidence_selectors.account_on_hold(case.subject.author_id),
         "panels": case_panels.panels_for(request, ctx),
+        # The author's other cases link here: one reverse for up to 40 links.
+        "case_url": id_url("moderation:case"),
         **_media_context(request, ctx.evidence_media),
     }
 
@@ -130,7 +134,8 @@ def case_heartbeat(request: HttpRequest, case_id: int) -> HttpResponse:
     except (ModerationError, Case.DoesNotExist):
         return HttpResponse(_("Your claim on this case has ended."), status=200)
     return HttpResponse(
-        _("Claimed until %(time)s UTC") % {"time": f"{case.claim_expires_at:%H:%M}"}
+        _("Claimed until %(time)s")
+        % {"time": time_format(localtime(case.claim_expires_at), "TIME_FORMAT")}
     )
 
 

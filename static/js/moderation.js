@@ -32,9 +32,12 @@
     if (target.tagName === "INPUT") return !/^(checkbox|radio|button|submit|reset)$/.test(target.type);
     return /^(TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable;
   }
+  // One claim form serves the page: point it at the selected row's claim URL and send it.
   function submitClaim(row) {
-    var form = document.getElementById("claim-" + row.getAttribute("data-claim-url").match(/cases\/(\d+)\//)[1]);
-    if (form) form.submit();
+    var form = document.getElementById("claim-form");
+    if (!form) return;
+    form.action = row.getAttribute("data-claim-url");
+    form.submit();
   }
 
   document.addEventListener("keydown", function (event) {

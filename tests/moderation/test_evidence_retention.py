@@ -464,3 +464,94 @@ def test_files_of_no_media_item_are_removed_once_a_day_old(moderator):
     assert not partial.exists()
     assert media_storage.media_exists(fresh, "original")  # too young: its row may be coming
     assert media_storage.media_read(kept.sha256, "original")  # an item in force keeps its files
+
+
+# --- cost: a run reads what is due, never the purged history -----------------------------------
+
+
+def test_a_case_whose_evidence_is_gone_is_marked_and_never_read_again(moderator):
+    done = decided(moderator, no_violation())
+    kept = decided(moderator, violation(), category="terrorism")  # 730 days
+
+    retention.evidence_purge(now=later(91))
+
+    done.refresh_from_db()
+    kept.refresh_from_db()
+    assert purged(done)
+    assert done.evidence_purged_at is not None
+    assert not purged(kept)
+    assert kept.evidence_purged_at is None
+    due = retention._candidate_cases(after=0, resolved_before=later(400))
+    assert due == [kept.pk]
+
+
+def test_a_held_report_landing_on_a_purged_case_brings_it_back(moderator):
+    from moderation.services.priority import cases_count_held
+
+    case = decided(moderator, no_violation())
+    retention.evidence_purge(now=later(91))
+    case.refresh_from_db()
+    assert case.evidence_purged_at is not None
+
+    cases_count_held(case_ids=[case.pk])
+
+    case.refresh_from_db()
+    assert case.evidence_purged_at is None
+    assert retention._candidate_cases(after=0, resolved_before=later(91)) == [case.pk]
+
+
+def test_the_migration_backfill_marks_only_fully_purged_cases(moderator):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    done = decided(moderator, no_violation())
+    retention.evidence_purge(now=later(91))
+    kept = decided(moderator, no_violation())
+    Case.objects.update(evidence_purged_at=None)
+
+    migration = import_module("moderation.migrations.0015_case_evidence_purged")
+    migration.mark_cases_already_purged(apps, None)
+
+    assert set(
+        Case.objects.filter(evidence_purged_at__isnull=False).values_list("pk", flat=True)
+    ) == {done.pk}
+    # The case not yet due stays a candidate; the purged one is never read again.
+    assert retention._candidate_cases(after=0, resolved_before=later(1)) == [kept.pk]
+
+
+@requires_postgres
+def test_the_purge_candidates_are_read_through_their_partial_index(moderator):
+    from moderation.models import Category, PlatformAccount, Subject
+
+    category = Category.objects.get(code="spam")
+    author = PlatformAccount.objects.create(platform_id="purge-plan-author")
+    long_ago = timezone.now() - timedelta(days=800)
+    subjects = Subject.objects.bulk_create(
+        Subject(type="message", platform_id=f"purge-plan-{i}", author=author) for i in range(4000)
+    )
+    Case.objects.bulk_create(
+        Case(
+            subject=s,
+            subject_type="message",
+            category=category,
+            status=Case.Status.RESOLVED,
+            resolved_at=long_ago,
+            deadline_at=long_ago,
+            evidence_purged_at=long_ago,
+        )
+        for s in subjects
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE moderation_case")
+    query = Case.objects.filter(
+        status=Case.Status.RESOLVED,
+        evidence_purged_at__isnull=True,
+        resolved_at__lte=timezone.now(),
+        pk__gt=0,
+    ).order_by("pk")[: retention.CHUNK]
+
+    plan = query.explain()
+
+    assert "case_purge_due" in plan, plan
+    assert "Seq Scan on moderation_case" not in plan, plan

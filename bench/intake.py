@@ -1,0 +1,418 @@
+"""
+Report intake through the HTTP API under gunicorn (issue 18, item 4): several concurrent
+clients, one report per request and batches of 500, against a raw COPY of the same rows into
+the same indexed tables (accounts, reporters, subjects, cases, reports) in a transaction that
+is rolled back.
+
+gunicorn runs as a subprocess (2 sync workers, config.wsgi) on a free port against the
+benchmark database. The reports, cases and subjects the requests created are deleted
+afterwards, and so is the API token. Adds rows: the requests' platform accounts and reporters
+(one of each per report, 97 reporters per run; no subject refers to them any more), one
+`reports.received` audit event per request and the token's `api_token.issued` event (the audit
+trail is append-only). The messages intake publishes for the detectors go to
+the environment's broker (CELERY_BROKER_URL, as the benchmark process has it): point it at a
+broker no worker consumes from, or the workers will look for the deleted reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench.core import Context, Figure
+from bench.throughput_util import copy_rows, delete_rows, full_scale, ids_where, in_threads, max_id
+
+URL = "/api/v1/reports"
+BATCH = 500
+CLIENTS = 4
+WORKERS = 2
+REPORTERS = 97  # a batch's reports come from fewer reporters than reports
+CHATS = 50
+
+
+class IntakeFailed(RuntimeError):
+    """The API refused or failed a benchmark request: the figure would be meaningless."""
+
+
+# --- the rows -----------------------------------------------------------------------------------
+def report_payloads(prefix: str, n: int, *, category: str, now: datetime) -> list[dict[str, Any]]:
+    """`n` valid report bodies, each about a new message of a new author."""
+    reported = (now - timedelta(minutes=5)).isoformat()
+    posted = (now - timedelta(hours=2)).isoformat()
+    return [
+        {
+            "external_id": f"{prefix}r{i}",
+            "category": category,
+            "source": "user",
+            "reporter_id": f"{prefix}p{i % REPORTERS}",
+            "description": "Unsolicited advertising.",
+            "reported_at": reported,
+            "language": "en",
+            "subject": {
+                "type": "message",
+                "platform_id": f"{prefix}m{i}",
+                "author_id": f"{prefix}a{i}",
+                "author_username": f"author{i}",
+                "chat_id": f"{prefix}c{i % CHATS}",
+                "chat_kind": "group",
+                "text": f"Buy cheap followers now, message number {i}",
+                "posted_at": posted,
+            },
+        }
+        for i in range(n)
+    ]
+
+
+def copy_payloads(payloads: list[dict[str, Any]], *, category_id: int) -> None:
+    """COPY the rows intake would write for `payloads` (run inside a transaction)."""
+    now = timezone.now()
+    deadline = now + timedelta(hours=24)
+    account0, reporter0 = max_id("moderation_platformaccount"), max_id("moderation_reporter")
+    subject0, case0 = max_id("moderation_subject"), max_id("moderation_case")
+    report0 = max_id("moderation_report")
+    reporters = sorted({p["reporter_id"] for p in payloads})
+    reporter_id = {r: reporter0 + 1 + i for i, r in enumerate(reporters)}
+    copy_rows(
+        "moderation_platformaccount",
+        ["id", "platform_id", "username", "display_name", "kind", "first_seen_at"],
+        (
+            (account0 + 1 + i, p["subject"]["author_id"], p["subject"]["author_username"], "",
+             "user", now)
+            for i, p in enumerate(payloads)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "moderation_reporter",
+        ["id", "platform_id", "reports_resolved", "reports_actioned", "mute_reason"],
+        ((reporter_id[r], r, 0, 0, "") for r in reporters),
+    )
+    copy_rows(
+        "moderation_subject",
+        ["id", "type", "platform_id", "chat_id", "chat_kind", "first_reported_at", "author_id",
+         "chat_title"],
+        (
+            (subject0 + 1 + i, "message", p["subject"]["platform_id"], p["subject"]["chat_id"],
+             "group", now, account0 + 1 + i, "")
+            for i, p in enumerate(payloads)
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "moderation_case",
+        ["id", "status", "subject_type", "language", "has_user_notice", "has_trusted_flagger",
+         "has_authority", "has_automated", "report_count", "reporter_count", "max_signal_score",
+         "priority", "priority_explanation", "deadline_at", "escalation", "escalation_note",
+         "created_at", "updated_at", "category_id", "subject_id", "held_report_count"],
+        (
+            (case0 + 1 + i, "open", "message", "en", True, False, False, False, 1, 1, 0, 100,
+             "{}", deadline, "", "", now, now, category_id, subject0 + 1 + i, 0)
+            for i in range(len(payloads))
+        ),
+    )  # fmt: skip
+    copy_rows(
+        "moderation_report",
+        ["id", "external_id", "source", "flagger_name", "description", "reported_at",
+         "received_at", "language", "content_text", "content_type", "media_sha256", "media_url",
+         "deep_link", "chat_id", "posted_at", "case_id", "category_id", "reporter_id",
+         "subject_id", "language_detected", "context", "held", "media_pdq", "search_query",
+         "evidence_provenance"],
+        (
+            (report0 + 1 + i, p["external_id"], p["source"], "", p["description"],
+             p["reported_at"], now, "en", p["subject"]["text"], "text", "", "", "",
+             p["subject"]["chat_id"], p["subject"]["posted_at"], case0 + 1 + i, category_id,
+             reporter_id[p["reporter_id"]], subject0 + 1 + i, False, "[]", "", "", "",
+             "platform")
+            for i, p in enumerate(payloads)
+        ),
+    )  # fmt: skip
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def copy_seconds(payloads: list[dict[str, Any]], *, category_id: int) -> float:
+    """Wall time of the raw COPY of `payloads`' rows, foreign keys checked, then rolled back."""
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Checked as each row goes in, as intake's commit checks them: a rolled-back
+                # transaction would otherwise never check its deferred foreign keys.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            copy_payloads(payloads, category_id=category_id)
+            elapsed = time.perf_counter() - started
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return elapsed
+
+
+def cleanup(prefix: str) -> None:
+    """
+    Delete the reports, cases and subjects the requests with this prefix created. Their
+    accounts and reporters stay (rows nothing else reads): the data generator draws authors
+    and reporters from the whole id range, which must have no holes.
+    """
+    like = [prefix.replace("_", r"\_") + "%"]
+    with transaction.atomic():
+        reports = ids_where("moderation_report", "external_id LIKE %s", like)
+        subjects = ids_where("moderation_subject", "platform_id LIKE %s", like)
+        cases = ids_where("moderation_case", "subject_id = ANY(%s)", [subjects])
+        delete_rows("moderation_report", reports)
+        delete_rows("moderation_case", cases)
+        delete_rows("moderation_subject", subjects)
+
+
+# --- the server ---------------------------------------------------------------------------------
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else f"{user}@" if user else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{auth}{host}:{port}/{db['NAME']}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Gunicorn:
+    """gunicorn serving config.wsgi on the benchmark database, for the length of a `with`."""
+
+    def __init__(self, workers: int = WORKERS) -> None:
+        self.port = _free_port()
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = Path(settings.VAR_DIR) / "bench-gunicorn.log"
+
+    def __enter__(self) -> Gunicorn:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "config.settings.dev"
+            ),
+            "DATABASE_URL": _database_url(),
+            "DEBUG": "false",
+            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on the loopback
+            # The per-token budget would throttle the benchmark itself.
+            "API_RATE_LIMIT_PER_MINUTE": str(10**9),
+        }
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(self.workers),
+                 "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level",
+                 "warning"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self._wait()
+        return self
+
+    def _wait(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise IntakeFailed(f"gunicorn exited; see {self.log}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/api/v1/openapi.json")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise IntakeFailed(f"gunicorn did not answer within {timeout:.0f}s; see {self.log}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Client:
+    """One platform back end: a keep-alive HTTP connection (reopened when the server closes)."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(self, body: Any) -> tuple[int, Any, float]:
+        data = json.dumps(body).encode()
+        started = time.perf_counter()
+        try:
+            self.conn.request("POST", URL, body=data, headers=self.headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            self.conn.close()  # the server closed an idle connection: open a new one
+            self.conn.request("POST", URL, body=data, headers=self.headers)
+            response = self.conn.getresponse()
+        payload = response.read()
+        elapsed = time.perf_counter() - started
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+        return response.status, json.loads(payload or b"null"), elapsed
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), n):
+        yield items[start : start + n]
+
+
+def _send(port: int, token: str, bodies: list[Any], expect: int) -> list[float]:
+    """Post each body in turn on one connection; the latency of each."""
+    client = Client(port, token)
+    latencies = []
+    try:
+        for body in bodies:
+            status, answer, elapsed = client.post(body)
+            if status != expect:
+                raise IntakeFailed(f"{URL} answered {status}: {str(answer)[:500]}")
+            if isinstance(body, dict) and "reports" in body and answer["rejected"]:
+                raise IntakeFailed(f"rejected reports: {str(answer['rejected'])[:500]}")
+            latencies.append(elapsed)
+    finally:
+        client.close()
+    return latencies
+
+
+def _concurrently(
+    port: int, token: str, bodies: list[Any], expect: int
+) -> tuple[float, list[float]]:
+    """Spread `bodies` over CLIENTS threads; wall time and every request's latency."""
+    shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
+    latencies, elapsed = in_threads(
+        [functools.partial(_send, port, token, share, expect) for share in shares if share]
+    )
+    return elapsed, [x for part in latencies for x in part]
+
+
+# --- the measurement ----------------------------------------------------------------------------
+def _token() -> tuple[Any, str]:
+    from accounts.token_services import api_token_issue
+
+    return api_token_issue(name=f"bench-intake-{uuid.uuid4().hex[:12]}", scopes=["reports"])
+
+
+def _category() -> tuple[str, int]:
+    from moderation.models import Category
+
+    found = Category.objects.filter(code="spam").first() or Category.objects.order_by("pk").first()
+    if found is None:
+        raise IntakeFailed("no report category in the benchmark database")
+    return found.code, found.pk
+
+
+def measure(ctx: Context) -> None:
+    full = full_scale(ctx)
+    singles = 240 if full else 24
+    batches = 12 if full else 2
+    stage = ctx.stage
+    prefix = f"bench-{stage}-{uuid.uuid4().hex[:8]}-"
+    code, category_id = _category()
+    now = timezone.now()
+    single_bodies = report_payloads(prefix + "s", singles, category=code, now=now)
+    batch_rows = report_payloads(prefix + "b", batches * BATCH, category=code, now=now)
+    warm_bodies = report_payloads(prefix + "w", 2 * CLIENTS, category=code, now=now)
+    runs = min(ctx.scale.repeat, 3)
+    copy_times = [copy_seconds(batch_rows, category_id=category_id) for _ in range(runs)]
+    token, secret = _token()
+    try:
+        with Gunicorn() as server:
+            # Warm up both workers: imports, connections, the first plans.
+            _concurrently(server.port, secret, warm_bodies, 201)
+            single_wall, single_latencies = _concurrently(server.port, secret, single_bodies, 201)
+            batch_wall, batch_latencies = _concurrently(
+                server.port, secret, [{"reports": c} for c in _chunks(batch_rows, BATCH)], 200
+            )
+    finally:
+        cleanup(prefix)
+        token.delete()
+    cases = f"{ctx.cases():,} cases"
+    ctx.results.add(
+        Figure(
+            key=f"intake.single.api.{stage}",
+            label=f"Intake, one report per request, {CLIENTS} clients, gunicorn ({cases})",
+            value=singles / single_wall,
+            unit="reports/s",
+            extra={"requests": singles, "clients": CLIENTS, "workers": WORKERS},
+        )
+    )
+    ctx.results.add(
+        Figure(
+            key=f"intake.single.latency.{stage}",
+            label=f"Intake, one report, median request latency ({cases})",
+            value=statistics.median(single_latencies) * 1000,
+            unit="ms",
+            runs=len(single_latencies),
+            extra={"p90_ms": statistics.quantiles(single_latencies, n=10)[-1] * 1000},
+        )
+    )
+    ctx.results.add(
+        Figure(
+            key=f"intake.batched.api.{stage}",
+            label=f"Intake, batches of {BATCH}, {CLIENTS} clients, gunicorn ({cases})",
+            value=batches * BATCH / batch_wall,
+            unit="reports/s",
+            extra={
+                "requests": batches,
+                "median_batch_ms": statistics.median(batch_latencies) * 1000,
+            },
+        )
+    )
+    ctx.results.add(
+        Figure(
+            key=f"intake.copy.{stage}",
+            label=f"Raw COPY of the same rows (accounts to reports, rolled back) ({cases})",
+            value=len(batch_rows) / statistics.median(copy_times),
+            unit="reports/s",
+            runs=runs,
+        )
+    )
+    if stage == "large":
+        ctx.results.ratio(
+            "intake.batched_vs_copy",
+            "Batched intake / raw COPY of the same rows (≥ 25%)",
+            "intake.batched.api.large",
+            "intake.copy.large",
+            ">=",
+            0.25,
+        )
+        ctx.results.ratio(
+            "intake.single.flat",
+            "Single-report latency, 1M / 10k cases (≤ 1.2)",
+            "intake.single.latency.large",
+            "intake.single.latency.small",
+            "<=",
+            1.2,
+        )
