@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from audit import actions, merkle
 from audit import checkpoint as notes
-from audit.canonical import canonical_event_bytes, canonical_stored_event_bytes
+from audit.canonical import EVENT_FIELDS, canonical_event_bytes, canonical_stored_event_bytes
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode
 from config.keys import load_ed25519_key
 
@@ -62,19 +62,7 @@ def verifier_key() -> str:
 
 # --- encoding ---------------------------------------------------------------------------------
 #: The event columns the canonical encoding reads, in `event_row_bytes` order.
-EVENT_COLUMNS = (
-    "id",
-    "occurred_at",
-    "actor_id",
-    "actor_username",
-    "actor_roles",
-    "ip_address",
-    "request_id",
-    "action",
-    "target_type",
-    "target_id",
-    "data",
-)
+EVENT_COLUMNS = EVENT_FIELDS
 EventRow = tuple[Any, ...]
 
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connections
@@ -98,3 +101,30 @@ def objects(make_user) -> dict[str, int]:
     from tests.security.matrix_urls import make_url_objects
 
     return make_url_objects(make_user)
+
+
+class _Platform(BaseHTTPRequestHandler):
+    """The platform's webhook endpoint: keeps every JSON body it is sent, answers 200."""
+
+    received: list[dict]
+    lock: threading.Lock
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.lock:
+            self.received.append(body)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def platform() -> Iterator[tuple[str, type[_Platform]]]:
+    """A real HTTP receiver for deliveries: its URL and the handler class holding `received`."""
+    handler = type("Platform", (_Platform,), {"received": [], "lock": threading.Lock()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", handler
+    server.shutdown()

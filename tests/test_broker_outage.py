@@ -11,14 +11,11 @@ Nothing is lost when a part fails (issue 13), against real PostgreSQL, Redis and
 
 from __future__ import annotations
 
-import json
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -51,30 +48,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-class _Platform(BaseHTTPRequestHandler):
-    received: list[dict]
-    lock: threading.Lock
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.lock:
-            self.received.append(body)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def platform() -> Iterator[tuple[str, type[_Platform]]]:
-    handler = type("Platform", (_Platform,), {"received": [], "lock": threading.Lock()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", handler
-    server.shutdown()
 
 
 @pytest.fixture
