@@ -98,8 +98,12 @@ def recreate_database(url: str) -> None:
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
         raise BenchError(f"PostgreSQL is required: {parts.scheme or 'no'} database URL given")
     name = parts.path.lstrip("/")
-    if not name or name in ("postgres", "template0", "template1"):
-        raise BenchError(f"refusing to drop database {name!r}: give a benchmark database")
+    # Dropped whole: only a database named as a benchmark's, never the application's by a typo.
+    if "bench" not in name or name in ("postgres", "template0", "template1"):
+        raise BenchError(
+            f"refusing to drop database {name!r}: the benchmark database's name must contain "
+            "'bench' (e.g. tsdash_bench)"
+        )
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     try:
         conn = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)

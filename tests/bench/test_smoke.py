@@ -95,7 +95,11 @@ def test_bench_smoke_runs_every_measurement(tmp_path: Path) -> None:
 
 def test_bench_without_postgres_exits_2_with_one_line() -> None:
     done = _bench(
-        "--scale", "smoke", "--database-url", "postgres://postgres@127.0.0.1:1/nothing", timeout=60
+        "--scale",
+        "smoke",
+        "--database-url",
+        "postgres://postgres@127.0.0.1:1/nothing_bench",
+        timeout=60,
     )
 
     assert done.returncode == 2
@@ -112,3 +116,12 @@ def test_bench_refuses_a_database_other_than_postgres(url: str) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "PostgreSQL is required" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["tsdash", "postgres", "template1", "production", ""])
+def test_bench_never_drops_a_database_not_named_as_a_benchmark(name: str) -> None:
+    """An operator's typo in --database-url must not drop the application's database."""
+    from bench.runner import BenchError, recreate_database
+
+    with pytest.raises(BenchError, match="refusing to drop database"):
+        recreate_database(f"postgres://postgres@127.0.0.1:1/{name}")
