@@ -43,14 +43,15 @@ FIGURES = (
 
 def _ms(ctx: Context, key: str, label: str, fn: Callable[[], object], **extra: Any) -> Figure:
     # Two unmeasured runs: the first stage would otherwise pay for cold template and URL caches.
-    seconds = median_seconds(fn, repeat=ctx.scale.repeat, warmup=2)
+    repeat = ctx.scale.page_repeat or ctx.scale.repeat
+    seconds = median_seconds(fn, repeat=repeat, warmup=2)
     return ctx.results.add(
         Figure(
             key=f"{key}.{ctx.stage}",
             label=f"{label}, {ctx.cases():,} cases",
             value=seconds * 1000,
             unit="ms",
-            runs=ctx.scale.repeat,
+            runs=repeat,
             extra=extra,
         )
     )

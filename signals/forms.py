@@ -8,8 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from moderation.models import Category
+from signals.hash_import import MAX_IMPORT_BYTES
 from signals.models import BANK_NAME, HashBank
-from signals.services import MAX_IMPORT_BYTES
 
 
 class BankSettingsForm(forms.Form):

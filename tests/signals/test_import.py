@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from signals import services
+from signals import hash_import, services
 from signals.models import BankedHash
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,7 @@ def test_import_counts_a_disabled_hash_as_already_in_the_bank(bank, senior):
 
 
 def test_import_refuses_too_many_lines(bank, senior, monkeypatch):
-    monkeypatch.setattr(services, "MAX_IMPORT_LINES", 3)
+    monkeypatch.setattr(hash_import, "MAX_IMPORT_LINES", 3)
 
     with pytest.raises(services.ImportRejected) as refused:
         services.hashes_import(bank=bank, text=f"pdq {PDQ}\n" * 4, actor=senior)
@@ -140,7 +140,7 @@ def test_import_refuses_too_many_lines(bank, senior, monkeypatch):
 
 
 def test_import_refuses_too_many_bytes(bank, senior, monkeypatch):
-    monkeypatch.setattr(services, "MAX_IMPORT_BYTES", 100)
+    monkeypatch.setattr(hash_import, "MAX_IMPORT_BYTES", 100)
 
     with pytest.raises(services.ImportRejected):
         services.hashes_import(bank=bank, text=f"pdq {PDQ}\n" * 2, actor=senior)
