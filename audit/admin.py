@@ -16,6 +16,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "occurred_at"
     ordering = ("-id",)
     list_select_related = False
+    exclude = ("canonical_body",)  # the sealer's copy of the fields shown, not for reading
 
 
 @admin.register(AuditLeaf)

@@ -50,7 +50,13 @@ import json
 import re
 from typing import Any
 
-__all__ = ["EVENT_FIELDS", "EVENT_KEYS", "canonical_event_bytes", "canonical_stored_event_bytes"]
+__all__ = [
+    "EVENT_FIELDS",
+    "EVENT_KEYS",
+    "canonical_event_bytes",
+    "canonical_json_text",
+    "canonical_stored_event_bytes",
+]
 
 #: An event's fields, in the order the sealer reads them as columns (audit.log).
 EVENT_FIELDS = (
@@ -140,6 +146,14 @@ def canonical_event_bytes(event: dict[str, Any]) -> bytes:
     _check_event(event)
     # UnicodeEncodeError (a ValueError) on lone surrogates
     return _ENCODER.encode(event).encode("utf-8")
+
+
+def canonical_json_text(value: Any) -> str:
+    """
+    The canonical text of any JSON value, unchecked: for callers that have already held the
+    value to the rules above (the recorder checks its payload before it writes the event).
+    """
+    return _ENCODER.encode(value)
 
 
 def canonical_stored_event_bytes(event: dict[str, Any]) -> bytes:

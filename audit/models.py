@@ -13,6 +13,13 @@ from audit.actions import ACTION_PATTERN, label_for
 action_validator = RegexValidator(ACTION_PATTERN, _("Use a dotted lower-case name."))
 
 
+class AuditEventManager(models.Manager["AuditEvent"]):
+    """Reads leave out `canonical_body`: only the sealer needs it, and it reads it in SQL."""
+
+    def get_queryset(self) -> models.QuerySet[AuditEvent]:
+        return super().get_queryset().defer("canonical_body")
+
+
 class AuditEvent(models.Model):
     """
     One sensitive act: who did what, to what, when, from where.
@@ -42,6 +49,17 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("target type"), max_length=64, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     data = models.JSONField(_("payload"), default=dict, blank=True)
+    # Written by audit.record() in the event's own INSERT so that the sealer hashes instead of
+    # re-encoding: the canonical text without the two members the database settles (the id
+    # it numbers, the address its inet type normalises), which the sealer splices back in
+    # (audit.log.encoding). Verifiers never read it: they re-derive the bytes from the fields
+    # above, so a field changed after recording, before or after sealing, no longer matches
+    # its leaf. Null for events written some other way; the sealer then encodes the fields.
+    # Null rather than "": a NOT NULL column made SQLite rebuild the table, dropping its
+    # append-only triggers, and raw COPYs of older column lists still load.
+    canonical_body = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001
+
+    objects = AuditEventManager()
 
     class Meta:
         verbose_name = _("audit event")

@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models import Field
+from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
 
 from audit import actions, context
+from audit.log.encoding import event_body_parts
 from audit.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -103,6 +108,71 @@ def _actor_from_context() -> User | None:
     return None
 
 
+# The event's columns in the order `_insert()` writes them (the id is the database's).
+_COLUMNS = (
+    "occurred_at",
+    "actor",
+    "actor_username",
+    "actor_roles",
+    "ip_address",
+    "request_id",
+    "action",
+    "target_type",
+    "target_id",
+    "data",
+    "canonical_body",
+)
+_PREPARED = ("occurred_at", "actor_roles", "ip_address", "data")
+# The body joined around the address as the database reads the address back: on PostgreSQL
+# the inet type's own text of the value (abbrev is the column's output format).
+_ADDRESS_SQL = {
+    "postgresql": "abbrev(CAST(%s AS inet))",
+    "sqlite": "%s",
+}
+
+
+@lru_cache(maxsize=1)
+def _insert() -> tuple[str, tuple[Field, ...]]:
+    """The INSERT `record` runs, and the fields whose values their database form replaces."""
+    meta = AuditEvent._meta
+    by_name: dict[str, Field] = {field.name: field for field in meta.concrete_fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(by_name[name].column)) for name in _COLUMNS)
+    address = _ADDRESS_SQL[connection.vendor]
+    body = f"%s || COALESCE('\"' || {address} || '\"', 'null') || %s"
+    marks = ", ".join(["%s"] * (len(_COLUMNS) - 1) + [body])
+    pk = quote(str(by_name["id"].column))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {pk}"  # noqa: S608
+    return sql, tuple(by_name[name] for name in _PREPARED)
+
+
+def _insert_event(values: dict[str, Any], body: tuple[str, str]) -> AuditEvent:
+    """
+    Write one event with a plain INSERT ... RETURNING and build its instance from the values:
+    the same row `Model.save()` writes (the database values of the same fields, prepared the
+    way the fields prepare them), at a fraction of its Python cost, which `record` pays in
+    every sensitive service. AuditEvent has no save signal receivers; should one be
+    connected, the event goes through `save()` so that it runs (without a body: the sealer
+    then encodes its columns).
+    """
+    if pre_save.has_listeners(AuditEvent) or post_save.has_listeners(AuditEvent):
+        return AuditEvent.objects.create(**values)
+    sql, prepared = _insert()
+    params = dict(values)
+    params["actor"] = values["actor"].pk if values["actor"] is not None else None
+    for field in prepared:
+        params[field.name] = field.get_db_prep_save(values[field.name], connection)
+    head, tail = body
+    row = [params[name] for name in _COLUMNS[:-1]] + [head, params["ip_address"], tail]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, row)
+        (pk,) = cursor.fetchone()
+    event = AuditEvent(pk=pk, **values)
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
 def record(
     *,
     action: str,
@@ -118,7 +188,8 @@ def record(
     A rolled-back change therefore leaves no event, and a committed one always has its
     event. The actor defaults to the request's user and is None for the system; IP and
     request id come from the bound audit context. The action must be registered in its
-    app's `audit_actions` module (see audit.actions).
+    app's `audit_actions` module (see audit.actions). The event's canonical body is
+    written with it, for the sealer (see AuditEvent.canonical_body).
     """
     if not actions.is_well_formed(action):
         raise InvalidAuditEvent(f"action {action!r} is not a dotted lower-case name")
@@ -136,15 +207,31 @@ def record(
     ctx = context.current()
     if action == "authz.denied":
         ctx.denials.append(action)
-    with transaction.atomic(savepoint=False):
-        return AuditEvent.objects.create(
+    values: dict[str, Any] = {
+        "occurred_at": timezone.now(),
+        "actor": actor,
+        "actor_username": actor.get_username() if actor else "",
+        "actor_roles": actor_roles(actor) if actor else [],
+        "ip_address": ctx.ip_address,
+        "request_id": ctx.request_id,
+        "action": action,
+        "target_type": target_type,
+        "target_id": str(target_id),
+        "data": payload,
+    }
+    try:
+        body = event_body_parts(
+            occurred_at=values["occurred_at"],
+            actor_id=actor.pk if actor else None,
+            actor_username=values["actor_username"],
+            actor_roles=values["actor_roles"],
+            request_id=values["request_id"],
             action=action,
-            actor=actor,
-            actor_username=actor.get_username() if actor else "",
-            actor_roles=actor_roles(actor) if actor else [],
-            ip_address=ctx.ip_address,
-            request_id=ctx.request_id,
             target_type=target_type,
-            target_id=str(target_id),
+            target_id=values["target_id"],
             data=payload,
         )
+    except UnicodeEncodeError as exc:
+        raise InvalidAuditEvent(f"data: a string is not valid Unicode ({exc.reason})") from exc
+    with transaction.atomic(savepoint=False):
+        return _insert_event(values, body)

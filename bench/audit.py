@@ -2,8 +2,9 @@
 The audit trail (issue 18, item 6): recording with 8 concurrent writers through
 `audit.record`, sealing (`audit.log.seal`, as the periodic task loops it) and verification
 (`log.verify_live`, what `manage.py verify_audit` runs), against a raw COPY of the same event
-rows, a raw COPY of the same leaf and node rows the sealer writes (rolled back), and a
-plain-Python parse + canonical re-encode + hash of the same canonical bytes.
+rows (with the canonical body `record` writes, encoded before the timing), a raw COPY of the
+same leaf and node rows the sealer writes (rolled back), and a plain-Python parse + canonical
+re-encode + hash of the same canonical bytes.
 
 scale.audit_events events at the large stage, 1% of them at the small one: up to 16,000 (400
 below the default scale) go through `audit.record`, 8 writers each one event per transaction
@@ -23,6 +24,7 @@ import json
 import statistics
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +37,7 @@ from bench.throughput_util import copy_rows, full_scale, in_threads, moderators
 
 WRITERS = 8
 ACTION = "case.claimed"
+IP_ADDRESS = "192.0.2.1"
 # The event's columns but its id (the table numbers the copied rows).
 EVENT_COLUMNS = [column for column in EVENT_FIELDS if column != "id"]
 
@@ -43,32 +46,82 @@ class AuditBenchFailed(RuntimeError):
     pass
 
 
-def _data(i: int, lease: str) -> dict[str, Any]:
+def event_data(i: int, lease: str) -> dict[str, Any]:
     return {"from": "open", "how": "next", "lease_until": lease, "n": i}
 
 
-def event_rows(n: int, *, actors: Sequence[Any], start: int = 0) -> Iterator[tuple[Any, ...]]:
-    """`n` rows of the events `record` writes below: a moderator claims a case."""
+@dataclass(frozen=True)
+class Bodies:
+    """The canonical bodies `record` writes with the rows of `event_rows`, and their time."""
+
+    now: datetime
+    texts: list[str]
+
+
+def event_rows(
+    n: int, *, actors: Sequence[Any], start: int = 0, bodies: Bodies | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """
+    `n` rows of the events `record` writes below: a moderator claims a case, with the
+    canonical body `record` writes with it (`event_bodies`; computed here unless given).
+    """
     # Read before the rows are generated: no query may run while a COPY streams them.
-    roles = {a.pk: json.dumps(sorted(a.groups.values_list("name", flat=True))) for a in actors}
-    return _event_rows(n, actors=actors, roles=roles, start=start)
+    roles = _roles(actors)
+    if bodies is None:
+        bodies = _bodies(n, actors=actors, roles=roles, start=start)
+    texts = {pk: json.dumps(names) for pk, names in roles.items()}
+    return _event_rows(n, actors=actors, roles=texts, start=start, bodies=bodies)
+
+
+def event_bodies(n: int, *, actors: Sequence[Any], start: int = 0) -> Bodies:
+    """
+    The bodies of `event_rows(n, ...)`, computed before a timed COPY: the baseline is the
+    writing of the rows `record` writes, not the encoding `record` does.
+    """
+    return _bodies(n, actors=actors, roles=_roles(actors), start=start)
+
+
+def _roles(actors: Sequence[Any]) -> dict[int, list[str]]:
+    return {a.pk: sorted(a.groups.values_list("name", flat=True)) for a in actors}
+
+
+def _bodies(n: int, *, actors: Sequence[Any], roles: dict[int, list[str]], start: int) -> Bodies:
+    from audit.log.encoding import address_json, event_body_parts
+
+    now = timezone.now()
+    lease = now.isoformat()
+    address = address_json(IP_ADDRESS)
+    texts = []
+    for i in range(start, start + n):
+        actor = actors[i % len(actors)]
+        head, tail = event_body_parts(
+            occurred_at=now, actor_id=actor.pk, actor_username=actor.get_username(),
+            actor_roles=roles[actor.pk], request_id=f"bench-{i}", action=ACTION,
+            target_type="moderation.case", target_id=str(i + 1), data=event_data(i, lease),
+        )  # fmt: skip
+        texts.append(head + address + tail)
+    return Bodies(now, texts)
 
 
 def _event_rows(
-    n: int, *, actors: Sequence[Any], roles: dict[int, str], start: int
+    n: int, *, actors: Sequence[Any], roles: dict[int, str], start: int, bodies: Bodies
 ) -> Iterator[tuple[Any, ...]]:
-    now = timezone.now()
+    now = bodies.now  # a body is its event's fields: the same time, the same lease
     lease = now.isoformat()
     for i in range(start, start + n):
         actor = actors[i % len(actors)]
         yield (
-            now, actor.pk, actor.get_username(), roles[actor.pk], "192.0.2.1",
-            f"bench-{i}", ACTION, "moderation.case", str(i + 1), json.dumps(_data(i, lease)),
+            now, actor.pk, actor.get_username(), roles[actor.pk], IP_ADDRESS,
+            f"bench-{i}", ACTION, "moderation.case", str(i + 1), json.dumps(event_data(i, lease)),
+            bodies.texts[i - start],
         )  # fmt: skip
 
 
-def copy_events(n: int, *, actors: Sequence[Any], start: int = 0) -> int:
-    return copy_rows("audit_auditevent", EVENT_COLUMNS, event_rows(n, actors=actors, start=start))
+def copy_events(
+    n: int, *, actors: Sequence[Any], start: int = 0, bodies: Bodies | None = None
+) -> int:
+    rows = event_rows(n, actors=actors, start=start, bodies=bodies)
+    return copy_rows("audit_auditevent", [*EVENT_COLUMNS, "canonical_body"], rows)
 
 
 def _writer(actor: Any, start: int, n: int) -> int:
@@ -82,7 +135,7 @@ def _writer(actor: Any, start: int, n: int) -> int:
                 actor=actor,
                 target_type="moderation.case",
                 target_id=str(i + 1),
-                data=_data(i, lease),
+                data=event_data(i, lease),
             )
     return n
 
@@ -194,14 +247,19 @@ def measure(ctx: Context) -> None:
     )
     # The raw COPY of the same rows: the rest of the stage's events, kept.
     if copied:
+        bodies = event_bodies(copied, actors=actors, start=start + recorded)
         started = time.perf_counter()
         with transaction.atomic():
-            copy_events(copied, actors=actors, start=start + recorded)
+            copy_events(copied, actors=actors, start=start + recorded, bodies=bodies)
         copy_wall = time.perf_counter() - started
         copy_count = copied
+        del bodies  # up to a million strings
     else:
         copy_count = recorded
-        copy_wall = _rolled_back_seconds(lambda: copy_events(recorded, actors=actors, start=start))
+        bodies = event_bodies(recorded, actors=actors, start=start)
+        copy_wall = _rolled_back_seconds(
+            lambda: copy_events(recorded, actors=actors, start=start, bodies=bodies)
+        )
     ctx.results.add(
         Figure(
             key=f"audit.copy_events.{stage}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -152,6 +153,21 @@ def _run(make: Callable[[Any, int], Callable[[], list[int]]], users: list[Any], 
     return total, elapsed, twice
 
 
+def _cpu_per_claim(make: Callable[[Any, int], Callable[[], list[int]]], user: Any, n: int) -> float:
+    """
+    Milliseconds of this thread's CPU per claim, one moderator claiming alone: the Python
+    (and driver) cost of a claim, which 16 threads share one GIL for; the database's time
+    and other processes' load are not in it.
+    """
+    updated = _snapshot(4 * n)
+    run = make(user, n)
+    start = time.thread_time()
+    claimed = run()
+    spent = time.thread_time() - start
+    release(claimed, updated)
+    return 1000 * spent / len(claimed) if claimed else 0.0
+
+
 def measure(ctx: Context) -> None:
     users = moderators(MODERATORS)
     wanted = 40 if full_scale(ctx) else 5
@@ -170,7 +186,23 @@ def measure(ctx: Context) -> None:
             results[name].append(total / elapsed if elapsed else 0.0)
             doubles[name] += len(twice)
             claims[name] += total
+    cpu: dict[str, list[float]] = {"service": [], "raw": []}
+    for _ in range(runs):
+        for name, make in makers.items():
+            cpu[name].append(_cpu_per_claim(make, users[0], per))
     stage = ctx.stage
+    for name, label in (("service", "project service"), ("raw", "raw statement + audit")):
+        ctx.results.add(
+            Figure(
+                key=f"claims.{name}_cpu.{stage}",
+                label=f"Claim-next, one moderator alone, CPU per claim, {label}"
+                f" ({ctx.cases():,} cases)",
+                value=statistics.median(cpu[name]),
+                unit="ms",
+                runs=runs,
+                extra={"claims_per_run": per},
+            )
+        )
     labels = {
         "service": "Claim-next, 16 moderators, project service",
         "raw": "Claim-next, 16 threads, raw UPDATE ... SKIP LOCKED + audit insert",

@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.core import SCALES, Context, Results, Scale, Stage
+from bench.core import (
+    SCALES,
+    Context,
+    Figure,
+    Ratio,
+    Results,
+    Scale,
+    Stage,
+    cpu_probe,
+    median_seconds,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tsdash_bench"
 DATABASES = {"smoke": "tsdash_bench_smoke", "mid": "tsdash_bench_mid"}
@@ -54,7 +64,11 @@ FLAT = (
     ("task.deadlines", "Deadline re-scoring run"),
     ("task.seal", "Audit sealing run"),
     ("task.purge", "Evidence purge run"),
+    # The control: reads no data, so any growth is the machine's, not the code's.
+    ("empty.view", "Empty signed-in page (reads no data)"),
 )
+# Which module's CPU probe a flat figure is read against (the probe taken just before it).
+PROBED_BY = {"task": "tasks"}  # every other figure: "pages"
 
 
 class BenchError(RuntimeError):
@@ -150,7 +164,49 @@ def ratio_keys() -> list[str]:
         keys += [
             f"queue.{page}.{k}" for k in ("selector_vs_raw", "view_vs_empty", "vs_stock_admin")
         ]
+    keys += [f"flat_speed.{key}" for key, _ in FLAT]
     return [*keys, "admin.project.deep_vs_first"]
+
+
+def probe(ctx: Context, name: str) -> None:
+    """The machine's speed just before module `name` measures (see `core.cpu_probe`)."""
+    seconds = median_seconds(cpu_probe, repeat=7, warmup=1)
+    ctx.results.add(
+        Figure(
+            key=f"probe.{name}.{ctx.stage}",
+            label=f"CPU probe (fixed Python work) before {name}, {ctx.cases():,} cases",
+            value=seconds * 1000,
+            unit="ms",
+            runs=7,
+        )
+    )
+
+
+def add_speed_corrected(results: Results, key: str, label: str) -> None:
+    """
+    A flat figure's large / small ratio divided by the machine's own large / small ratio
+    (its CPU probe at each stage): what the data's growth did, the machine's drift removed.
+    """
+    module = PROBED_BY.get(key.split(".")[0], "pages")
+    names = (f"{key}.large", f"{key}.small", f"probe.{module}.large", f"probe.{module}.small")
+    found = [results.figures.get(name) for name in names]
+    if any(f is None or not f.value for f in found):
+        results.notes.append(f"ratio flat_speed.{key}: missing one of {names}")
+        return
+    big, small, probe_big, probe_small = (f.value for f in found if f is not None)
+    value = (big / small) / (probe_big / probe_small)
+    results.ratios.append(
+        Ratio(
+            key=f"flat_speed.{key}",
+            label=f"{label}: large / small, divided by the CPU probe's large / small",
+            numerator=f"{names[0]} / {names[1]}",
+            denominator=f"{names[2]} / {names[3]}",
+            value=value,
+            op="<=",
+            target=1.2,
+            met=value <= 1.2,
+        )
+    )
 
 
 def add_ratios(results: Results) -> None:
@@ -159,6 +215,8 @@ def add_ratios(results: Results) -> None:
         results.ratio(
             f"flat.{key}", f"{label}: large / small", f"{key}.large", f"{key}.small", "<=", 1.2
         )
+    for key, label in FLAT:
+        add_speed_corrected(results, key, label)
     for page in ("first", "deep"):
         results.ratio(
             f"queue.{page}.selector_vs_raw",
@@ -232,6 +290,7 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
             for name, module in modules:
+                probe(ctx, name)
                 t = time.perf_counter()
                 try:
                     module.measure(ctx)

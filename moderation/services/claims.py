@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as dt_time
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import BooleanField, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -26,6 +28,8 @@ from moderation.selectors.queue import QueueFilters, apply_filters
 from moderation.services.workflow import case_transition, case_transition_check
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
     from accounts.models import User
 
 
@@ -91,15 +95,35 @@ def case_claim(*, case_id: int, actor: User) -> Case:
     return _take(case, actor, how="chosen")
 
 
-def _not_graphic_past_soft_cap(actor: User, now: Any, graphic: tuple[str, ...]) -> RawSQL:
+class _Slot:
+    """Where a per-call value goes among a cached claim statement's parameters."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, index: int, name: str) -> None:
+        self.index = index
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<claim parameter {self.name}>"
+
+
+# The values a claim statement takes on each call, in the order `_ClaimStatement.values` gets
+# them; everything else in the statement is fixed by the filters.
+_ACTOR, _NOW, _LEASE, _SINCE, _CAP = (
+    _Slot(index, name) for index, name in enumerate(("actor", "now", "lease", "since", "cap"))
+)
+
+
+def _not_graphic_past_soft_cap(graphic: tuple[str, ...]) -> RawSQL:
     """
     No graphic case for an actor past the soft cap: `exposure.over_soft_cap(actor)` as a
     condition of the claim statement (the same two counts over the last hour, the actor's
     media reveals and their decisions in graphic categories, against the same cap), so the
     check costs no round trip. Written as SQL (table names are the models', every value a
-    parameter): building it from querysets cost more than running the claim statement.
+    parameter): building it from querysets cost more than running the claim statement. The
+    actor, the hour's start and the cap are slots, filled in on each call.
     """
-    since = now - exposure.HOUR
     events, decisions = AuditEvent._meta.db_table, Decision._meta.db_table
     cases, categories = Case._meta.db_table, Category._meta.db_table
     codes = ", ".join(["%s"] * len(graphic))
@@ -111,17 +135,68 @@ def _not_graphic_past_soft_cap(actor: User, now: Any, graphic: tuple[str, ...]) 
         f"JOIN {categories} g ON g.id = c.category_id WHERE d.moderator_id = %s "
         f"AND d.created_at >= %s AND g.code IN ({codes})) >= %s)"
     )
-    params = (
-        *graphic,
-        actor.pk,
-        exposure.REVEAL,
-        since,
-        actor.pk,
-        since,
-        *graphic,
-        settings.EXPOSURE_SOFT_CAP_PER_HOUR,
-    )
+    params = (*graphic, _ACTOR, exposure.REVEAL, _SINCE, _ACTOR, _SINCE, *graphic, _CAP)
     return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimStatement:
+    """The claim statement for one set of filters: its SQL and its parameters, some slots."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def values(self, per_call: tuple[Any, ...]) -> list[Any]:
+        return [per_call[p.index] if type(p) is _Slot else p for p in self.params]
+
+
+# Claim statements by (filters, graphic categories). The SQL and the filters' parameters are
+# the same on every call with the same filters; compiling the queryset again each time was
+# most of a claim's cost. Bounded: filters come from a form.
+_STATEMENTS: dict[tuple[QueueFilters, tuple[str, ...]], _ClaimStatement] = {}
+_STATEMENTS_MAX = 512
+# A filter relative to now (the deadline windows) is compiled on each call: kept, it would
+# freeze the time. The parameters' types catch any other on PostgreSQL (SQLite gets text).
+_CLOCK_TYPES = (date, dt_time, timedelta)
+
+
+def _claim_statement(filters: QueueFilters, graphic: tuple[str, ...]) -> _ClaimStatement:
+    """
+    UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING, built from
+    the queue's own filters (apply_filters), once per filters on this database.
+    """
+    key = (filters, graphic)
+    found = _STATEMENTS.get(key)
+    if found is not None:
+        return found
+    candidates = apply_filters(Case.objects.all(), filters)
+    if graphic:
+        candidates = candidates.filter(_not_graphic_past_soft_cap(graphic))
+    pick = (
+        candidates.order_by("-priority", "id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .values("id")[:1]
+    )
+    # The table and column names are the model's own; every value is a parameter.
+    pick_sql, pick_params = pick.query.sql_with_params()
+    table = connection.ops.quote_name(Case._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in _CASE_FIELDS)
+    statement = _ClaimStatement(
+        sql=(
+            f"UPDATE {table} SET status = %s, claimed_by_id = %s, claim_expires_at = %s, "  # noqa: S608
+            f"updated_at = %s WHERE id = ({pick_sql}) AND status = %s RETURNING {columns}"
+        ),
+        params=(Case.Status.CLAIMED, _ACTOR, _LEASE, _NOW, *pick_params, filters.status),
+    )
+    if not filters.deadline and not any(isinstance(p, _CLOCK_TYPES) for p in pick_params):
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = statement
+    return statement
+
+
+# The statuses claim-next takes from, each checked against Case.TRANSITIONS on every call.
+_NEXT_FROM = frozenset({Case.Status.OPEN, Case.Status.ESCALATED, Case.Status.LEGAL})
 
 
 @transaction.atomic(durable=True)
@@ -135,29 +210,27 @@ def case_claim_next(*, actor: User, filters: QueueFilters) -> Case | None:
     claiming, so two moderators never get the same case and neither waits for the other. A
     moderator past the hour's soft cap on graphic material is given no case in a graphic
     category until the count falls back (the queue page says so; a case chosen by hand is
-    still theirs to take).
+    still theirs to take). The statement is compiled once per set of filters; only its
+    values change from call to call.
     """
-    status = (
-        filters.status
-        if filters.status in (Case.Status.OPEN, Case.Status.ESCALATED, Case.Status.LEGAL)
-        else Case.Status.OPEN
-    )
+    status = filters.status if filters.status in _NEXT_FROM else Case.Status.OPEN
     # The move is checked against Case.TRANSITIONS as case_transition would.
-    case_transition_check(case=Case(status=status), to=Case.Status.CLAIMED)
+    if Case.Status.CLAIMED not in Case.TRANSITIONS[status]:
+        raise InvalidTransition(current=status, requested=Case.Status.CLAIMED)
+    if status != filters.status:
+        filters = filters.with_status(status)
     now = timezone.now()
     lease_until = now + timedelta(minutes=settings.CASE_CLAIM_LEASE_MINUTES)
-    candidates = apply_filters(Case.objects.all(), filters.with_status(status))
-    graphic = exposure.graphic_categories()
-    if graphic:
-        candidates = candidates.filter(_not_graphic_past_soft_cap(actor, now, graphic))
-    pick = (
-        candidates.order_by("-priority", "id")
-        .select_for_update(skip_locked=True, of=("self",))
-        .values("id")[:1]
+    statement = _claim_statement(filters, exposure.graphic_categories())
+    values = statement.values(
+        (actor.pk, now, lease_until, now - exposure.HOUR, settings.EXPOSURE_SOFT_CAP_PER_HOUR)
     )
-    case = _claim_one(pick, status=status, actor=actor, now=now, lease_until=lease_until)
-    if case is None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, values)
+        row = cursor.fetchone()
+    if row is None:
         return None
+    case = _case_from_row(row)
     if not _may_take(case, actor):
         # Raised inside the transaction: the claim statement is rolled back with it.
         raise NotAllowed("Escalated cases are handled by senior moderators.")
@@ -171,55 +244,37 @@ def case_claim_next(*, actor: User, filters: QueueFilters) -> Case | None:
 
 
 _CASE_FIELDS = list(Case._meta.concrete_fields)
+_CASE_ATTNAMES = [f.attname for f in _CASE_FIELDS]
 _CONVERTERS_ATTR = "_claims_case_converters"
 
 
-def _case_converters() -> list[tuple[Any, list[Any]]]:
+def _case_converters(db: BaseDatabaseWrapper) -> list[tuple[int, Any, list[Any]]]:
     """
-    Per column of a Case row, what the ORM applies to it, built once per connection (each
-    thread has its own, and some converters are its backend's bound methods).
+    The columns of a Case row the ORM converts, with what it applies to them, built once per
+    connection (each thread has its own, and some converters are its backend's bound methods).
     """
-    found = getattr(connection, _CONVERTERS_ATTR, None)
+    found = getattr(db, _CONVERTERS_ATTR, None)
     if found is None:
         found = []
-        for field in _CASE_FIELDS:
+        for index, field in enumerate(_CASE_FIELDS):
             col = field.get_col(Case._meta.db_table)
-            funcs = [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
-            found.append((col, funcs))
-        setattr(connection, _CONVERTERS_ATTR, found)
+            funcs = [*db.ops.get_db_converters(col), *field.get_db_converters(db)]
+            if funcs:
+                found.append((index, col, funcs))
+        setattr(db, _CONVERTERS_ATTR, found)
     return found
 
 
-def _convert(value: Any, converters: tuple[Any, list[Any]]) -> Any:
-    col, funcs = converters
-    for func in funcs:
-        value = func(value, col, connection)
-    return value
-
-
-def _claim_one(
-    pick: QuerySet[Case, Any], *, status: str, actor: User, now: Any, lease_until: Any
-) -> Case | None:
-    """Claim the case `pick` selects, in one statement; the claimed row, or None."""
-    # The table and column names are the model's own; every value is a parameter.
-    pick_sql, pick_params = pick.query.sql_with_params()
-    table = connection.ops.quote_name(Case._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in _CASE_FIELDS)
-    sql = (
-        f"UPDATE {table} SET status = %s, claimed_by_id = %s, claim_expires_at = %s, "  # noqa: S608
-        f"updated_at = %s WHERE id = ({pick_sql}) AND status = %s RETURNING {columns}"
-    )
-    values = [Case.Status.CLAIMED, actor.pk, lease_until, now, *pick_params, status]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    converted = [
-        _convert(value, converters)
-        for value, converters in zip(row, _case_converters(), strict=True)
-    ]
-    return Case.from_db(connection.alias, [f.attname for f in _CASE_FIELDS], converted)
+def _case_from_row(row: tuple[Any, ...]) -> Case:
+    """The Case the ORM would build from a row of `_CASE_FIELDS` (the same converters)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    values = list(row)
+    for index, col, funcs in _case_converters(db):
+        value = values[index]
+        for func in funcs:
+            value = func(value, col, db)
+        values[index] = value
+    return Case.from_db(db.alias, _CASE_ATTNAMES, values)
 
 
 @transaction.atomic(durable=True)

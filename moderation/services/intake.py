@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from moderation.detectors import OFF, detector_key, detector_modes
 from moderation.dsa import content_language
 from moderation.language import detect_language
 from moderation.models import Case, CaseSignal, Category, Report
-from moderation.services import deliveries, rollup
+from moderation.services import deliveries, intake_sql, rollup
 from moderation.services import intake_holds as holds
 from moderation.services import intake_rows as rows
 from moderation.services.intake_inputs import (
@@ -181,7 +182,6 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
         case = cases.get(subject_id)
         return case.pk if case is not None else None
 
-    reports = []
     detected: dict[str, str] = {}
     for item in fresh:
         if not item.language and item.subject.text:
@@ -189,45 +189,39 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
             guess = detect_language(item.subject.text)
             if guess and content_language(guess):
                 detected[item.external_id] = guess.lower()
+    reporter_pk = {platform_id: r.pk for platform_id, r in reporters.items()}
+    report_rows = []
     for item in fresh:
         s = item.subject
-        subject = subjects[(s.type, s.platform_id)]
-        reports.append(
-            Report(
-                external_id=item.external_id,
-                case_id=case_id_of(item),
-                held=plan.held[item.external_id],
-                subject=subject,
-                category=categories[item.category],
-                source=item.source,
-                reporter=reporters.get(item.reporter_id),
-                flagger_name=item.flagger_name,
-                description=item.description,
-                reported_at=item.reported_at,
-                language=item.language or detected.get(item.external_id, ""),
-                language_detected=bool(detected.get(item.external_id)),
-                content_text=s.text,
-                content_type=s.content_type,
-                media_sha256=s.media_sha256,
-                media_pdq=s.media_pdq,
-                media_pdq_quality=s.media_pdq_quality,
-                media_url=s.media_url,
-                evidence_provenance=s.evidence_provenance,
-                deep_link=s.deep_link,
-                search_query=s.search_query,
-                chat_id=s.chat_id,
-                posted_at=s.posted_at,
-                context=[message.as_json() for message in item.context],
+        report_rows.append(
+            (
+                item.external_id,
+                case_id_of(item),
+                plan.held[item.external_id],
+                subject_of[item.external_id],
+                categories[item.category].pk,
+                item.source,
+                reporter_pk.get(item.reporter_id),
+                item.flagger_name,
+                item.description,
+                item.reported_at,
+                item.language or detected.get(item.external_id, ""),
+                bool(detected.get(item.external_id)),
+                s.text,
+                s.content_type,
+                s.media_sha256,
+                s.media_pdq,
+                s.media_pdq_quality,
+                s.media_url,
+                s.evidence_provenance,
+                s.deep_link,
+                s.search_query,
+                s.chat_id,
+                s.posted_at,
+                [message.as_json() for message in item.context],
             )
         )
-    # ignore_conflicts: the same external_id sent twice at once is stored once.
-    Report.objects.bulk_create(reports, ignore_conflicts=True)
-    stored = {
-        r.external_id: r
-        for r in Report.objects.filter(external_id__in=[i.external_id for i in fresh]).only(
-            "id", "external_id", "case_id"
-        )
-    }
+    stored = _reports_store(report_rows)
     # Scores the platform sends are detectors like any other: off stores nothing, shadow
     # stores and shows without weighing in the priority.
     modes = detector_modes({detector_key(PLATFORM, s.name) for i in fresh for s in i.signals})
@@ -257,16 +251,13 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
         )
     # Cases without a language take the first report's that has one.
     no_language = [c for c in cases.values() if not c.language]
+    first_language: dict[int, str] = {}
+    for i in fresh:
+        language = i.language or detected.get(i.external_id, "")
+        if language:
+            first_language.setdefault(subject_of[i.external_id], language)
     for case in no_language:
-        case.language = next(
-            (
-                i.language or detected.get(i.external_id, "")
-                for i in fresh
-                if (i.language or detected.get(i.external_id))
-                and subjects[(i.subject.type, i.subject.platform_id)].pk == case.subject_id
-            ),
-            "",
-        )
+        case.language = first_language.get(case.subject_id, "")
     if any(c.language for c in no_language):
         Case.objects.bulk_update([c for c in no_language if c.language], ["language"])
     cases_refresh(case_ids=[pk for pk in locked_ids if pk not in cleared_ids])
@@ -306,11 +297,71 @@ def reports_ingest(*, items: Sequence[ReportInput], channel: str = "api") -> Ing
     return result
 
 
+class StoredReport(NamedTuple):
+    pk: int
+    case_id: int | None
+
+
+# The columns intake writes for a report, in the order of `reports_ingest`'s rows; the others
+# take the model's defaults (received_at: now).
+_REPORT_FIELDS = (
+    "external_id",
+    "case",
+    "held",
+    "subject",
+    "category",
+    "source",
+    "reporter",
+    "flagger_name",
+    "description",
+    "reported_at",
+    "language",
+    "language_detected",
+    "content_text",
+    "content_type",
+    "media_sha256",
+    "media_pdq",
+    "media_pdq_quality",
+    "media_url",
+    "evidence_provenance",
+    "deep_link",
+    "search_query",
+    "chat_id",
+    "posted_at",
+    "context",
+)
+
+
+def _reports_store(report_rows: list[tuple[Any, ...]]) -> dict[str, StoredReport]:
+    """
+    Write the new reports; each one's id and case by external_id.
+
+    On PostgreSQL with COPY (ids from the sequence first): no external_id can be stored
+    meanwhile, `batch_lock` holds them all. Elsewhere by the ORM, where the same external_id
+    sent twice at once is stored once (ignore_conflicts) and the re-read finds it.
+    """
+    if intake_sql.available():
+        ids = intake_sql.rows_copy(Report, _REPORT_FIELDS, report_rows)
+        return {row[0]: StoredReport(pk, row[1]) for pk, row in zip(ids, report_rows, strict=True)}
+    attname = {f.name: f.attname for f in Report._meta.concrete_fields}
+    attnames = [attname[name] for name in _REPORT_FIELDS]
+    Report.objects.bulk_create(
+        [Report(**dict(zip(attnames, row, strict=True))) for row in report_rows],
+        ignore_conflicts=True,
+    )
+    return {
+        external_id: StoredReport(pk, case_id)
+        for external_id, pk, case_id in Report.objects.filter(
+            external_id__in=[row[0] for row in report_rows]
+        ).values_list("external_id", "pk", "case_id")
+    }
+
+
 def _record_holds(
     fresh: list[ReportInput],
     *,
     plan: holds.HoldPlan,
-    stored: dict[str, Report],
+    stored: dict[str, StoredReport],
     moves: dict[int, tuple[holds.ClearedCase, int]],
     moved: int,
     attached: int,

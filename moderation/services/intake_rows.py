@@ -7,17 +7,16 @@ subject, and the advisory locks that keep two batches about one report or subjec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from moderation.models import Case, Category, PlatformAccount, Reporter, Subject
-from moderation.services.intake_inputs import (
-    ReportInput,
-)
+from moderation.services import intake_sql
+from moderation.services.intake_inputs import ReportInput
 
 
 def unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
@@ -30,53 +29,92 @@ def unique_by_external_id(items: Sequence[ReportInput]) -> list[ReportInput]:
     return unique
 
 
-def accounts_ensure(items: list[ReportInput]) -> dict[str, PlatformAccount]:
-    """Authors and chat owners, created in one insert (an author's details win)."""
-    wanted: dict[str, Any] = {}
+class SubjectRow(NamedTuple):
+    """What intake needs of a subject: its id, its type (copied to its case) and its age."""
+
+    pk: int
+    type: str
+    first_reported_at: datetime
+
+
+def _insert(model: type[Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """
+    Insert rows (values by field name), skipping those a concurrent writer stored first: on
+    PostgreSQL in one statement from plain tuples (intake_sql), elsewhere by the ORM.
+    """
+    if intake_sql.available():
+        intake_sql.rows_insert(model, names, rows)
+        return
+    attnames = {f.name: f.attname for f in model._meta.concrete_fields}
+    model._default_manager.bulk_create(
+        [model(**{attnames[n]: v for n, v in zip(names, row, strict=True)}) for row in rows],
+        ignore_conflicts=True,
+    )
+
+
+def accounts_ensure(items: list[ReportInput]) -> dict[str, int]:
+    """Authors and chat owners, created in one insert (an author's details win); their ids."""
+    wanted: dict[str, tuple[str, str, str, str]] = {}
     for item in items:
         s = item.subject
         wanted.setdefault(
             s.author_id,
-            PlatformAccount(
-                platform_id=s.author_id,
-                username=s.author_username,
-                display_name=s.author_display_name,
-                kind=s.author_kind or PlatformAccount.Kind.USER,
+            (
+                s.author_id,
+                s.author_username,
+                s.author_display_name,
+                s.author_kind or PlatformAccount.Kind.USER,
             ),
         )
     for item in items:
         owner = item.subject.chat_owner_id
         if owner:
-            wanted.setdefault(owner, PlatformAccount(platform_id=owner))
-    PlatformAccount.objects.bulk_create(wanted.values(), ignore_conflicts=True)
-    return {a.platform_id: a for a in PlatformAccount.objects.filter(platform_id__in=list(wanted))}
+            wanted.setdefault(owner, (owner, "", "", PlatformAccount.Kind.USER))
+    names = ("platform_id", "username", "display_name", "kind")
+    _insert(PlatformAccount, names, list(wanted.values()))
+    return dict(
+        PlatformAccount.objects.filter(platform_id__in=list(wanted)).values_list(
+            "platform_id", "pk"
+        )
+    )
 
 
 def reporters_ensure(items: list[ReportInput]) -> dict[str, Reporter]:
     ids = sorted({i.reporter_id for i in items if i.reporter_id})
-    Reporter.objects.bulk_create([Reporter(platform_id=r) for r in ids], ignore_conflicts=True)
+    _insert(Reporter, ("platform_id",), [(r,) for r in ids])
     return {r.platform_id: r for r in Reporter.objects.filter(platform_id__in=ids)}
 
 
+_SUBJECT_FIELDS = (
+    "type",
+    "platform_id",
+    "author",
+    "chat_id",
+    "chat_kind",
+    "chat_owner",
+    "chat_title",
+)
+
+
 def subjects_ensure(
-    items: list[ReportInput], accounts: dict[str, PlatformAccount]
-) -> dict[tuple[str, str], Subject]:
-    wanted: dict[tuple[str, str], Any] = {}
+    items: list[ReportInput], accounts: dict[str, int]
+) -> dict[tuple[str, str], SubjectRow]:
+    wanted: dict[tuple[str, str], tuple[Any, ...]] = {}
     for item in items:
         s = item.subject
         wanted.setdefault(
             (s.type, s.platform_id),
-            Subject(
-                type=s.type,
-                platform_id=s.platform_id,
-                author=accounts[s.author_id],
-                chat_id=s.chat_id,
-                chat_kind=s.chat_kind,
-                chat_owner=accounts[s.chat_owner_id] if s.chat_owner_id else None,
-                chat_title=s.chat_title,
+            (
+                s.type,
+                s.platform_id,
+                accounts[s.author_id],
+                s.chat_id,
+                s.chat_kind,
+                accounts[s.chat_owner_id] if s.chat_owner_id else None,
+                s.chat_title,
             ),
         )
-    Subject.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    _insert(Subject, _SUBJECT_FIELDS, list(wanted.values()))
     # By (type, platform_id), the unique index's columns: a platform_id alone would scan.
     by_type: dict[str, list[str]] = {}
     for kind, platform_id in sorted(wanted):
@@ -84,19 +122,27 @@ def subjects_ensure(
     pairs = Q()
     for kind, platform_ids in by_type.items():
         pairs |= Q(type=kind, platform_id__in=platform_ids)
-    return {(s.type, s.platform_id): s for s in Subject.objects.filter(pairs)}
+    return {
+        (kind, platform_id): SubjectRow(pk, kind, first_reported_at)
+        for pk, kind, platform_id, first_reported_at in Subject.objects.filter(pairs).values_list(
+            "pk", "type", "platform_id", "first_reported_at"
+        )
+    }
 
 
 def active_cases(subject_ids: list[int]) -> dict[int, Case]:
+    """The subjects' active cases, with what intake reads of them (id, subject, language)."""
     return {
         c.subject_id: c
-        for c in Case.objects.filter(subject_id__in=subject_ids, status__in=Case.ACTIVE)
+        for c in Case.objects.filter(subject_id__in=subject_ids, status__in=Case.ACTIVE).only(
+            "pk", "subject_id", "language"
+        )
     }
 
 
 def cases_open(
     items: list[ReportInput],
-    subjects: dict[tuple[str, str], Subject],
+    subjects: dict[tuple[str, str], SubjectRow],
     categories: dict[str, Category],
     *,
     wanted: set[int],
@@ -104,24 +150,28 @@ def cases_open(
 ) -> dict[int, Case]:
     """The active case of every subject, opening one for each `wanted` subject (race-safe)."""
     now = timezone.now()
-    missing = {}
+    missing: dict[int, tuple[Any, ...]] = {}
     for item in items:
         subject = subjects[(item.subject.type, item.subject.platform_id)]
         if subject.pk not in wanted or subject.pk in active or subject.pk in missing:
             continue
         category = categories[item.category]
-        missing[subject.pk] = Case(
-            subject=subject,
-            subject_type=subject.type,
-            category=category,
-            language=item.language,
-            deadline_at=now + timedelta(hours=category.deadline_hours),
+        missing[subject.pk] = (
+            subject.pk,
+            subject.type,
+            category.pk,
+            item.language,
+            now + timedelta(hours=category.deadline_hours),
         )
     if not missing:
         return active
     # A concurrent batch may have opened the same subject's case a moment ago: the
     # partial unique constraint makes this insert a no-op, and the re-read finds theirs.
-    Case.objects.bulk_create(missing.values(), ignore_conflicts=True)
+    _insert(
+        Case,
+        ("subject", "subject_type", "category", "language", "deadline_at"),
+        list(missing.values()),
+    )
     # Re-read only the subjects that had no case: the others' cases are in hand already.
     return {**active, **active_cases(sorted(missing))}
 

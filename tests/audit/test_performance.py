@@ -17,6 +17,7 @@ import audit
 from audit import log, merkle
 from audit.canonical import canonical_event_bytes, canonical_stored_event_bytes
 from audit.db import guards_suspended
+from audit.log import live
 from audit.models import AuditEvent, AuditLeaf, AuditNode
 from tests.utils import requires_postgres
 
@@ -200,7 +201,7 @@ def test_seal_writes_its_rows_with_copy_whatever_the_batch_size():
 
 # --- verifying -------------------------------------------------------------------------------
 def test_verify_live_reads_in_a_constant_number_of_queries(monkeypatch):
-    monkeypatch.setattr(log, "VERIFY_CHUNK", 7)
+    monkeypatch.setattr(live, "VERIFY_CHUNK", 7)
 
     def verify_queries(n: int, start: int) -> int:
         _record(n, start=start)
@@ -246,7 +247,7 @@ def test_verify_live_names_unsorted_roles_and_a_changed_leaf_hash():
 
 
 def test_verify_live_reports_progress_per_chunk(monkeypatch):
-    monkeypatch.setattr(log, "VERIFY_CHUNK", 4)
+    monkeypatch.setattr(live, "VERIFY_CHUNK", 4)
     _record(10)
     log.seal_and_checkpoint()
     seen: list[int] = []
