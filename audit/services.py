@@ -15,6 +15,7 @@ from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from audit import actions, context
+from audit.canonical import EVENT_FIELDS
 from audit.log.encoding import event_body_parts
 from audit.models import AuditEvent
 
@@ -109,19 +110,7 @@ def _actor_from_context() -> User | None:
 
 
 # The event's columns in the order `_insert()` writes them (the id is the database's).
-_COLUMNS = (
-    "occurred_at",
-    "actor",
-    "actor_username",
-    "actor_roles",
-    "ip_address",
-    "request_id",
-    "action",
-    "target_type",
-    "target_id",
-    "data",
-    "canonical_body",
-)
+_COLUMNS = ("occurred_at", "actor", *EVENT_FIELDS[3:], "canonical_body")
 _PREPARED = ("occurred_at", "actor_roles", "ip_address", "data")
 # The body joined around the address as the database reads the address back: on PostgreSQL
 # the inet type's own text of the value (abbrev is the column's output format).

@@ -117,7 +117,7 @@ def markdown(data: dict[str, Any]) -> str:
     scale = data["scale"]
     lines = [
         f"Scale `{scale['name']}`: {scale['small_cases']:,} cases (small) grown to "
-        f"{scale['large_cases']:,} (large), {scale['repeat']} runs per figure (median). "
+        f"{scale['large_cases']:,} (large), the median of the runs each row gives. "
         f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
         f"{machine.get('ram_gib', '?')} GiB RAM, PostgreSQL {machine.get('postgres', '?')}, "
         f"Python {machine.get('python', '?')}.",

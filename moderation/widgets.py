@@ -59,31 +59,27 @@ def _select_html(widget: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-class PlainSelect(forms.Select):
+class _PlainSelectRender:
+    """`render` for a select without the template engine (same markup)."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        context = self.get_context(name, value, attrs)  # type: ignore[attr-defined]
+        # Escaped piece by piece above, as the templates' autoescape would.
+        return mark_safe(_select_html(context["widget"]))  # noqa: S308
+
+
+class PlainSelect(_PlainSelectRender, forms.Select):
     """A `Select` rendered without the template engine (same markup)."""
 
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: BaseRenderer | None = None,
-    ) -> SafeString:
-        # Escaped piece by piece above, as the templates' autoescape would.
-        return mark_safe(_select_html(self.get_context(name, value, attrs)["widget"]))  # noqa: S308
 
-
-class PlainSelectMultiple(forms.SelectMultiple):
+class PlainSelectMultiple(_PlainSelectRender, forms.SelectMultiple):
     """A `SelectMultiple` rendered without the template engine (same markup)."""
-
-    def render(
-        self,
-        name: str,
-        value: Any,
-        attrs: dict[str, Any] | None = None,
-        renderer: BaseRenderer | None = None,
-    ) -> SafeString:
-        return mark_safe(_select_html(self.get_context(name, value, attrs)["widget"]))  # noqa: S308
 
 
 class PlainTextInput(forms.TextInput):

@@ -50,6 +50,7 @@ def _author_picker(
 
 def cases(want: dict[str, int], facts: Facts, rng: random.Random, scale: Scale) -> None:
     from moderation.models import Case, Category, Report, Subject
+    from moderation.models.cases import SOURCE_FLAGS
     from moderation.services.priority import (
         PriorityInputs,
         compute_priority,
@@ -189,10 +190,7 @@ def cases(want: dict[str, int], facts: Facts, rng: random.Random, scale: Scale) 
             "subject_type",
             "category",
             "language",
-            "has_user_notice",
-            "has_trusted_flagger",
-            "has_authority",
-            "has_automated",
+            *SOURCE_FLAGS,
             "report_count",
             "reporter_count",
             "priority",

@@ -11,6 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from moderation.models.reports import Category, Subject
 
+# Where a case's reports came from, one flag each (denormalised by cases_refresh): the queue
+# filters on them, the priority weighs them, and several writers and readers list them.
+SOURCE_FLAGS = ("has_user_notice", "has_trusted_flagger", "has_authority", "has_automated")
+
 
 class Case(models.Model):
     class Status(models.TextChoices):
@@ -155,12 +159,7 @@ class Case(models.Model):
                 models.F("priority").desc(),
                 "id",
                 name="case_queue_filters",
-                include=[
-                    "has_user_notice",
-                    "has_trusted_flagger",
-                    "has_authority",
-                    "has_automated",
-                ],
+                include=list(SOURCE_FLAGS),
                 condition=Q(rollup_parent__isnull=True),
             ),
         ]

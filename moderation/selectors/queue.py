@@ -21,6 +21,7 @@ from django.utils import timezone
 from core.keyset import KeysetCursor
 from core.parsing import parse_id
 from moderation.models import Case, CaseSignal, Category, Subject
+from moderation.models.cases import SOURCE_FLAGS
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -103,10 +104,7 @@ QUEUE_ROW_FIELDS = (
     "priority",
     "subject_type",
     "language",
-    "has_user_notice",
-    "has_trusted_flagger",
-    "has_authority",
-    "has_automated",
+    *SOURCE_FLAGS,
     "report_count",
     "reporter_count",
     "deadline_at",

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from moderation.detectors import LIVE
 from moderation.models import Case, CaseSignal, Category, Report, Reporter
+from moderation.models.cases import SOURCE_FLAGS
 from moderation.services import intake_sql
 
 COMPONENT_LABELS = {
@@ -254,10 +255,7 @@ REFRESHED_FIELDS = (
     "category",
     "deadline_at",
     "language",
-    "has_user_notice",
-    "has_trusted_flagger",
-    "has_authority",
-    "has_automated",
+    *SOURCE_FLAGS,
     "report_count",
     "reporter_count",
     "held_report_count",

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from moderation.models import Case, Category, Report
+from moderation.models.cases import SOURCE_FLAGS
 from moderation.services.priority import (
     PriorityInputs,
     compute_priority,
@@ -25,10 +26,7 @@ _FOLDED = (
     "language",
     "priority",
     "score_changes_at",
-    "has_user_notice",
-    "has_trusted_flagger",
-    "has_authority",
-    "has_automated",
+    *SOURCE_FLAGS,
     "report_count",
     "reporter_count",
     "max_signal_score",
