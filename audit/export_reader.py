@@ -157,12 +157,25 @@ def read_checkpoints(
                 named_size, name, f"file name says size {named_size}, note {cp.size}"
             )
             continue
-        if origin is None:
-            origin = cp.origin
-        if cp.origin != origin:
-            out.bad_checkpoint(cp.size, name, f"origin {cp.origin!r} differs from {origin!r}")
-            continue
+        origin = keep_checkpoint(out, valid, cp, name, origin)
+    return checkpoints_found(out, valid)
+
+
+def keep_checkpoint(
+    out: Collector, valid: list[Checkpoint], cp: Checkpoint, name: str, origin: str | None
+) -> str | None:
+    """Keep `cp` if it has the log's one origin (`origin`, else the first seen); the origin."""
+    if origin is None:
+        origin = cp.origin
+    if cp.origin != origin:
+        out.bad_checkpoint(cp.size, name, f"origin {cp.origin!r} differs from {origin!r}")
+    else:
         valid.append(cp)
+    return origin
+
+
+def checkpoints_found(out: Collector, valid: list[Checkpoint]) -> list[Checkpoint]:
+    """The kept checkpoints by size; an error when there is none and none was refused."""
     if not valid and not out.bad_checkpoints:
         out.errors.append(f"{CHECKPOINT_DIR}/: no signed checkpoint; nothing can be verified")
     return sorted(valid, key=lambda c: c.size)
@@ -356,3 +369,14 @@ def check_consistency_proof(doc: dict[str, Any], key: VerifierKey, origin: str |
     else:
         verify_consistency(old.size, new.size, old.root, new.root, _hashes(doc.get("proof")))
     return f"the log {new.origin!r} of size {new.size} extends its signed tree of size {old.size}"
+
+
+def expected_key(public_key: str | VerifierKey | None, out: Collector) -> VerifierKey | None:
+    """The verifier key a caller expects, parsed; None (and an error) when it is not one."""
+    if public_key is None or isinstance(public_key, VerifierKey):
+        return public_key
+    try:
+        return parse_expected_key(public_key)
+    except CheckpointError as exc:
+        out.errors.append(f"the expected verifier key is not valid: {exc}")
+        return None

@@ -65,7 +65,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -77,18 +76,19 @@ from audit.export_reader import (
     EVENTS_FILE,
     PUBLIC_KEY_FILE,
     Collector,
-    check_consistency_proof,
-    check_inclusion_proof,
     checkpoint_filename,
+    checkpoints_found,
+    expected_key,
+    keep_checkpoint,
     key_notice,
     parse_expected_key,
-    proof_key,
     read_checkpoints,
     read_events,
     read_public_key,
 )
 from audit.merkle import MemoryTree, ProofError
 from audit.merkle import verify_consistency as _verify_consistency
+from audit.verify_proofs import print_proof, verify_proof
 
 __all__ = [
     "CHECKPOINT_DIR",
@@ -159,7 +159,7 @@ def verify_directory(
     checkpoints: list[Checkpoint] = []
     leaf_count = 0
     verified_size = 0
-    expected = _expected_key(public_key, out)
+    expected = expected_key(public_key, out)
     pinned = public_key is not None
     if not directory.is_dir():
         out.errors.append(f"{directory}: not a directory")
@@ -194,7 +194,7 @@ def verify_log(
     """
     out = Collector()
     checkpoints: list[Checkpoint] = []
-    expected = _expected_key(public_key, out)
+    expected = expected_key(public_key, out)
     pinned = public_key is not None
     if pinned and expected is None:
         return _report(out, checkpoints, 0, tree.size)
@@ -233,15 +233,8 @@ def _open_notes(
         if cp.size != size:
             out.bad_checkpoint(size, name, f"stored for size {size}, the note says {cp.size}")
             continue
-        if origin is None:
-            origin = cp.origin
-        if cp.origin != origin:
-            out.bad_checkpoint(cp.size, name, f"origin {cp.origin!r} differs from {origin!r}")
-            continue
-        valid.append(cp)
-    if not valid and not out.bad_checkpoints:
-        out.errors.append(f"{CHECKPOINT_DIR}/: no signed checkpoint; nothing can be verified")
-    return sorted(valid, key=lambda c: c.size)
+        origin = keep_checkpoint(out, valid, cp, name, origin)
+    return checkpoints_found(out, valid)
 
 
 def _check_tree(
@@ -315,16 +308,6 @@ def _check_tree(
     return verified_size
 
 
-def _expected_key(public_key: str | VerifierKey | None, out: Collector) -> VerifierKey | None:
-    if public_key is None or isinstance(public_key, VerifierKey):
-        return public_key
-    try:
-        return parse_expected_key(public_key)
-    except CheckpointError as exc:
-        out.errors.append(f"the expected verifier key is not valid: {exc}")
-        return None
-
-
 def _report(
     out: Collector, checkpoints: list[Checkpoint], tree_size: int, leaf_count: int
 ) -> VerificationReport:
@@ -342,52 +325,6 @@ def _report(
         key=out.key,
         key_pinned=out.key_pinned,
     )
-
-
-# --- proofs (docs/audit-format.md section 4) ---------------------------------------------------
-@dataclass
-class ProofReport:
-    ok: bool
-    errors: list[str]
-    summary: str
-    key: VerifierKey | None = None
-    key_pinned: bool = False
-
-    def key_notice(self) -> str:
-        return key_notice(self.key, pinned=self.key_pinned, where="proof")
-
-
-def verify_proof(
-    path: str | Path,
-    *,
-    public_key: str | VerifierKey | None = None,
-    origin: str | None = None,
-) -> ProofReport:
-    """
-    Check an inclusion proof (`/audit/events/<id>/proof.json`, a package's
-    `release-proof.json`) or a consistency proof (`/audit/consistency.json`): its checkpoints
-    open with the key, and the proof leads from the event (or the old tree) to their roots.
-    """
-    out = Collector()
-    expected = _expected_key(public_key, out)
-    report = ProofReport(ok=False, errors=out.errors, summary="", key_pinned=public_key is not None)
-    if out.errors:
-        return report
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(doc, dict):
-            raise ValueError("not a JSON object")
-        report.key = proof_key(doc, expected)
-        if doc.get("format") == "tsdash-inclusion-proof/1":
-            report.summary = check_inclusion_proof(doc, report.key, origin)
-        elif doc.get("format") == "tsdash-consistency-proof/1":
-            report.summary = check_consistency_proof(doc, report.key, origin)
-        else:
-            raise ValueError(f"unknown proof format {doc.get('format')!r}")
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # CheckpointError, ProofError too
-        out.errors.append(f"{path}: {exc}")
-    report.ok = not out.errors
-    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -412,9 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         except CheckpointError as exc:
             parser.error(f"--public-key: {exc}")
     if args.proof is not None:
-        return _print_proof(
-            verify_proof(args.proof, public_key=args.public_key, origin=args.origin)
-        )
+        return print_proof(verify_proof(args.proof, public_key=args.public_key, origin=args.origin))
     report = verify_directory(args.directory, public_key=args.public_key, origin=args.origin)
     for warning in report.warnings:
         print(f"warning: {warning}")
@@ -425,19 +360,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"OK: audit log {report.summary()} ({trust})")
         return 0
     print(f"FAILED: audit log {report.summary()}", file=sys.stderr)
-    for error in report.errors:
-        print(f"  - {error}", file=sys.stderr)
-    return 1
-
-
-def _print_proof(report: ProofReport) -> int:
-    if report.key is not None and not report.key_pinned:
-        print(f"WARNING: {report.key_notice()}")
-    if report.ok:
-        trust = "expected key" if report.key_pinned else "key NOT authenticated"
-        print(f"OK: {report.summary} ({trust})")
-        return 0
-    print("FAILED: the proof does not verify", file=sys.stderr)
     for error in report.errors:
         print(f"  - {error}", file=sys.stderr)
     return 1

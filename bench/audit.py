@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.canonical import EVENT_FIELDS
-from bench.core import Context, Figure
+from bench.core import Context
 from bench.throughput_util import copy_rows, full_scale, in_threads, moderators
 
 WRITERS = 8
@@ -237,13 +237,11 @@ def measure(ctx: Context) -> None:
     _, record_wall = in_threads(
         [functools.partial(_writer, actors[w], start + w * per, per) for w in range(WRITERS)]
     )
-    ctx.results.add(
-        Figure(
-            key=f"audit.record.{stage}",
-            label=f"Audit record, {WRITERS} writers, audit.record ({recorded:,} events)",
-            value=recorded / record_wall,
-            unit="events/s",
-        )
+    ctx.figure(
+        "audit.record",
+        f"Audit record, {WRITERS} writers, audit.record ({recorded:,} events)",
+        recorded / record_wall,
+        "events/s",
     )
     # The raw COPY of the same rows: the rest of the stage's events, kept.
     if copied:
@@ -260,13 +258,11 @@ def measure(ctx: Context) -> None:
         copy_wall = _rolled_back_seconds(
             lambda: copy_events(recorded, actors=actors, start=start, bodies=bodies)
         )
-    ctx.results.add(
-        Figure(
-            key=f"audit.copy_events.{stage}",
-            label=f"Raw COPY of the same event rows ({copy_count:,} events)",
-            value=copy_count / copy_wall,
-            unit="events/s",
-        )
+    ctx.figure(
+        "audit.copy_events",
+        f"Raw COPY of the same event rows ({copy_count:,} events)",
+        copy_count / copy_wall,
+        "events/s",
     )
 
     size, event_ids, texts, hashes = pending_leaves()
@@ -275,13 +271,11 @@ def measure(ctx: Context) -> None:
     # The node hashes are computed outside the timing: the baseline is the writing alone.
     leaves, nodes = leaf_and_node_rows(size, event_ids, hashes)
     leaves_wall = _rolled_back_seconds(lambda: copy_leaves_and_nodes(leaves, nodes))
-    ctx.results.add(
-        Figure(
-            key=f"audit.copy_leaves.{stage}",
-            label=f"Raw COPY of the same leaf and node rows, rolled back ({events})",
-            value=total / leaves_wall,
-            unit="events/s",
-        )
+    ctx.figure(
+        "audit.copy_leaves",
+        f"Raw COPY of the same leaf and node rows, rolled back ({events})",
+        total / leaves_wall,
+        "events/s",
     )
     hashes, event_ids, leaves, nodes = [], [], [], []  # free the memory before sealing
 
@@ -290,13 +284,11 @@ def measure(ctx: Context) -> None:
     seal_wall = time.perf_counter() - started
     if sealed != total:
         raise AuditBenchFailed(f"sealed {sealed} events, expected {total}")
-    ctx.results.add(
-        Figure(
-            key=f"audit.seal.{stage}",
-            label=f"Audit sealing, audit.log.seal until done ({events})",
-            value=total / seal_wall,
-            unit="events/s",
-        )
+    ctx.figure(
+        "audit.seal",
+        f"Audit sealing, audit.log.seal until done ({events})",
+        total / seal_wall,
+        "events/s",
     )
     log.checkpoint_create()
 
@@ -305,24 +297,20 @@ def measure(ctx: Context) -> None:
     verify_wall = time.perf_counter() - started
     if not result.ok:
         raise AuditBenchFailed(f"verify_audit failed: {result.message}")
-    ctx.results.add(
-        Figure(
-            key=f"audit.verify.{stage}",
-            label=f"verify_audit, whole log ({result.tree_size:,} events)",
-            value=result.tree_size / verify_wall,
-            unit="events/s",
-        )
+    ctx.figure(
+        "audit.verify",
+        f"verify_audit, whole log ({result.tree_size:,} events)",
+        result.tree_size / verify_wall,
+        "events/s",
     )
     runs = 1 if full and stage == "large" else min(ctx.scale.repeat, 3)
     plain = statistics.median(_timed(plain_python, texts) for _ in range(runs))
-    ctx.results.add(
-        Figure(
-            key=f"audit.plain_python.{stage}",
-            label=f"Plain Python parse + canonical re-encode + hash ({events})",
-            value=total / plain,
-            unit="events/s",
-            runs=runs,
-        )
+    ctx.figure(
+        "audit.plain_python",
+        f"Plain Python parse + canonical re-encode + hash ({events})",
+        total / plain,
+        "events/s",
+        runs=runs,
     )
     if stage == "large":
         ctx.results.ratio(

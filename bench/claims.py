@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from bench.core import Context, Figure
+from bench.core import Context
 from bench.throughput_util import MODERATORS, full_scale, in_threads, moderators
 
 # The raw claim: one statement takes the most urgent open case no one else is taking.
@@ -192,36 +192,31 @@ def measure(ctx: Context) -> None:
             cpu[name].append(_cpu_per_claim(make, users[0], per))
     stage = ctx.stage
     for name, label in (("service", "project service"), ("raw", "raw statement + audit")):
-        ctx.results.add(
-            Figure(
-                key=f"claims.{name}_cpu.{stage}",
-                label=f"Claim-next, one moderator alone, CPU per claim, {label}"
-                f" ({ctx.cases():,} cases)",
-                value=statistics.median(cpu[name]),
-                unit="ms",
-                runs=runs,
-                extra={"claims_per_run": per},
-            )
+        ctx.figure(
+            f"claims.{name}_cpu",
+            f"Claim-next, one moderator alone, CPU per claim, {label} ({ctx.cases():,} cases)",
+            statistics.median(cpu[name]),
+            "ms",
+            runs=runs,
+            extra={"claims_per_run": per},
         )
     labels = {
         "service": "Claim-next, 16 moderators, project service",
         "raw": "Claim-next, 16 threads, raw UPDATE ... SKIP LOCKED + audit insert",
     }
     for name in makers:
-        ctx.results.add(
-            Figure(
-                key=f"claims.{name}.{stage}",
-                label=f"{labels[name]} ({ctx.cases():,} cases)",
-                value=statistics.median(results[name]),
-                unit="claims/s",
-                runs=runs,
-                extra={
-                    "threads": len(users),
-                    "claims_per_thread": per,
-                    "claims_checked": claims[name],
-                    "double_claims": doubles[name],
-                },
-            )
+        ctx.figure(
+            f"claims.{name}",
+            f"{labels[name]} ({ctx.cases():,} cases)",
+            statistics.median(results[name]),
+            "claims/s",
+            runs=runs,
+            extra={
+                "threads": len(users),
+                "claims_per_thread": per,
+                "claims_checked": claims[name],
+                "double_claims": doubles[name],
+            },
         )
     ctx.results.notes.append(
         f"claims.{stage}: {claims['service'] + claims['raw']} claims checked, "

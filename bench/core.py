@@ -169,6 +169,21 @@ class Context:
     def cases(self) -> int:
         return self.scale.small_cases if self.stage == "small" else self.scale.large_cases
 
+    def figure(
+        self,
+        name: str,
+        label: str,
+        value: float,
+        unit: str,
+        *,
+        runs: int = 1,
+        extra: dict[str, Any] | None = None,
+    ) -> Figure:
+        """Add the figure `name` of this stage (its key `name.small` or `name.large`)."""
+        return self.results.add(
+            Figure(f"{name}.{self.stage}", label, value, unit, runs, extra or {})
+        )
+
 
 def cpu_probe() -> None:
     """

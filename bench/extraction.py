@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from bench.core import DEFAULT, Context, Figure, median_seconds
+from bench.core import DEFAULT, Context, median_seconds
 from bench.throughput_util import copy_rows
 
 TARGET = "bench-disclosure-target"
@@ -213,15 +213,13 @@ def measure(ctx: Context) -> None:
     if set(found) != {wanted}:
         raise ExtractionFailed(f"extracted {sorted(set(found))} records, expected {wanted}")
     _plan(ctx, account)
-    ctx.results.add(
-        Figure(
-            key=f"extraction.{ctx.stage}",
-            label=f"Extraction, {wanted:,} IP records of one account, table of {table:,}",
-            value=seconds,
-            unit="s",
-            runs=min(ctx.scale.repeat, 3),
-            extra={"records_per_second": wanted / seconds, "table_rows": table},
-        )
+    ctx.figure(
+        "extraction",
+        f"Extraction, {wanted:,} IP records of one account, table of {table:,}",
+        seconds,
+        "s",
+        runs=min(ctx.scale.repeat, 3),
+        extra={"records_per_second": wanted / seconds, "table_rows": table},
     )
     if ctx.stage == "large":
         ctx.results.ratio(

@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bench.core import Context, Figure
+from bench.core import Context
 from bench.throughput_util import copy_rows, delete_rows, full_scale, ids_where, in_threads, max_id
 
 URL = "/api/v1/reports"
@@ -359,45 +359,37 @@ def measure(ctx: Context) -> None:
         cleanup(prefix)
         token.delete()
     cases = f"{ctx.cases():,} cases"
-    ctx.results.add(
-        Figure(
-            key=f"intake.single.api.{stage}",
-            label=f"Intake, one report per request, {CLIENTS} clients, gunicorn ({cases})",
-            value=singles / single_wall,
-            unit="reports/s",
-            extra={"requests": singles, "clients": CLIENTS, "workers": WORKERS},
-        )
+    ctx.figure(
+        "intake.single.api",
+        f"Intake, one report per request, {CLIENTS} clients, gunicorn ({cases})",
+        singles / single_wall,
+        "reports/s",
+        extra={"requests": singles, "clients": CLIENTS, "workers": WORKERS},
     )
-    ctx.results.add(
-        Figure(
-            key=f"intake.single.latency.{stage}",
-            label=f"Intake, one report, median request latency ({cases})",
-            value=statistics.median(single_latencies) * 1000,
-            unit="ms",
-            runs=len(single_latencies),
-            extra={"p90_ms": statistics.quantiles(single_latencies, n=10)[-1] * 1000},
-        )
+    ctx.figure(
+        "intake.single.latency",
+        f"Intake, one report, median request latency ({cases})",
+        statistics.median(single_latencies) * 1000,
+        "ms",
+        runs=len(single_latencies),
+        extra={"p90_ms": statistics.quantiles(single_latencies, n=10)[-1] * 1000},
     )
-    ctx.results.add(
-        Figure(
-            key=f"intake.batched.api.{stage}",
-            label=f"Intake, batches of {BATCH}, {CLIENTS} clients, gunicorn ({cases})",
-            value=batches * BATCH / batch_wall,
-            unit="reports/s",
-            extra={
-                "requests": batches,
-                "median_batch_ms": statistics.median(batch_latencies) * 1000,
-            },
-        )
+    ctx.figure(
+        "intake.batched.api",
+        f"Intake, batches of {BATCH}, {CLIENTS} clients, gunicorn ({cases})",
+        batches * BATCH / batch_wall,
+        "reports/s",
+        extra={
+            "requests": batches,
+            "median_batch_ms": statistics.median(batch_latencies) * 1000,
+        },
     )
-    ctx.results.add(
-        Figure(
-            key=f"intake.copy.{stage}",
-            label=f"Raw COPY of the same rows (accounts to reports, rolled back) ({cases})",
-            value=len(batch_rows) / statistics.median(copy_times),
-            unit="reports/s",
-            runs=runs,
-        )
+    ctx.figure(
+        "intake.copy",
+        f"Raw COPY of the same rows (accounts to reports, rolled back) ({cases})",
+        len(batch_rows) / statistics.median(copy_times),
+        "reports/s",
+        runs=runs,
     )
     if stage == "large":
         ctx.results.ratio(

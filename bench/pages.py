@@ -45,15 +45,13 @@ def _ms(ctx: Context, key: str, label: str, fn: Callable[[], object], **extra: A
     # Two unmeasured runs: the first stage would otherwise pay for cold template and URL caches.
     repeat = ctx.scale.page_repeat or ctx.scale.repeat
     seconds = median_seconds(fn, repeat=repeat, warmup=2)
-    return ctx.results.add(
-        Figure(
-            key=f"{key}.{ctx.stage}",
-            label=f"{label}, {ctx.cases():,} cases",
-            value=seconds * 1000,
-            unit="ms",
-            runs=repeat,
-            extra=extra,
-        )
+    return ctx.figure(
+        key,
+        f"{label}, {ctx.cases():,} cases",
+        seconds * 1000,
+        "ms",
+        runs=repeat,
+        extra=extra,
     )
 
 

@@ -23,7 +23,6 @@ from urllib.parse import urlsplit, urlunsplit
 from bench.core import (
     SCALES,
     Context,
-    Figure,
     Ratio,
     Results,
     Scale,
@@ -171,14 +170,12 @@ def ratio_keys() -> list[str]:
 def probe(ctx: Context, name: str) -> None:
     """The machine's speed just before module `name` measures (see `core.cpu_probe`)."""
     seconds = median_seconds(cpu_probe, repeat=7, warmup=1)
-    ctx.results.add(
-        Figure(
-            key=f"probe.{name}.{ctx.stage}",
-            label=f"CPU probe (fixed Python work) before {name}, {ctx.cases():,} cases",
-            value=seconds * 1000,
-            unit="ms",
-            runs=7,
-        )
+    ctx.figure(
+        f"probe.{name}",
+        f"CPU probe (fixed Python work) before {name}, {ctx.cases():,} cases",
+        seconds * 1000,
+        "ms",
+        runs=7,
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from bench.core import Context, Figure
+from bench.core import Context
 
 # Cases due for re-scoring in one run: two of the task's chunks (REFRESH_CHUNK = 500).
 DEADLINE_DUE = 1_000
@@ -83,15 +83,13 @@ def deadline_now(due: int) -> tuple[datetime, int]:
 
 
 def _figure(ctx: Context, key: str, label: str, seconds: float, **extra: Any) -> None:
-    ctx.results.add(
-        Figure(
-            key=f"{key}.{ctx.stage}",
-            label=f"{label}, {ctx.cases():,} cases",
-            value=seconds,
-            unit="s",
-            runs=ctx.scale.repeat,
-            extra=extra,
-        )
+    ctx.figure(
+        f"{key}",
+        f"{label}, {ctx.cases():,} cases",
+        seconds,
+        "s",
+        runs=ctx.scale.repeat,
+        extra=extra,
     )
 
 
