@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from audit.canonical import EVENT_FIELDS
 from bench.core import Context
-from bench.throughput_util import copy_rows, full_scale, in_threads, moderators
+from bench.throughput_util import copy_rows, full_scale, in_threads, moderators, rolled_back_seconds
 
 WRITERS = 8
 ACTION = "case.claimed"
@@ -189,23 +189,6 @@ def copy_leaves_and_nodes(
     return written + copy_rows("audit_auditnode", ["level", "position", "hash"], nodes)
 
 
-class _RolledBack(Exception):
-    pass
-
-
-def _rolled_back_seconds(write: Any) -> float:
-    """Wall time of `write()` in a transaction that is then rolled back."""
-    started = time.perf_counter()
-    try:
-        with transaction.atomic():
-            write()
-            elapsed = time.perf_counter() - started
-            raise _RolledBack
-    except _RolledBack:
-        pass
-    return elapsed
-
-
 def plain_python(texts: list[bytes]) -> None:
     """What verification must do per event at the least: parse, re-encode, compare, hash."""
     from audit.canonical import canonical_event_bytes
@@ -255,7 +238,7 @@ def measure(ctx: Context) -> None:
     else:
         copy_count = recorded
         bodies = event_bodies(recorded, actors=actors, start=start)
-        copy_wall = _rolled_back_seconds(
+        copy_wall = rolled_back_seconds(
             lambda: copy_events(recorded, actors=actors, start=start, bodies=bodies)
         )
     ctx.figure(
@@ -270,7 +253,7 @@ def measure(ctx: Context) -> None:
         raise AuditBenchFailed(f"{len(event_ids)} events to seal, expected {total}")
     # The node hashes are computed outside the timing: the baseline is the writing alone.
     leaves, nodes = leaf_and_node_rows(size, event_ids, hashes)
-    leaves_wall = _rolled_back_seconds(lambda: copy_leaves_and_nodes(leaves, nodes))
+    leaves_wall = rolled_back_seconds(lambda: copy_leaves_and_nodes(leaves, nodes))
     ctx.figure(
         "audit.copy_leaves",
         f"Raw COPY of the same leaf and node rows, rolled back ({events})",

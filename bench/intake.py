@@ -16,39 +16,28 @@ broker no worker consumes from, or the workers will look for the deleted reports
 
 from __future__ import annotations
 
-import functools
-import http.client
-import json
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from bench.core import Context
-from bench.throughput_util import copy_rows, delete_rows, full_scale, ids_where, in_threads, max_id
+from bench.http_server import CLIENTS, WORKERS, Gunicorn, IntakeFailed, chunks, concurrently
+from bench.throughput_util import (
+    copy_rows,
+    delete_rows,
+    full_scale,
+    ids_where,
+    max_id,
+    rolled_back_seconds,
+)
 
-URL = "/api/v1/reports"
 BATCH = 500
-CLIENTS = 4
-WORKERS = 2
 REPORTERS = 97  # a batch's reports come from fewer reporters than reports
 CHATS = 50
-
-
-class IntakeFailed(RuntimeError):
-    """The API refused or failed a benchmark request: the figure would be meaningless."""
 
 
 # --- the rows -----------------------------------------------------------------------------------
@@ -143,25 +132,17 @@ def copy_payloads(payloads: list[dict[str, Any]], *, category_id: int) -> None:
     )  # fmt: skip
 
 
-class _RolledBack(Exception):
-    pass
-
-
 def copy_seconds(payloads: list[dict[str, Any]], *, category_id: int) -> float:
     """Wall time of the raw COPY of `payloads`' rows, foreign keys checked, then rolled back."""
-    started = time.perf_counter()
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Checked as each row goes in, as intake's commit checks them: a rolled-back
-                # transaction would otherwise never check its deferred foreign keys.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            copy_payloads(payloads, category_id=category_id)
-            elapsed = time.perf_counter() - started
-            raise _RolledBack
-    except _RolledBack:
-        pass
-    return elapsed
+
+    def write() -> None:
+        with connection.cursor() as cursor:
+            # Checked as each row goes in, as intake's commit checks them: a rolled-back
+            # transaction would otherwise never check its deferred foreign keys.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        copy_payloads(payloads, category_id=category_id)
+
+    return rolled_back_seconds(write)
 
 
 def cleanup(prefix: str) -> None:
@@ -178,143 +159,6 @@ def cleanup(prefix: str) -> None:
         delete_rows("moderation_report", reports)
         delete_rows("moderation_case", cases)
         delete_rows("moderation_subject", subjects)
-
-
-# --- the server ---------------------------------------------------------------------------------
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = quote(db.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{auth}{host}:{port}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Gunicorn:
-    """gunicorn serving config.wsgi on the benchmark database, for the length of a `with`."""
-
-    def __init__(self, workers: int = WORKERS) -> None:
-        self.port = _free_port()
-        self.workers = workers
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = Path(settings.VAR_DIR) / "bench-gunicorn.log"
-
-    def __enter__(self) -> Gunicorn:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": os.environ.get(
-                "DJANGO_SETTINGS_MODULE", "config.settings.dev"
-            ),
-            "DATABASE_URL": _database_url(),
-            "DEBUG": "false",
-            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on the loopback
-            # The per-token budget would throttle the benchmark itself.
-            "API_RATE_LIMIT_PER_MINUTE": str(10**9),
-        }
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(self.workers),
-                 "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--log-level",
-                 "warning"],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self._wait()
-        return self
-
-    def _wait(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise IntakeFailed(f"gunicorn exited; see {self.log}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", "/api/v1/openapi.json")
-                conn.getresponse().read()
-                conn.close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise IntakeFailed(f"gunicorn did not answer within {timeout:.0f}s; see {self.log}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-class Client:
-    """One platform back end: a keep-alive HTTP connection (reopened when the server closes)."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-    def post(self, body: Any) -> tuple[int, Any, float]:
-        data = json.dumps(body).encode()
-        started = time.perf_counter()
-        try:
-            self.conn.request("POST", URL, body=data, headers=self.headers)
-            response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            self.conn.close()  # the server closed an idle connection: open a new one
-            self.conn.request("POST", URL, body=data, headers=self.headers)
-            response = self.conn.getresponse()
-        payload = response.read()
-        elapsed = time.perf_counter() - started
-        if response.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-        return response.status, json.loads(payload or b"null"), elapsed
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), n):
-        yield items[start : start + n]
-
-
-def _send(port: int, token: str, bodies: list[Any], expect: int) -> list[float]:
-    """Post each body in turn on one connection; the latency of each."""
-    client = Client(port, token)
-    latencies = []
-    try:
-        for body in bodies:
-            status, answer, elapsed = client.post(body)
-            if status != expect:
-                raise IntakeFailed(f"{URL} answered {status}: {str(answer)[:500]}")
-            if isinstance(body, dict) and "reports" in body and answer["rejected"]:
-                raise IntakeFailed(f"rejected reports: {str(answer['rejected'])[:500]}")
-            latencies.append(elapsed)
-    finally:
-        client.close()
-    return latencies
-
-
-def _concurrently(
-    port: int, token: str, bodies: list[Any], expect: int
-) -> tuple[float, list[float]]:
-    """Spread `bodies` over CLIENTS threads; wall time and every request's latency."""
-    shares = [bodies[i::CLIENTS] for i in range(CLIENTS)]
-    latencies, elapsed = in_threads(
-        [functools.partial(_send, port, token, share, expect) for share in shares if share]
-    )
-    return elapsed, [x for part in latencies for x in part]
 
 
 # --- the measurement ----------------------------------------------------------------------------
@@ -350,10 +194,10 @@ def measure(ctx: Context) -> None:
     try:
         with Gunicorn() as server:
             # Warm up both workers: imports, connections, the first plans.
-            _concurrently(server.port, secret, warm_bodies, 201)
-            single_wall, single_latencies = _concurrently(server.port, secret, single_bodies, 201)
-            batch_wall, batch_latencies = _concurrently(
-                server.port, secret, [{"reports": c} for c in _chunks(batch_rows, BATCH)], 200
+            concurrently(server.port, secret, warm_bodies, 201)
+            single_wall, single_latencies = concurrently(server.port, secret, single_bodies, 201)
+            batch_wall, batch_latencies = concurrently(
+                server.port, secret, [{"reports": c} for c in chunks(batch_rows, BATCH)], 200
             )
     finally:
         cleanup(prefix)

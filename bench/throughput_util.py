@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from bench.core import DEFAULT, Context
 
@@ -124,3 +124,21 @@ def in_threads(calls: Sequence[Callable[[], Any]]) -> tuple[list[Any], float]:
     if errors:
         raise errors[0]
     return results, elapsed
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def rolled_back_seconds(write: Callable[[], object]) -> float:
+    """Wall time of `write()` in a transaction that is then rolled back (a baseline's COPY)."""
+    started = time.perf_counter()
+    elapsed = 0.0
+    try:
+        with transaction.atomic():
+            write()
+            elapsed = time.perf_counter() - started
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return elapsed
