@@ -38,7 +38,10 @@ def current_code(user, device=None) -> str:  # type: ignore[no-untyped-def]
     device.refresh_from_db()
     # The device looks around now + its recorded drift, which moves with each accepted code.
     centre = int((time.time() - device.t0) // device.step) + device.drift
-    for step in range(centre - device.tolerance, centre + device.tolerance + 1):
+    # The current step first, then later ones, the earlier ones last: a step behind now
+    # expires at the next 30 s boundary, which may fall before the server checks the code.
+    later_first = range(centre, centre + device.tolerance + 1)
+    for step in [*later_first, *range(centre - device.tolerance, centre)]:
         if step > device.last_t:
             return str(hotp(device.bin_key, step, device.digits)).zfill(device.digits)
     raise AssertionError("every acceptable time step was already used")
